@@ -1,0 +1,278 @@
+"""Configuration: one TOML file, typed and validated at start-up.
+
+The file is found by ``--config PATH``, else ``$FEDISERVER_CONFIG``, else
+``./config.toml``. Any key may also come from the environment as
+``FEDISERVER__SECTION__KEY`` (for secrets such as ``FEDISERVER__DATABASE__URL``); the
+value is read as a TOML value when it parses as one, else as a plain string.
+
+Every problem (unknown key, wrong type, impossible value) becomes a ``ConfigError``
+whose message is one line naming the key path and what is expected.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+ENV_PREFIX = "FEDISERVER__"
+CONFIG_ENV_VAR = "FEDISERVER_CONFIG"
+DEFAULT_CONFIG_PATH = "config.toml"
+
+
+class ConfigError(Exception):
+    """A configuration problem, phrased as one line for an administrator."""
+
+
+class Section(BaseModel):
+    """A TOML table: unknown keys and loose types are errors, not guesses."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+_HOST_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
+
+
+class InstanceSettings(Section):
+    domain: str = Field(description="public host name, optionally with a port")
+    scheme: Literal["https", "http"] = "https"
+    allow_http: bool = False
+    name: str = "fediserver"
+    description: str = ""
+    admin_contact: str = ""
+    data_dir: str = "data"
+
+    @field_validator("domain")
+    @classmethod
+    def _domain_is_a_host(cls, value: str) -> str:
+        host, _, port = value.lower().rpartition(":") if ":" in value else (value.lower(), "", "")
+        if port and not port.isdigit():
+            raise ValueError("expected a host name with an optional :port, e.g. art.example or 127.0.0.1:8000")
+        if port and not 0 < int(port) < 65536:
+            raise ValueError("the port must be between 1 and 65535")
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            if not _HOST_RE.match(host):
+                raise ValueError(
+                    "expected a host name with an optional :port and no scheme or path, e.g. art.example"
+                ) from None
+        return value.lower()
+
+    @model_validator(mode="after")
+    def _http_only_when_allowed(self) -> InstanceSettings:
+        if self.scheme == "http" and not self.allow_http:
+            raise ValueError("scheme = \"http\" needs allow_http = true (local testing only)")
+        return self
+
+    @property
+    def base_url(self) -> str:
+        return f"{self.scheme}://{self.domain}"
+
+
+class ServerSettings(Section):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    workers: int = Field(default=1, ge=1, le=64)
+    run_jobs: bool = True
+
+
+class LoggingSettings(Section):
+    level: Literal["debug", "info", "warning", "error"] = "info"
+    format: Literal["text", "json"] = "text"
+    access_log: bool = True
+
+
+class DatabaseSettings(Section):
+    url: str = ""
+    pool_size: int = Field(default=10, ge=1, le=500)
+
+    @field_validator("url")
+    @classmethod
+    def _known_scheme(cls, value: str) -> str:
+        if value and not value.startswith(("sqlite://", "postgres://", "postgresql://", "asyncpg://")):
+            raise ValueError("expected a sqlite:// or postgres:// URL, or empty for the embedded SQLite file")
+        return value
+
+
+class S3Settings(Section):
+    endpoint: str = ""
+    bucket: str = ""
+    region: str = "us-east-1"
+    access_key: str = ""
+    secret_key: str = ""
+    public_url: str = ""
+
+
+class MediaSettings(Section):
+    storage: Literal["local", "s3"] = "local"
+    local_path: str = "media"
+    s3: S3Settings = S3Settings()
+
+    @model_validator(mode="after")
+    def _s3_needs_a_bucket(self) -> MediaSettings:
+        if self.storage == "s3" and not (self.s3.endpoint and self.s3.bucket):
+            raise ValueError("storage = \"s3\" needs s3.endpoint and s3.bucket")
+        return self
+
+
+class FederationSettings(Section):
+    allow_private_addresses: bool = False
+    authorized_fetch: bool = False
+
+
+class ProtectionSettings(Section):
+    """The instance's do-not-train and media protection rules."""
+
+
+class RegistrationSettings(Section):
+    mode: Literal["closed", "approval", "open"] = "closed"
+
+
+class Settings(Section):
+    instance: InstanceSettings
+    server: ServerSettings = ServerSettings()
+    logging: LoggingSettings = LoggingSettings()
+    database: DatabaseSettings = DatabaseSettings()
+    media: MediaSettings = MediaSettings()
+    federation: FederationSettings = FederationSettings()
+    protection: ProtectionSettings = ProtectionSettings()
+    registrations: RegistrationSettings = RegistrationSettings()
+
+    # Where the file was read from; relative paths in the file are relative to it.
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    base_dir: str = Field(default=".", exclude=True)
+
+    @property
+    def data_dir(self) -> Path:
+        return (Path(self.base_dir) / self.instance.data_dir).resolve()
+
+    @property
+    def database_url(self) -> str:
+        return self.database.url or f"sqlite://{self.data_dir / 'fediserver.sqlite3'}"
+
+    @property
+    def media_dir(self) -> Path:
+        return (self.data_dir / self.media.local_path).resolve()
+
+
+def resolve_config_path(explicit: str | None = None) -> Path:
+    """The config file to use: ``--config``, else ``$FEDISERVER_CONFIG``, else ``./config.toml``."""
+    return Path(explicit or os.environ.get(CONFIG_ENV_VAR) or DEFAULT_CONFIG_PATH)
+
+
+def load_settings(path: str | os.PathLike[str] | None = None, environ: dict[str, str] | None = None) -> Settings:
+    """Read, merge with the environment, and validate the configuration."""
+    config_path = resolve_config_path(str(path) if path else None)
+    try:
+        raw = tomllib.loads(config_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{config_path}: no such config file (run `fediserver init` to write one)") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{config_path}: not valid TOML: {exc}") from None
+    return settings_from_dict(raw, base_dir=config_path.resolve().parent, environ=environ, source=str(config_path))
+
+
+def settings_from_dict(
+    raw: dict[str, Any],
+    *,
+    base_dir: Path | str = ".",
+    environ: dict[str, str] | None = None,
+    source: str = "config",
+) -> Settings:
+    merged = _apply_environment(raw, os.environ if environ is None else environ)
+    try:
+        return Settings.model_validate({**merged, "base_dir": str(base_dir)})
+    except ValidationError as exc:
+        raise ConfigError(f"{source}: {_describe(exc)}") from None
+
+
+def _apply_environment(raw: dict[str, Any], environ: dict[str, str]) -> dict[str, Any]:
+    merged = _deep_copy(raw)
+    for name, value in environ.items():
+        if not name.startswith(ENV_PREFIX):
+            continue
+        path = [part.lower() for part in name[len(ENV_PREFIX) :].split("__") if part]
+        if not path:
+            continue
+        node = merged
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise ConfigError(f"{name}: {'.'.join(path)} is not inside a table")
+        node[path[-1]] = _parse_env_value(value)
+    return merged
+
+
+def _parse_env_value(value: str) -> Any:
+    try:
+        return tomllib.loads(f"v = {value}")["v"]
+    except tomllib.TOMLDecodeError:
+        return value
+
+
+def _deep_copy(raw: dict[str, Any]) -> dict[str, Any]:
+    return {k: _deep_copy(v) if isinstance(v, dict) else v for k, v in raw.items()}
+
+
+def _describe(exc: ValidationError) -> str:
+    # An unknown key usually explains the missing one next to it (a misspelling), so it goes first.
+    errors = sorted(exc.errors(include_url=False), key=lambda error: error["type"] != "extra_forbidden")
+    lines = [_describe_one(error) for error in errors]
+    more = f" (and {len(lines) - 1} more problem{'s' if len(lines) > 2 else ''})" if len(lines) > 1 else ""
+    return lines[0] + more
+
+
+def _describe_one(error: dict[str, Any]) -> str:
+    path = ".".join(str(part) for part in error["loc"])
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return f"{path}: unknown key{_did_you_mean(error['loc'])}"
+    if kind == "missing":
+        return f"{_first_required_key(error['loc'])}: missing required key"
+    message = error["msg"].removeprefix("Value error, ")
+    if "input" in error and kind not in {"model_type", "dict_type"} and not isinstance(error["input"], dict):
+        message += f", got {error['input']!r}"
+    return f"{path or 'config'}: {message}"
+
+
+def _section_model(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    model: type[BaseModel] = Settings
+    for part in loc:
+        field = model.model_fields.get(str(part))
+        if field is None or not isinstance(field.annotation, type) or not issubclass(field.annotation, BaseModel):
+            return None
+        model = field.annotation
+    return model
+
+
+def _first_required_key(loc: tuple[Any, ...]) -> str:
+    """For a whole missing table, name the key inside it that has no default."""
+    path = list(loc)
+    model = _section_model(loc)
+    while model is not None:
+        required = [name for name, field in model.model_fields.items() if field.is_required()]
+        if not required:
+            break
+        path.append(required[0])
+        model = _section_model(tuple(path))
+    return ".".join(str(part) for part in path)
+
+
+def _did_you_mean(loc: tuple[Any, ...]) -> str:
+    model = _section_model(loc[:-1])
+    if model is None:
+        return ""
+    known = [name for name in model.model_fields if name != "base_dir"]
+    if not known:
+        return " (this section has no keys yet)"
+    import difflib
+
+    close = difflib.get_close_matches(str(loc[-1]), known, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return f"{hint} (expected one of: {', '.join(known)})"
