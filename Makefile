@@ -1,0 +1,35 @@
+# Two commands do everything: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+
+.PHONY: run test migrations bench clean
+
+$(INSTALLED): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+# Set up (virtual environment, default config, database) and serve on http://127.0.0.1:8000.
+run: $(INSTALLED)
+	test -f config.toml || $(BIN)/fediserver init
+	$(BIN)/fediserver migrate
+	$(BIN)/fediserver run
+
+# Set up and run the whole suite. The PostgreSQL half runs when
+# FEDISERVER_TEST_POSTGRES_URL is set (CI sets it).
+test: $(INSTALLED)
+	@if [ -z "$$FEDISERVER_TEST_POSTGRES_URL" ]; then \
+	  echo "NOTICE: FEDISERVER_TEST_POSTGRES_URL is not set: the PostgreSQL half of the suite is skipped."; \
+	  echo "        e.g. FEDISERVER_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test make test"; \
+	fi
+	$(BIN)/python -m pytest
+
+# Write a migration for model changes (review it, then commit it).
+migrations: $(INSTALLED)
+	$(BIN)/tortoise -c fediserver.db.MIGRATIONS_CONFIG makemigrations
+
+clean:
+	rm -rf $(VENV) *.egg-info

@@ -1,0 +1,84 @@
+"""The Quart app factory: settings in, a configured ASGI app out.
+
+It opens the database before serving and closes it after, logs one line per request,
+registers each room's routes, and, when ``server.run_jobs`` is on, runs the background
+jobs inside the web process.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from quart import Quart, g, request
+
+from fediserver import db
+from fediserver.config import Settings
+from fediserver.jobs import JobRunner, build_jobs
+from fediserver.routes import health
+from fediserver.urls import InstanceUrls
+
+log = logging.getLogger("fediserver.request")
+
+
+def create_app(settings: Settings, *, manage_database: bool = True, run_jobs: bool | None = None) -> Quart:
+    app = Quart("fediserver")
+    app.config["SETTINGS"] = settings
+    app.config["URLS"] = InstanceUrls(settings.instance.base_url)
+    app.config["MAX_CONTENT_LENGTH"] = 64 * 1024 * 1024
+    app.register_blueprint(health.blueprint)
+    _install_request_log(app, settings)
+
+    if manage_database:
+        tortoise_config = db.settings_tortoise_config(settings)
+
+        @app.before_serving
+        async def _open_database() -> None:
+            await db.open_database(tortoise_config)
+
+        @app.after_serving
+        async def _close_database() -> None:
+            await db.close_database()
+
+    if settings.server.run_jobs if run_jobs is None else run_jobs:
+        runner = JobRunner(build_jobs(settings))
+
+        @app.before_serving
+        async def _start_jobs() -> None:
+            runner.start()
+
+        @app.after_serving
+        async def _stop_jobs() -> None:
+            await runner.stop()
+
+    return app
+
+
+def _install_request_log(app: Quart, settings: Settings) -> None:
+    if not settings.logging.access_log:
+        return
+
+    @app.before_request
+    async def _start_timer() -> None:
+        g.request_started = time.perf_counter()
+
+    @app.after_request
+    async def _log_request(response):
+        started = getattr(g, "request_started", None)
+        duration_ms = round((time.perf_counter() - started) * 1000, 2) if started else None
+        log.info(
+            "%s %s %s",
+            request.method,
+            request.path,
+            response.status_code,
+            extra={
+                "fields": {
+                    "method": request.method,
+                    "path": request.path,
+                    "status": response.status_code,
+                    "duration_ms": duration_ms,
+                    "remote": request.remote_addr,
+                }
+            },
+        )
+        return response

@@ -1,0 +1,73 @@
+"""Background jobs: the loops that drain the durable queues, in `run` or in `worker`.
+
+A job kind is anything with a ``name`` and an ``async run_once() -> int`` that does one
+batch of work and returns how many items it handled; the runner calls it again at once
+while there is work and sleeps a little when there is none. Several processes may run
+the same job kinds: the queues themselves make claiming safe.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+log = logging.getLogger(__name__)
+
+
+class JobKind(Protocol):
+    name: str
+
+    async def run_once(self) -> int: ...
+
+
+class JobRunner:
+    def __init__(self, jobs: Sequence[JobKind], *, idle_seconds: float = 1.0, error_seconds: float = 5.0) -> None:
+        self.jobs = list(jobs)
+        self.idle_seconds = idle_seconds
+        self.error_seconds = error_seconds
+        self._stopping = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def start(self) -> None:
+        self._stopping.clear()
+        self._tasks = [asyncio.create_task(self._loop(job), name=f"job:{job.name}") for job in self.jobs]
+        log.info("background jobs started: %s", ", ".join(job.name for job in self.jobs) or "none")
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+
+    async def wait(self) -> None:
+        await self._stopping.wait()
+
+    async def _loop(self, job: JobKind) -> None:
+        while not self._stopping.is_set():
+            try:
+                handled = await job.run_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("job %s failed; retrying in %ss", job.name, self.error_seconds)
+                await self._sleep(self.error_seconds)
+                continue
+            if not handled:
+                await self._sleep(self.idle_seconds)
+
+    async def _sleep(self, seconds: float) -> None:
+        try:
+            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
+        except TimeoutError:
+            pass
+
+
+# Each room that owns a queue adds a factory here: settings -> job kinds.
+JOB_FACTORIES: list[Callable[..., Sequence[JobKind]]] = []
+
+
+def build_jobs(settings) -> list[JobKind]:
+    return [job for factory in JOB_FACTORIES for job in factory(settings)]

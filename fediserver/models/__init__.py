@@ -1,0 +1,26 @@
+"""The database models: one module per kind of thing the instance remembers.
+
+Tortoise discovers the models through this package, and migrations in
+``fediserver/migrations`` are generated from them.
+"""
+
+from fediserver.models.accounts import Account, ApiToken
+from fediserver.models.content import MediaAttachment, Post, Visibility
+from fediserver.models.federation_state import Activity, Delivery, DeliveryState, Domain, InboundItem, InboundState
+from fediserver.models.social import Follow, FollowState
+
+__all__ = [
+    "Account",
+    "Activity",
+    "ApiToken",
+    "Delivery",
+    "DeliveryState",
+    "Domain",
+    "Follow",
+    "FollowState",
+    "InboundItem",
+    "InboundState",
+    "MediaAttachment",
+    "Post",
+    "Visibility",
+]

@@ -1,0 +1,88 @@
+"""Accounts: local artists, remote actors, the instance actor, and client API tokens.
+
+Local and remote actors share one table, as every other row (follows, posts) points at
+an actor whichever server it lives on. A local account has ``domain == ""`` and holds its
+private key and password hash; a remote one keeps the document it was parsed from (``document``).
+"""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+LOCAL_DOMAIN = ""
+
+
+class Account(Model):
+    id = fields.BigIntField(primary_key=True)
+    username = fields.CharField(max_length=255)
+    # "" for accounts of this instance; the remote host (with port, if any) otherwise.
+    domain = fields.CharField(max_length=255, default=LOCAL_DOMAIN, db_index=True)
+    actor_type = fields.CharField(max_length=32, default="Person")
+    uri = fields.CharField(max_length=2048, unique=True)
+    url = fields.CharField(max_length=2048, null=True)
+    inbox_url = fields.CharField(max_length=2048, null=True)
+    shared_inbox_url = fields.CharField(max_length=2048, null=True)
+    outbox_url = fields.CharField(max_length=2048, null=True)
+    followers_url = fields.CharField(max_length=2048, null=True)
+    following_url = fields.CharField(max_length=2048, null=True)
+    featured_url = fields.CharField(max_length=2048, null=True)
+    display_name = fields.CharField(max_length=255, default="")
+    summary = fields.TextField(default="")
+    avatar_url = fields.CharField(max_length=2048, null=True)
+    header_url = fields.CharField(max_length=2048, null=True)
+    manually_approves_followers = fields.BooleanField(default=False)
+    # Artists opt in to being listed and indexed; the default protects them.
+    discoverable = fields.BooleanField(default=False)
+    indexable = fields.BooleanField(default=False)
+    profile_fields = fields.JSONField(default=list)
+    also_known_as = fields.JSONField(default=list)
+    moved_to_uri = fields.CharField(max_length=2048, null=True)
+    # The artist's own protection choices (AI policy, watermark, data mining...), which may
+    # only be stricter than the instance's; and the licence offered for new posts.
+    protection_overrides = fields.JSONField(default=dict, db_default="{}")
+    default_license = fields.CharField(max_length=2048, null=True)
+    public_key_id = fields.CharField(max_length=2048, null=True)
+    public_key_pem = fields.TextField(null=True)
+    private_key_pem = fields.TextField(null=True)
+    password_hash = fields.CharField(max_length=255, null=True)
+    is_admin = fields.BooleanField(default=False)
+    suspended = fields.BooleanField(default=False)
+    document = fields.JSONField(null=True)
+    fetched_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "accounts"
+        unique_together = (("username", "domain"),)
+
+    @property
+    def is_local(self) -> bool:
+        return self.domain == LOCAL_DOMAIN
+
+    @property
+    def acct(self) -> str:
+        """The handle without the leading @: ``name`` for local accounts, ``name@host`` otherwise."""
+        return self.username if self.is_local else f"{self.username}@{self.domain}"
+
+    def __str__(self) -> str:
+        return self.acct
+
+
+class ApiToken(Model):
+    """A bearer token for the client API. Only a digest of the token is stored."""
+
+    id = fields.BigIntField(primary_key=True)
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "models.Account", related_name="api_tokens", on_delete=fields.CASCADE
+    )
+    name = fields.CharField(max_length=255, default="")
+    token_digest = fields.CharField(max_length=64, unique=True)
+    scopes = fields.CharField(max_length=255, default="read write follow")
+    created_at = fields.DatetimeField(auto_now_add=True)
+    last_used_at = fields.DatetimeField(null=True)
+    revoked_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "api_tokens"

@@ -1,0 +1,80 @@
+"""What people post: posts (Notes and their kin, local and remote) and their attachments."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class Visibility(StrEnum):
+    PUBLIC = "public"
+    UNLISTED = "unlisted"
+    PRIVATE = "private"  # followers only
+    DIRECT = "direct"
+
+
+class Post(Model):
+    id = fields.BigIntField(primary_key=True)
+    uri = fields.CharField(max_length=2048, unique=True)
+    url = fields.CharField(max_length=2048, null=True)
+    account = fields.ForeignKeyField("models.Account", related_name="posts", on_delete=fields.CASCADE)
+    object_type = fields.CharField(max_length=32, default="Note")
+    # Sanitised HTML, safe to show.
+    content = fields.TextField(default="")
+    # What a local artist typed, kept for edits.
+    source_text = fields.TextField(null=True)
+    # Content warning.
+    summary = fields.TextField(default="")
+    sensitive = fields.BooleanField(default=False)
+    visibility = fields.CharEnumField(Visibility, max_length=16, default=Visibility.PUBLIC)
+    # Actor ids this post is addressed to besides the public/followers collections.
+    recipients = fields.JSONField(default=list)
+    in_reply_to_uri = fields.CharField(max_length=2048, null=True, db_index=True)
+    in_reply_to = fields.ForeignKeyField(
+        "models.Post", related_name="replies", null=True, on_delete=fields.SET_NULL
+    )
+    boost_of = fields.ForeignKeyField("models.Post", related_name="boosts", null=True, on_delete=fields.CASCADE)
+    language = fields.CharField(max_length=16, null=True)
+    license = fields.CharField(max_length=2048, null=True)
+    local = fields.BooleanField(default=False)
+    document = fields.JSONField(null=True)
+    published_at = fields.DatetimeField(db_index=True)
+    edited_at = fields.DatetimeField(null=True)
+    deleted_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "posts"
+
+
+class MediaAttachment(Model):
+    id = fields.BigIntField(primary_key=True)
+    account = fields.ForeignKeyField("models.Account", related_name="media", on_delete=fields.CASCADE)
+    post = fields.ForeignKeyField("models.Post", related_name="attachments", null=True, on_delete=fields.SET_NULL)
+    # Where a remote attachment lives on its own server.
+    remote_url = fields.CharField(max_length=2048, null=True)
+    # Alt text.
+    description = fields.TextField(default="")
+    mime = fields.CharField(max_length=64, default="")
+    width = fields.IntField(null=True)
+    height = fields.IntField(null=True)
+    blurhash = fields.CharField(max_length=64, null=True)
+    focal_x = fields.FloatField(default=0.0)
+    focal_y = fields.FloatField(default=0.0)
+    sha256 = fields.CharField(max_length=64, null=True, db_index=True)
+    file_size = fields.BigIntField(null=True)
+    # Storage keys of the stored files; the original stays private unless allowed.
+    original_key = fields.CharField(max_length=255, null=True)
+    display_key = fields.CharField(max_length=255, null=True)
+    display_fallback_key = fields.CharField(max_length=255, null=True)
+    thumbnail_key = fields.CharField(max_length=255, null=True)
+    # The artist says the file is already protected (Glaze and the like): served as uploaded.
+    pre_protected = fields.BooleanField(default=False)
+    # The AI-provenance mark found when the policy is "label".
+    ai_label = fields.TextField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "media_attachments"

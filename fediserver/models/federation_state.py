@@ -1,0 +1,101 @@
+"""What federation needs to remember: activities, the two durable queues, and hosts.
+
+``InboundItem`` is the inbound queue: a verified activity stored as received, processed
+later by a worker. ``Delivery`` is the outbound queue: one row per (activity, inbox),
+claimed by workers. ``Domain`` keeps what we know of each remote host, including its
+delivery health.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class Domain(Model):
+    id = fields.BigIntField(primary_key=True)
+    name = fields.CharField(max_length=255, unique=True)
+    software = fields.CharField(max_length=64, null=True)
+    # Which HTTP Signature generation the host accepted last ("rfc9421" or "cavage").
+    signature_generation = fields.CharField(max_length=16, null=True)
+    blocked = fields.BooleanField(default=False)
+    consecutive_failures = fields.IntField(default=0)
+    parked_until = fields.DatetimeField(null=True)
+    last_success_at = fields.DatetimeField(null=True)
+    last_failure_at = fields.DatetimeField(null=True)
+    last_error = fields.TextField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "domains"
+
+
+class Activity(Model):
+    """An activity we sent or received, kept as JSON."""
+
+    id = fields.BigIntField(primary_key=True)
+    uri = fields.CharField(max_length=2048, unique=True)
+    type = fields.CharField(max_length=32, db_index=True)
+    actor = fields.ForeignKeyField("models.Account", related_name="activities", null=True, on_delete=fields.CASCADE)
+    object_uri = fields.CharField(max_length=2048, null=True, db_index=True)
+    payload = fields.JSONField()
+    local = fields.BooleanField(default=False)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "activities"
+
+
+class DeliveryState(StrEnum):
+    QUEUED = "queued"
+    DELIVERED = "delivered"
+    FAILED = "failed"  # given up; last_error says why
+
+
+class Delivery(Model):
+    id = fields.BigIntField(primary_key=True)
+    activity = fields.ForeignKeyField("models.Activity", related_name="deliveries", on_delete=fields.CASCADE)
+    inbox_url = fields.CharField(max_length=2048)
+    domain = fields.CharField(max_length=255, db_index=True)
+    state = fields.CharEnumField(DeliveryState, max_length=16, default=DeliveryState.QUEUED)
+    attempts = fields.IntField(default=0)
+    next_attempt_at = fields.DatetimeField(db_index=True)
+    # A worker holds the job until then; past it, another worker may take it over.
+    claimed_until = fields.DatetimeField(null=True)
+    last_status = fields.IntField(null=True)
+    last_error = fields.TextField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    delivered_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "deliveries"
+        unique_together = (("activity", "inbox_url"),)
+
+
+class InboundState(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"
+    IGNORED = "ignored"  # understood and deliberately not acted on
+
+
+class InboundItem(Model):
+    id = fields.BigIntField(primary_key=True)
+    # The activity's id; inbound de-duplication rests on this being unique.
+    activity_uri = fields.CharField(max_length=2048, unique=True)
+    activity_type = fields.CharField(max_length=32, db_index=True)
+    actor_uri = fields.CharField(max_length=2048)
+    key_id = fields.CharField(max_length=2048, null=True)
+    payload = fields.JSONField()
+    state = fields.CharEnumField(InboundState, max_length=16, default=InboundState.PENDING)
+    attempts = fields.IntField(default=0)
+    available_at = fields.DatetimeField(db_index=True)
+    claimed_until = fields.DatetimeField(null=True)
+    last_error = fields.TextField(null=True)
+    received_at = fields.DatetimeField(auto_now_add=True)
+    processed_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "inbound_items"

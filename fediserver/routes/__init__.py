@@ -1,0 +1,1 @@
+"""HTTP routes of the shell: health, and (as they come) discovery, actors and pages."""

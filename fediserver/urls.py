@@ -1,0 +1,48 @@
+"""The URLs this instance gives its own things: one place, so every room builds them alike."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class InstanceUrls:
+    base_url: str  # e.g. "https://art.example", no trailing slash
+
+    def actor(self, username: str) -> str:
+        return f"{self.base_url}/users/{username}"
+
+    def key_id(self, username: str) -> str:
+        return f"{self.actor(username)}#main-key"
+
+    def inbox(self, username: str) -> str:
+        return f"{self.actor(username)}/inbox"
+
+    def outbox(self, username: str) -> str:
+        return f"{self.actor(username)}/outbox"
+
+    def followers(self, username: str) -> str:
+        return f"{self.actor(username)}/followers"
+
+    def following(self, username: str) -> str:
+        return f"{self.actor(username)}/following"
+
+    def featured(self, username: str) -> str:
+        return f"{self.actor(username)}/collections/featured"
+
+    def profile(self, username: str) -> str:
+        return f"{self.base_url}/@{username}"
+
+    def post(self, username: str, post_id: int) -> str:
+        return f"{self.actor(username)}/statuses/{post_id}"
+
+    def activity(self, username: str, activity_id: str) -> str:
+        return f"{self.actor(username)}/activities/{activity_id}"
+
+    @property
+    def shared_inbox(self) -> str:
+        return f"{self.base_url}/inbox"
+
+    @property
+    def instance_actor(self) -> str:
+        return f"{self.base_url}/actor"
