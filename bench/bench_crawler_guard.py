@@ -74,7 +74,8 @@ async def main() -> None:
     guard = CrawlerGuard(SETTINGS)
     rows: list[tuple[str, float]] = []
     for label, user_agent in USER_AGENTS.items():
-        rows.append((f"UA search, {label}", per_call_microseconds(lambda ua=user_agent: guard.listed_crawler_in(ua), 20_000)))
+        search_cost = per_call_microseconds(lambda ua=user_agent: guard.listed_crawler_in(ua), 20_000)
+        rows.append((f"UA search, {label}", search_cost))
 
     async def hook_cost(content: str | bytes, content_type: str) -> float:
         best = float("inf")

@@ -14,7 +14,7 @@ What it adds:
   Rewriting here rather than asking each page to include them means no page, error page or
   other room's page can forget them; the cost is one marker search and, when the tags are
   missing, one copy of the body. Templates may still place them themselves with the
-  ``do_not_train_meta_tags`` template global (or ``meta_tags()``); the rewrite then sees
+  ``do_not_train_meta_tags`` template global (or ``page_meta_tags()``); the rewrite then sees
   the marker and leaves the page alone. Streamed and file bodies are not rewritten.
 - ``/robots.txt``, ``/ai.txt``, ``/.well-known/tdmrep.json`` and
   ``/.well-known/tdm-policy.json``, built once at install time.
@@ -84,6 +84,8 @@ class CrawlerGuardSettings:
             _require_absolute_url("rights_info_url", self.rights_info_url)
         if self.rights_contact_email and "@" not in self.rights_contact_email.removeprefix("mailto:"):
             raise ValueError(f"rights_contact_email: {self.rights_contact_email!r} is not an email address")
+        if isinstance(self.allow_list, str):
+            raise ValueError(f"allow_list: expected a list of crawler names, got the string {self.allow_list!r}")
         object.__setattr__(self, "allow_list", tuple(self.allow_list))
         _require_listed_names(self.allow_list)
         try:
@@ -120,14 +122,15 @@ def _require_listed_names(names: tuple[str, ...]) -> None:
     known = set(crawler_names())
     for name in names:
         if name not in known:
-            close = [k for k in known if k.lower() == str(name).lower()] or difflib.get_close_matches(str(name), known, 1)
+            same_letters = [known_name for known_name in known if known_name.lower() == str(name).lower()]
+            close = same_letters or difflib.get_close_matches(str(name), known, 1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             raise ValueError(f"allow_list: {name!r} is not a listed crawler name (names are case-sensitive){hint}")
 
 
-def meta_tags(settings: CrawlerGuardSettings) -> Markup:
+def page_meta_tags(settings: CrawlerGuardSettings) -> Markup:
     """The do-not-train meta tags for a page's ``<head>``, safe to put in a template."""
-    return Markup(do_not_train.meta_tags(settings.policy_url))
+    return Markup(do_not_train.meta_tags(settings.policy_url) if settings.send_signals else "")
 
 
 class CrawlerGuard:
@@ -184,7 +187,9 @@ class CrawlerGuard:
             "<h1>403 Forbidden</h1><p>AI crawlers may not fetch this site. "
             'See <a href="/robots.txt">robots.txt</a>.</p></body></html>'
         )
-        return Response(body, status=403, content_type="text/html; charset=utf-8", headers={"Cache-Control": "no-store"})
+        return Response(
+            body, status=403, content_type="text/html; charset=utf-8", headers={"Cache-Control": "no-store"}
+        )
 
     async def limit_media_downloads(self) -> Response | None:
         if (
@@ -258,5 +263,5 @@ def install_crawler_guard(app: Quart, settings: CrawlerGuardSettings) -> Crawler
     for path in guard.files:
         blueprint.add_url_rule(path, "signal_file" + path.replace("/", "_").replace(".", "_"), guard.serve_signal_file)
     app.register_blueprint(blueprint)
-    app.add_template_global(meta_tags(settings), "do_not_train_meta_tags")
+    app.add_template_global(page_meta_tags(settings), "do_not_train_meta_tags")
     return guard

@@ -355,3 +355,8 @@ async def test_templates_can_place_the_meta_tags_themselves():
 def test_bad_settings_are_refused_with_the_field_named(overrides, message):
     with pytest.raises(ValueError, match=message):
         CrawlerGuardSettings(**{"base_url": BASE_URL, **overrides})
+
+
+def test_an_allow_list_written_as_one_string_is_refused():
+    with pytest.raises(ValueError, match="expected a list of crawler names"):
+        CrawlerGuardSettings(base_url=BASE_URL, allow_list="facebookexternalhit")

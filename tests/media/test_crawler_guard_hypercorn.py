@@ -21,7 +21,8 @@ def free_port() -> int:
 
 async def test_signals_and_refusal_over_a_real_server():
     app = Quart(__name__)
-    install_crawler_guard(app, CrawlerGuardSettings(base_url="https://art.example", media_rate_burst=2, media_rate_per_minute=1))
+    settings = CrawlerGuardSettings(base_url="https://art.example", media_rate_burst=2, media_rate_per_minute=1)
+    install_crawler_guard(app, settings)
 
     @app.get("/@ada")
     async def page():

@@ -90,4 +90,6 @@ def test_extra_rules_with_typos_are_refused_with_the_line(rules):
 def test_robots_txt_without_blocked_agents_still_speaks_to_everyone():
     robots = robots_txt([])
     assert "Disallow: /\n" not in robots
-    assert robots.endswith("User-agent: *\nContent-Usage: train-ai=n\nContent-Signal: search=yes, ai-train=no, ai-input=no\nAllow: /\n")
+    assert robots.endswith(
+        "User-agent: *\nContent-Usage: train-ai=n\nContent-Signal: search=yes, ai-train=no, ai-input=no\nAllow: /\n"
+    )
