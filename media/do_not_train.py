@@ -72,10 +72,11 @@ def check_robots_rules(text: str) -> str:
 
 def robots_txt(blocked_agents: Iterable[str], extra_rules: str = "") -> str:
     """robots.txt: one group refusing every listed AI agent, the admin's rules, then everyone else."""
-    parts = ["# AI crawlers: no crawling of any part of this site."]
+    parts = []
     agents = list(blocked_agents)
     if agents:
-        parts.append("\n".join(f"User-agent: {agent}" for agent in agents) + "\nDisallow: /")
+        refusal = "\n".join(f"User-agent: {agent}" for agent in agents)
+        parts.append(f"# AI crawlers: no crawling of any part of this site.\n{refusal}\nDisallow: /")
     if extra_rules.strip():
         parts.append(check_robots_rules(extra_rules))
     parts.append(

@@ -7,7 +7,7 @@ import json
 
 import pytest
 from PIL import Image
-from quart import Quart, Response, abort
+from quart import Quart, Response, abort, render_template_string
 
 from media.ai_crawlers import crawler_names, listed_crawlers
 from media.crawler_guard import CrawlerGuard, CrawlerGuardSettings, install_crawler_guard
@@ -331,8 +331,6 @@ async def test_templates_can_place_the_meta_tags_themselves():
 
     @app.get("/templated")
     async def templated():
-        from quart import render_template_string
-
         return await render_template_string("<html><head>{{ do_not_train_meta_tags }}<title>t</title></head></html>")
 
     page = await (await app.test_client().get("/templated")).get_data(as_text=True)
