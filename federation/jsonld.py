@@ -132,8 +132,7 @@ def link_url(value: Any) -> str | None:
         if isinstance(item, str):
             candidates.append((1, item))
         elif isinstance(item, Mapping):
-            href = item.get("href", item.get("url", item.get("id")))
-            href = href if isinstance(href, str) else link_url(href)
+            href = text(item.get("href", item.get("url", item.get("id"))))
             if href:
                 html = item.get("mediaType") == "text/html"
                 candidates.append((0 if html else 1, href))

@@ -44,6 +44,10 @@ _SECURITY = "https://w3id.org/security#"
 _MAX_NESTING = 6
 
 
+class _NestedTooDeep(VocabError):
+    """Raised through every level, unlike other errors in embedded objects."""
+
+
 def origin(url: str) -> str:
     """``scheme://host[:port]`` of an http(s) URL, lower-cased, default port left out."""
     try:
@@ -314,7 +318,7 @@ def _embedded(document: Document, raw_object: Any, depth: int,
     if embedded is None or len(jsonld.as_list(raw_object)) != 1:
         return None
     if depth >= _MAX_NESTING:
-        raise VocabError(f"{what} nests objects more than {_MAX_NESTING} levels deep")
+        raise _NestedTooDeep(f"{what} nests objects more than {_MAX_NESTING} levels deep")
     child = document.child(embedded)
     types = jsonld.types_of(child)
     kind = next((t for t in types if t in ACTOR_TYPES | CONTENT_TYPES | ACTIVITY_TYPES), None)
@@ -325,6 +329,8 @@ def _embedded(document: Document, raw_object: Any, depth: int,
             return _activity(child, kind, depth + 1)
         if kind in CONTENT_TYPES:
             return _content(child, kind)
+    except _NestedTooDeep:
+        raise
     except VocabError:
         return None
     return None
