@@ -16,3 +16,7 @@ class UnsafeURLError(FetchError):
 
 class VocabError(ValueError):
     """A received ActivityStreams document cannot be used; the message says why."""
+
+
+class WebFingerError(ValueError):
+    """A handle is malformed, or its WebFinger answer names no ActivityPub actor."""
