@@ -11,6 +11,7 @@ Responses are plain ``FetchResponse`` values so callers never depend on the tran
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -115,7 +116,11 @@ class _GuardedNetworkBackend(httpcore.AsyncNetworkBackend):
 
 
 class SafeHttpClient:
-    """Guarded GET and POST to remote servers; use as ``async with`` or call ``aclose()``."""
+    """Guarded GET and POST to remote servers; use as ``async with`` or call ``aclose()``.
+
+    ``resolver`` (host -> IP strings, sync or async) and ``ssl_context`` (which CAs to
+    trust; the system's by default) can be replaced, for private networks and for tests.
+    """
 
     def __init__(
         self,
@@ -123,10 +128,12 @@ class SafeHttpClient:
         *,
         policy: AddressPolicy | None = None,
         resolver: Resolver = system_resolver,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self.settings = settings
         self.policy = policy or AddressPolicy()
         self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=ssl_context,
             max_connections=settings.max_connections,
             network_backend=_GuardedNetworkBackend(self.policy, resolver),
         )

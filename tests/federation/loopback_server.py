@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -33,8 +34,10 @@ Handler = Callable[[ReceivedRequest], Reply | Awaitable[Reply]]
 class LoopbackServer:
     """Serve ``routes`` (path -> handler or Reply) on 127.0.0.1 and record what arrived."""
 
-    def __init__(self, routes: dict[str, Handler | Reply]) -> None:
+    def __init__(self, routes: dict[str, Handler | Reply],
+                 ssl_context: ssl.SSLContext | None = None) -> None:
         self.routes = routes
+        self.ssl_context = ssl_context
         self.received: list[ReceivedRequest] = []
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
@@ -45,7 +48,8 @@ class LoopbackServer:
         return f"http://127.0.0.1:{self.port}"
 
     async def __aenter__(self) -> LoopbackServer:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0,
+                                                  ssl=self.ssl_context)
         self.port = self._server.sockets[0].getsockname()[1]
         return self
 
@@ -79,7 +83,7 @@ class LoopbackServer:
                 await self._send(writer, reply)
                 if not reply.declare_length:
                     return
-        except (ConnectionError, asyncio.IncompleteReadError):
+        except (ConnectionError, asyncio.IncompleteReadError, ssl.SSLError):
             pass
         finally:
             self._writers.discard(writer)
