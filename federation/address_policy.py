@@ -17,7 +17,7 @@ import socket
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
-from federation.errors import UnsafeURLError
+from federation.errors import FetchError, UnsafeURLError
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -73,7 +73,7 @@ async def system_resolver(host: str) -> list[str]:
     try:
         infos = await loop.getaddrinfo(host, None, type=socket.SOCK_STREAM)
     except socket.gaierror as error:
-        raise UnsafeURLError(f"cannot resolve host {host!r}: {error.strerror}") from error
+        raise FetchError(f"cannot resolve host {host!r}: {error.strerror}") from error
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 

@@ -32,6 +32,8 @@ _ORIGIN_BOUND_HEADERS = frozenset(
     {"authorization", "cookie", "signature", "signature-input", "date", "digest", "content-digest"}
 )
 
+_HEADERS_SET_BY_CLIENT = frozenset({"host", "user-agent", "accept-encoding", "content-length"})
+
 
 @dataclass(frozen=True)
 class HttpClientSettings:
@@ -119,7 +121,7 @@ class SafeHttpClient:
     """Guarded GET and POST to remote servers; use as ``async with`` or call ``aclose()``.
 
     ``resolver`` (host -> IP strings, sync or async) and ``ssl_context`` (which CAs to
-    trust; the system's by default) can be replaced, for private networks and for tests.
+    trust; certifi's bundle by default) can be replaced, for private networks and tests.
     """
 
     def __init__(
@@ -195,7 +197,7 @@ class SafeHttpClient:
             ("host", url.netloc.decode("ascii")),
             ("user-agent", limits.user_agent),
             ("accept-encoding", "identity"),
-            *((k, v) for k, v in headers.items() if k not in ("host", "user-agent")),
+            *((k, v) for k, v in headers.items() if k not in _HEADERS_SET_BY_CLIENT),
         ]
         if method == "POST":
             request_headers.append(("content-length", str(len(content))))

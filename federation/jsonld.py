@@ -126,7 +126,10 @@ def iter_objects(value: Any) -> Iterator[Mapping[str, Any]]:
 
 
 def link_url(value: Any) -> str | None:
-    """The best web URL among ``value``'s strings and Links, preferring text/html links."""
+    """The best http(s) URL among ``value``'s strings and Links, preferring text/html.
+
+    Other schemes (javascript:, data:, at://) are dropped: these URLs end up in links and
+    image sources on our pages."""
     candidates: list[tuple[int, str]] = []
     for item in as_list(value):
         if isinstance(item, str):
@@ -137,7 +140,7 @@ def link_url(value: Any) -> str | None:
                 html = item.get("mediaType") == "text/html"
                 candidates.append((0 if html else 1, href))
     web = [(rank, url) for rank, url in candidates if is_http_url(url)]
-    return min(web or candidates, key=lambda c: c[0], default=(0, None))[1]
+    return min(web, key=lambda c: c[0], default=(0, None))[1]
 
 
 def media_type_of(value: Any) -> str | None:
@@ -149,9 +152,9 @@ def media_type_of(value: Any) -> str | None:
 
 
 def image_url(value: Any) -> str | None:
-    """The URL of an icon/image property: an IRI, an Image object, or an array of them."""
+    """The http(s) URL of an icon/image: an IRI, an Image object, or an array of them."""
     for item in as_list(value):
-        if isinstance(item, str) and item:
+        if is_http_url(item):
             return item
         if isinstance(item, Mapping):
             found = link_url(item.get("url", item.get("href")))

@@ -232,7 +232,7 @@ def _attachments(document: Document) -> tuple[Attachment, ...]:
         if "PropertyValue" in kinds:
             continue
         url = jsonld.link_url(item.get("url", item.get("href")))
-        if not jsonld.is_http_url(url):
+        if url is None:
             continue
         media_type = item.get("mediaType")
         attachments.append(Attachment(
@@ -271,7 +271,7 @@ def _tags(document: Document) -> tuple[Tag, ...]:
             tags.append(Hashtag(name=name, href=href))
         elif "Emoji" in kinds and name:
             icon = jsonld.image_url(item.get("icon"))
-            if jsonld.is_http_url(icon):
+            if icon:
                 tags.append(Emoji(name=name, icon_url=icon, id=_optional_url(item.get("id"))))
     return tuple(tags)
 

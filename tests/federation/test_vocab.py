@@ -166,6 +166,17 @@ def test_url_array_prefers_the_html_link():
     assert parse_object({**NOTE, "url": url}).url == "https://a.example/watch/1"
 
 
+def test_urls_with_other_schemes_are_dropped():
+    doc = {**NOTE, "url": ["javascript:alert(1)", {"href": "data:text/html,x"}],
+           "attachment": [{"type": "Image", "url": "javascript:alert(1)"}],
+           "tag": [{"type": "Emoji", "name": ":x:", "icon": {"url": "data:image/png,x"}}]}
+    note = parse_object(doc)
+    assert (note.url, note.attachments, note.tags) == (None, (), ())
+    actor = parse_actor({"id": "https://a.example/u", "type": "Person", "inbox": "https://a.example/i",
+                         "icon": "javascript:alert(1)", "url": "javascript:alert(1)"})
+    assert (actor.icon_url, actor.url) == (None, None)
+
+
 def test_attachment_url_as_link_and_tags_of_every_kind():
     doc = {**NOTE,
            "attachment": {"type": "Image", "url": [{"type": "Link", "mediaType": "image/webp",
