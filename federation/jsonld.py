@@ -2,7 +2,7 @@
 
 Servers disagree on shapes: one value or an array, a bare IRI or an embedded object or a
 Link, ``as:Public`` or the full IRI, properties under their short name or a compact IRI
-defined in the document's own ``@context``. These helpers turn each of those shapes into
+defined in the document's own ``@context``. These functions turn each of those shapes into
 plain Python values and never raise on odd input: unusable values become None or empty.
 """
 

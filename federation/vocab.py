@@ -42,6 +42,7 @@ _TOOT = "http://joinmastodon.org/ns#"
 _SCHEMA = "http://schema.org#"
 _SECURITY = "https://w3id.org/security#"
 _MAX_NESTING = 6
+_KNOWN_TYPES = ACTOR_TYPES | CONTENT_TYPES | ACTIVITY_TYPES
 
 
 class _NestedTooDeep(VocabError):
@@ -115,8 +116,7 @@ def _primary_type(document: Document) -> str:
     types = jsonld.types_of(document)
     if not types:
         raise VocabError("document has no type")
-    known = ACTOR_TYPES | CONTENT_TYPES | ACTIVITY_TYPES
-    return next((t for t in types if t in known), types[0])
+    return next((t for t in types if t in _KNOWN_TYPES), types[0])
 
 
 def _required_url(name: str, value: Any, what: str) -> str:
@@ -180,9 +180,10 @@ def _public_key(document: Document) -> PublicKey | None:
 def _property_values(document: Document) -> tuple[PropertyValue, ...]:
     fields = []
     for item in jsonld.iter_objects(document.get("attachment")):
-        kinds = jsonld.types_of(document.child(item))
-        name, value = item.get("name"), item.get("value", item.get(_SCHEMA + "value"))
-        if ("PropertyValue" in kinds and isinstance(name, str) and isinstance(value, str)):
+        child = document.child(item)
+        name, value = item.get("name"), child.get("value", _SCHEMA)
+        if "PropertyValue" in jsonld.types_of(child) and isinstance(name, str) \
+                and isinstance(value, str):
             fields.append(PropertyValue(name=name, value=value))
     return tuple(fields)
 
@@ -280,7 +281,7 @@ def _license(document: Document) -> str | None:
     """A licence IRI or name, from ``license`` written any of the usual ways."""
     value = document.get("license", _SCHEMA)
     if isinstance(value, str):
-        return value
+        return value or None
     for item in jsonld.iter_objects(value):
         found = jsonld.ref_id(item) or jsonld.text(item.get("name"))
         if found:
@@ -321,7 +322,7 @@ def _embedded(document: Document, raw_object: Any, depth: int,
         raise _NestedTooDeep(f"{what} nests objects more than {_MAX_NESTING} levels deep")
     child = document.child(embedded)
     types = jsonld.types_of(child)
-    kind = next((t for t in types if t in ACTOR_TYPES | CONTENT_TYPES | ACTIVITY_TYPES), None)
+    kind = next((t for t in types if t in _KNOWN_TYPES), None)
     try:
         if kind in ACTOR_TYPES:
             return _actor(child, kind)
