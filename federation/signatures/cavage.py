@@ -212,12 +212,16 @@ def sign_cavage(
                 covered.append("content-type")
     for name, value in added.items():
         collected[name.lower()] = [value]
+    params = {}
+    if "(created)" in covered:
+        params["created"] = str(int(time.time() if now is None else now))
     algorithm = default_algorithm(private_key)
     label = "rsa-sha256" if algorithm == RSA_V1_5_SHA256 else "hs2019"
-    text = signing_string(method, url, collected, covered)
+    text = signing_string(method, url, collected, covered, params)
     signature = base64.b64encode(sign_bytes(algorithm, private_key, text.encode("utf-8")))
+    created = f"created={params['created']}," if params else ""
     added["Signature"] = (
-        f'keyId="{key_id}",algorithm="{label}",headers="{" ".join(covered)}",'
+        f'keyId="{key_id}",algorithm="{label}",{created}headers="{" ".join(covered)}",'
         f'signature="{signature.decode("ascii")}"'
     )
     return added
