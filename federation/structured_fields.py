@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 import string
 from dataclasses import dataclass, field
 
@@ -42,13 +43,13 @@ BareItem = int | float | str | Token | bytes | bool
 Params = dict[str, BareItem]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Item:
     value: BareItem
     params: Params = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class InnerList:
     items: tuple[Item, ...]
     params: Params = field(default_factory=dict)
@@ -56,26 +57,26 @@ class InnerList:
 
 Member = Item | InnerList
 
-_KEY_FIRST = set(string.ascii_lowercase + "*")
-_KEY_REST = set(string.ascii_lowercase + string.digits + "_-.*")
 _TOKEN_FIRST = set(string.ascii_letters + "*")
-_TOKEN_REST = set(string.ascii_letters + string.digits + "!#$%&'*+-.^_`|~:/")
-_BASE64_CHARS = set(string.ascii_letters + string.digits + "+/=")
+_KEY = re.compile(r"[a-z*][a-z0-9_\-.*]*")
+_TOKEN = re.compile(r"[A-Za-z*][A-Za-z0-9!#$%&'*+\-.^_`|~:/]*")
+_NUMBER = re.compile(r"-?([0-9]*)(?:\.([0-9]*))?")
+_STRING = re.compile(r'"((?:[ !#-\[\]-~]|\\["\\])*)"')
+_STRING_ESCAPE = re.compile(r'\\(["\\])')
+_PRINTABLE = re.compile(r"[ -~]*")
 
 
 class _Parser:
     def __init__(self, text: str) -> None:
         if not isinstance(text, str):
             raise StructuredFieldError("field value must be text")
-        try:
-            text.encode("ascii")
-        except UnicodeEncodeError:
-            raise StructuredFieldError("field value is not ASCII") from None
+        if not text.isascii():
+            raise StructuredFieldError("field value is not ASCII")
         self.text = text.strip(" ")
         self.pos = 0
 
     def peek(self) -> str:
-        return self.text[self.pos] if self.pos < len(self.text) else ""
+        return self.text[self.pos : self.pos + 1]
 
     def take(self) -> str:
         char = self.peek()
@@ -90,7 +91,7 @@ class _Parser:
             self.pos += 1
 
     def skip_ows(self) -> None:
-        while self.peek() in (" ", "\t") and not self.at_end():
+        while self.peek() in (" ", "\t"):
             self.pos += 1
 
     def fail(self, what: str) -> StructuredFieldError:
@@ -153,12 +154,11 @@ class _Parser:
         return params
 
     def key(self) -> str:
-        if self.peek() not in _KEY_FIRST or self.at_end():
+        match = _KEY.match(self.text, self.pos)
+        if match is None:
             raise self.fail("expected a key")
-        start = self.pos
-        while not self.at_end() and self.peek() in _KEY_REST:
-            self.pos += 1
-        return self.text[start : self.pos]
+        self.pos = match.end()
+        return match.group()
 
     # -- bare items ----------------------------------------------------------
     def bare_item(self) -> BareItem:
@@ -176,54 +176,33 @@ class _Parser:
         raise self.fail("expected an item")
 
     def number(self) -> int | float:
-        start = self.pos
-        if self.peek() == "-":
-            self.pos += 1
-        digits_start = self.pos
-        while self.peek().isdigit():
-            self.pos += 1
-        integer_digits = self.pos - digits_start
-        if integer_digits == 0:
+        match = _NUMBER.match(self.text, self.pos)
+        integer_digits, fraction = match.group(1), match.group(2)
+        if not integer_digits:
             raise self.fail("expected a digit")
-        if self.peek() != ".":
-            if integer_digits > 15:
+        self.pos = match.end()
+        if fraction is None:
+            if len(integer_digits) > 15:
                 raise self.fail("integer too long")
-            return int(self.text[start : self.pos])
-        if integer_digits > 12:
+            return int(match.group())
+        if len(integer_digits) > 12:
             raise self.fail("decimal too long")
-        self.pos += 1
-        fraction_start = self.pos
-        while self.peek().isdigit():
-            self.pos += 1
-        fraction_digits = self.pos - fraction_start
-        if not 1 <= fraction_digits <= 3:
+        if not 1 <= len(fraction) <= 3:
             raise self.fail("decimal needs one to three fraction digits")
-        return float(self.text[start : self.pos])
+        return float(match.group())
 
     def string(self) -> str:
-        self.pos += 1  # opening quote
-        chars: list[str] = []
-        while not self.at_end():
-            char = self.take()
-            if char == "\\":
-                escaped = self.take()
-                if escaped not in ('"', "\\"):
-                    raise self.fail("bad escape in string")
-                chars.append(escaped)
-            elif char == '"':
-                return "".join(chars)
-            elif not " " <= char <= "~":
-                raise self.fail("control character in string")
-            else:
-                chars.append(char)
-        raise self.fail("unterminated string")
+        match = _STRING.match(self.text, self.pos)
+        if match is None:
+            raise self.fail("bad or unterminated string")
+        self.pos = match.end()
+        value = match.group(1)
+        return _STRING_ESCAPE.sub(r"\1", value) if "\\" in value else value
 
     def token(self) -> Token:
-        start = self.pos
-        self.pos += 1
-        while not self.at_end() and self.peek() in _TOKEN_REST:
-            self.pos += 1
-        return Token(self.text[start : self.pos])
+        match = _TOKEN.match(self.text, self.pos)
+        self.pos = match.end()
+        return Token(match.group())
 
     def byte_sequence(self) -> bytes:
         self.pos += 1  # opening colon
@@ -231,11 +210,9 @@ class _Parser:
         if end < 0:
             raise self.fail("unterminated byte sequence")
         encoded = self.text[self.pos : end]
-        if not set(encoded) <= _BASE64_CHARS:
-            raise self.fail("bad character in byte sequence")
         self.pos = end + 1
         try:
-            return base64.b64decode(encoded + "=" * (-len(encoded) % 4))
+            return base64.b64decode(encoded + "=" * (-len(encoded) % 4), validate=True)
         except binascii.Error:
             raise self.fail("bad base64 in byte sequence") from None
 
@@ -277,11 +254,11 @@ def serialize_bare_item(value: BareItem) -> str:
         text = f"{value:.3f}".rstrip("0")
         return text + "0" if text.endswith(".") else text
     if isinstance(value, Token):
-        if not value or value[0] not in _TOKEN_FIRST or not set(value[1:]) <= _TOKEN_REST:
+        if _TOKEN.fullmatch(value) is None:
             raise StructuredFieldError(f"not a token: {value!r}")
         return str(value)
     if isinstance(value, str):
-        if any(not " " <= char <= "~" for char in value):
+        if _PRINTABLE.fullmatch(value) is None:
             raise StructuredFieldError("string holds a character outside printable ASCII")
         return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
     if isinstance(value, bytes):

@@ -43,7 +43,8 @@ _ALGORITHMS: dict[str, str | None] = {
     "hs2019": None,
     "ed25519": ED25519,
 }
-_PARAM = re.compile(r'\s*([A-Za-z]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^",\s]*))\s*(,|$)')
+_PARAM = re.compile(r'\s*([A-Za-z]+)\s*=\s*(?:"([^"\\]*(?:\\.[^"\\]*)*)"|([^",\s]*))\s*(,|$)')
+_ESCAPE = re.compile(r"\\(.)")
 _MAX_HEADER_LENGTH = 8192
 
 
@@ -63,13 +64,14 @@ def parse_signature_header(value: str) -> dict[str, str]:
             raise SignatureError(Reason.MALFORMED, f"cannot parse Signature at character {pos}")
         name = match.group(1)
         quoted = match.group(2)
-        param = re.sub(r"\\(.)", r"\1", quoted) if quoted is not None else match.group(3)
+        if quoted is None:
+            param = match.group(3)
+        else:
+            param = _ESCAPE.sub(r"\1", quoted) if "\\" in quoted else quoted
         if name in params:
             raise SignatureError(Reason.MALFORMED, f"Signature repeats {name}")
         params[name] = param
         pos = match.end()
-        if match.group(4) == "" and pos < len(text):
-            raise SignatureError(Reason.MALFORMED, "text after the last Signature parameter")
     for required in ("keyId", "signature"):
         if not params.get(required):
             raise SignatureError(Reason.MALFORMED, f"Signature has no {required}")
