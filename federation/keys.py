@@ -214,8 +214,8 @@ async def verify_with_key_refresh(
 ) -> ResolvedKey | None:
     """Run `check` with the resolved key; if it fails, refresh the key once and retry.
 
-    Returns the key that verified, or None when neither did. Raises `KeyUnavailable`
-    when the key cannot be resolved at all.
+    Returns the key that verified, or None when neither did (a failed refresh counts
+    as "did not verify"). Raises `KeyUnavailable` when the key cannot be resolved.
     """
     key = await resolve(key_id)
     if key is None:
@@ -224,7 +224,10 @@ async def verify_with_key_refresh(
         return key
     if refresh is None:
         return None
-    fresh = await refresh(key_id)
+    try:
+        fresh = await refresh(key_id)
+    except KeyUnavailable:
+        return None
     if fresh is not None and fresh != key and check(fresh):
         return fresh
     return None

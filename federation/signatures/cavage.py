@@ -98,7 +98,7 @@ def signing_string(
             value = _request_target(method, url)
         elif name in ("(created)", "(expires)"):
             value = (params or {}).get(name[1:-1], "")
-            if not value.isdigit():
+            if not (value.isdigit() and value.isascii() and len(value) <= 15):
                 raise SignatureError(Reason.MALFORMED, f"{name} is covered but not an integer")
         else:
             value = combined_value(headers, name)
@@ -113,7 +113,7 @@ def _check_time(params: dict[str, str], headers, covered, now: float, policy) ->
     if "date" in covered:
         try:
             moments.append(("Date", parsedate_to_datetime(combined_value(headers, "date")).timestamp()))
-        except (TypeError, ValueError, IndexError):
+        except (TypeError, ValueError, IndexError, OverflowError):
             raise SignatureError(Reason.MALFORMED, "Date is not an HTTP date") from None
     if "(created)" in covered:
         moments.append(("created", int(params["created"])))

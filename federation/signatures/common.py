@@ -9,7 +9,6 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 __all__ = [
     "Reason",
@@ -74,7 +73,8 @@ class VerifiedSignature:
     covered: tuple[str, ...]
 
 
-HeaderInput = Mapping[str, str] | Iterable[tuple[str | bytes, str | bytes]] | Any
+# A dict, an httpx.Headers, a Werkzeug/Quart Headers, or ASGI (name, value) byte pairs.
+HeaderInput = Mapping[str, str] | Iterable[tuple[str | bytes, str | bytes]]
 
 
 def _text(value: str | bytes) -> str:

@@ -12,7 +12,6 @@ from federation.keys import (
     ResolvedKey,
     generate_rsa_private_key_pem,
     load_private_key_pem,
-    load_public_key_pem,
     public_key_pem,
 )
 from federation.signatures import (
@@ -316,3 +315,39 @@ def test_signature_input_parser_raises_only_signature_error_on_near_valid_text(s
 async def test_cavage_date_is_checked_against_the_real_clock_by_default():
     headers = signed(Generation.CAVAGE, now=time.time())
     assert (await verify_request("POST", INBOX, headers, BODY, resolve_key=resolve)).owner == ACTOR
+
+
+CAVAGE_ALPHABET = st.sampled_from(list('keyIdalgorithmheaderssignaturecreatedexpires="(),-= \\19AZaz+/'))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(max_size=300), st.text(CAVAGE_ALPHABET, max_size=200)))
+def test_cavage_verifier_raises_only_signature_error_on_any_signature_header(text):
+    from federation.signatures.cavage import prepare_signature
+    from federation.signatures.common import collect_headers
+
+    headers = collect_headers({"Signature": text, "Host": "peer.example", "Digest": "x"})
+    try:
+        prepare_signature("POST", INBOX, headers, BODY, now=NOW)
+    except SignatureError:
+        pass
+
+
+async def test_cavage_created_with_thousands_of_digits_is_malformed():
+    headers = signed(Generation.CAVAGE)
+    headers["Signature"] = headers["Signature"].replace(
+        'headers="', f'created="{"9" * 5000}",headers="(created) '
+    )
+    assert await refusal(headers) == Reason.MALFORMED
+
+
+async def test_failed_refresh_of_a_cached_key_reports_a_bad_signature():
+    async def refresh_fails(key_id):
+        from federation.keys import KeyUnavailable
+
+        raise KeyUnavailable("actor is gone")
+
+    with pytest.raises(SignatureError) as refused:
+        await verify_request("POST", INBOX, signed(Generation.CAVAGE, private_key=OTHER_PRIVATE_KEY),
+                             BODY, resolve_key=resolve, refresh_key=refresh_fails, now=NOW)
+    assert refused.value.reason == Reason.BAD_SIGNATURE
