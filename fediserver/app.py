@@ -15,8 +15,10 @@ from quart import Quart, g, request
 from fediserver import db
 from fediserver.config import Settings
 from fediserver.jobs import JobRunner, build_jobs
+from fediserver.room_settings import crawler_guard_settings
 from fediserver.routes import health
 from fediserver.urls import InstanceUrls
+from media.crawler_guard import install_crawler_guard
 
 log = logging.getLogger("fediserver.request")
 
@@ -26,6 +28,8 @@ def create_app(settings: Settings, *, manage_database: bool = True, run_jobs: bo
     app.config["SETTINGS"] = settings
     app.config["URLS"] = InstanceUrls(settings.instance.base_url)
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024 * 1024
+    # First, so refused crawlers cost nothing further and every response carries the signals.
+    install_crawler_guard(app, crawler_guard_settings(settings))
     app.register_blueprint(health.blueprint)
     _install_request_log(app, settings)
 

@@ -129,6 +129,28 @@ class FederationSettings(Section):
 class ProtectionSettings(Section):
     """The instance's do-not-train and media protection rules."""
 
+    # Crawler guard: listed AI crawlers are refused (403) and told no in robots.txt.
+    block_ai_crawlers: bool = True
+    crawler_allow_list: tuple[str, ...] = ()
+    robots_extra: str = ""
+    # TDMRep: who reserves text-and-data-mining rights, and where the policy lives.
+    tdm_policy_url: str = ""
+    rights_holder: str = ""
+    rights_contact_email: str = ""
+    rights_info_url: str = ""
+    # Anonymous media downloads per client (IPv4 address or IPv6 /64).
+    media_rate_limit_per_minute: int = Field(default=120, ge=1)
+    media_rate_limit_burst: int = Field(default=120, ge=1)
+
+    @field_validator("crawler_allow_list", mode="before")
+    @classmethod
+    def _list_of_names(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            return tuple(value)
+        if isinstance(value, str):
+            raise ValueError("expected a list of crawler names, e.g. [\"facebookexternalhit\"]")
+        return value
+
 
 class RegistrationSettings(Section):
     mode: Literal["closed", "approval", "open"] = "closed"
@@ -147,6 +169,14 @@ class Settings(Section):
     # Where the file was read from; relative paths in the file are relative to it.
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
     base_dir: str = Field(default=".", exclude=True)
+
+    @model_validator(mode="after")
+    def _rooms_accept_their_settings(self) -> Settings:
+        # Each room validates what it receives; its complaint is reported against the key.
+        from fediserver.room_settings import check_room_settings
+
+        check_room_settings(self)
+        return self
 
     @property
     def data_dir(self) -> Path:
@@ -238,7 +268,7 @@ def _describe_one(error: dict[str, Any]) -> str:
     message = error["msg"].removeprefix("Value error, ")
     if "input" in error and kind not in {"model_type", "dict_type"} and not isinstance(error["input"], dict):
         message += f", got {error['input']!r}"
-    return f"{path or 'config'}: {message}"
+    return f"{path}: {message}" if path else message
 
 
 def _section_model(loc: tuple[Any, ...]) -> type[BaseModel] | None:

@@ -5,7 +5,7 @@ import base64
 
 import pytest
 
-import signature_vectors as v
+from tests.federation import signature_vectors as v
 from federation.keys import ResolvedKey, load_private_key_pem, load_public_key_pem
 from federation.signatures import (
     Generation,
