@@ -6,12 +6,19 @@ Tortoise discovers the models through this package, and migrations in
 
 from fediserver.models.accounts import Account, ApiToken
 from fediserver.models.content import MediaAttachment, Post, Visibility
+from fediserver.models.interactions import Block, Favourite, Notification, NotificationKind, Reaction, Report
 from fediserver.models.federation_state import Activity, Delivery, DeliveryState, Domain, InboundItem, InboundState
 from fediserver.models.social import Follow, FollowState
 
 __all__ = [
     "Account",
     "Activity",
+    "Block",
+    "Favourite",
+    "Notification",
+    "NotificationKind",
+    "Reaction",
+    "Report",
     "ApiToken",
     "Delivery",
     "DeliveryState",

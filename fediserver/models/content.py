@@ -36,6 +36,10 @@ class Post(Model):
         "models.Post", related_name="replies", null=True, on_delete=fields.SET_NULL
     )
     boost_of = fields.ForeignKeyField("models.Post", related_name="boosts", null=True, on_delete=fields.CASCADE)
+    # Mentions, hashtags and custom emoji as ActivityStreams tag objects.
+    tags = fields.JSONField(default=list, db_default="[]")
+    # Pinned to the author's profile (the featured collection).
+    pinned_at = fields.DatetimeField(null=True)
     language = fields.CharField(max_length=16, null=True)
     license = fields.CharField(max_length=2048, null=True)
     local = fields.BooleanField(default=False)
@@ -74,6 +78,9 @@ class MediaAttachment(Model):
     pre_protected = fields.BooleanField(default=False)
     # The AI-provenance mark found when the policy is "label".
     ai_label = fields.TextField(null=True)
+    # Remote media kept in the local cache: when it was fetched and last served.
+    cached_at = fields.DatetimeField(null=True)
+    last_accessed_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

@@ -1,0 +1,89 @@
+"""Reactions between people: favourites, emoji reactions, blocks, notifications, reports."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class Favourite(Model):
+    id = fields.BigIntField(primary_key=True)
+    account = fields.ForeignKeyField("models.Account", related_name="favourites", on_delete=fields.CASCADE)
+    post = fields.ForeignKeyField("models.Post", related_name="favourites", on_delete=fields.CASCADE)
+    # The Like activity's id.
+    uri = fields.CharField(max_length=2048, null=True, unique=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "favourites"
+        unique_together = (("account", "post"),)
+
+
+class Reaction(Model):
+    """An emoji reaction (EmojiReact, or a Like carrying content)."""
+
+    id = fields.BigIntField(primary_key=True)
+    account = fields.ForeignKeyField("models.Account", related_name="reactions", on_delete=fields.CASCADE)
+    post = fields.ForeignKeyField("models.Post", related_name="reactions", on_delete=fields.CASCADE)
+    emoji = fields.CharField(max_length=255)
+    uri = fields.CharField(max_length=2048, null=True, unique=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "reactions"
+        unique_together = (("account", "post", "emoji"),)
+
+
+class Block(Model):
+    id = fields.BigIntField(primary_key=True)
+    account = fields.ForeignKeyField("models.Account", related_name="blocking", on_delete=fields.CASCADE)
+    target = fields.ForeignKeyField("models.Account", related_name="blocked_by", on_delete=fields.CASCADE)
+    uri = fields.CharField(max_length=2048, null=True, unique=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "blocks"
+        unique_together = (("account", "target"),)
+
+
+class NotificationKind(StrEnum):
+    FOLLOW = "follow"
+    FOLLOW_REQUEST = "follow_request"
+    FAVOURITE = "favourite"
+    REBLOG = "reblog"
+    MENTION = "mention"
+    REACTION = "reaction"
+    UPDATE = "update"
+    MOVE = "move"
+
+
+class Notification(Model):
+    id = fields.BigIntField(primary_key=True)
+    # The local account being told.
+    account = fields.ForeignKeyField("models.Account", related_name="notifications", on_delete=fields.CASCADE)
+    from_account = fields.ForeignKeyField("models.Account", related_name="caused_notifications", on_delete=fields.CASCADE)
+    kind = fields.CharEnumField(NotificationKind, max_length=32)
+    post = fields.ForeignKeyField("models.Post", related_name="notifications", null=True, on_delete=fields.CASCADE)
+    read = fields.BooleanField(default=False)
+    created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        table = "notifications"
+
+
+class Report(Model):
+    """A moderation report, made here or received as a Flag."""
+
+    id = fields.BigIntField(primary_key=True)
+    reporter = fields.ForeignKeyField("models.Account", related_name="reports_made", null=True, on_delete=fields.SET_NULL)
+    target = fields.ForeignKeyField("models.Account", related_name="reports_received", on_delete=fields.CASCADE)
+    post_uris = fields.JSONField(default=list)
+    comment = fields.TextField(default="")
+    uri = fields.CharField(max_length=2048, null=True, unique=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    resolved_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "reports"
