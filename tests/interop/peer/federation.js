@@ -1,0 +1,248 @@
+// The Fedify side of the interop peer: actors with RSA and Ed25519 keys,
+// WebFinger, collections, Note objects, and the inbox listeners that record
+// every verified activity and answer Follows according to the actor's policy.
+
+import {
+  createFederation,
+  generateCryptoKeyPair,
+  MemoryKvStore,
+} from "@fedify/fedify";
+import {
+  Accept,
+  Activity,
+  Announce,
+  Create,
+  Delete,
+  Endpoints,
+  Follow,
+  Like,
+  Note,
+  Person,
+  Reject,
+  Undo,
+  Update,
+} from "@fedify/vocab";
+
+const RSA_PARAMS = {
+  name: "RSASSA-PKCS1-v1_5",
+  modulusLength: 2048,
+  publicExponent: new Uint8Array([1, 0, 1]),
+  hash: "SHA-256",
+};
+
+async function keyPairsOf(actor) {
+  if (actor.keyPairs === null) {
+    const rsa = await crypto.subtle.generateKey(RSA_PARAMS, true, ["sign", "verify"]);
+    const ed25519 = await generateCryptoKeyPair("Ed25519");
+    actor.keyPairs = [rsa, ed25519];
+  }
+  return actor.keyPairs;
+}
+
+// Which HTTP signature generation a request carries, judged by its headers.
+export function signatureSchemeOf(headers) {
+  if (headers.has("signature-input")) return "rfc9421";
+  if (headers.has("signature")) return "draft-cavage";
+  return null;
+}
+
+function idOf(value) {
+  if (value === null || value === undefined) return null;
+  if (typeof value === "string") return value;
+  return typeof value.id === "string" ? value.id : null;
+}
+
+function recordReceived(state, ctx, activity) {
+  const raw = ctx.data.body ?? {};
+  state.received.push({
+    id: activity.id?.href ?? null,
+    type: typeof raw.type === "string" ? raw.type : activity.constructor.name,
+    actor: activity.actorId?.href ?? null,
+    object: idOf(raw.object),
+    recipient: ctx.recipient, // null when it came through the shared inbox
+    signature: ctx.data.signatureScheme,
+    has_ld_signature: raw.signature !== undefined,
+    has_proof: raw.proof !== undefined,
+    received_at: new Date().toISOString(),
+    activity: raw,
+  });
+}
+
+function localActorsAddressed(state, ctx, objectId) {
+  if (ctx.recipient !== null) {
+    const actor = state.actor(ctx.recipient);
+    return actor ? [actor] : [];
+  }
+  const parsed = objectId ? ctx.parseUri(objectId) : null;
+  if (parsed?.type === "actor") {
+    const actor = state.actor(parsed.identifier);
+    return actor ? [actor] : [];
+  }
+  return [...state.actors.values()];
+}
+
+async function answerFollow(state, ctx, follow) {
+  const parsed = follow.objectId ? ctx.parseUri(follow.objectId) : null;
+  const local = parsed?.type === "actor" ? state.actor(parsed.identifier) : null;
+  if (local === null || follow.id === null || follow.actorId === null) return;
+  const follower = await follow.getActor(ctx);
+  if (follower === null) return;
+  const entry = { followId: follow.id.href, state: "pending", recipient: follower };
+  local.followers.set(follower.id.href, entry);
+  if (local.followPolicy === "ignore") return;
+  const Answer = local.followPolicy === "accept" ? Accept : Reject;
+  entry.state = local.followPolicy === "accept" ? "accepted" : "rejected";
+  if (entry.state === "rejected") local.followers.delete(follower.id.href);
+  await ctx.sendActivity(
+    { identifier: local.name },
+    follower,
+    new Answer({
+      id: new URL(`#answers/${crypto.randomUUID()}`, ctx.getActorUri(local.name)),
+      actor: ctx.getActorUri(local.name),
+      object: follow,
+    }),
+  );
+}
+
+function settleFollow(state, ctx, answer, newState) {
+  const followId = answer.objectId?.href ?? null;
+  const remoteId = answer.actorId?.href ?? null;
+  for (const actor of localActorsAddressed(state, ctx, null)) {
+    const entry = remoteId ? actor.following.get(remoteId) : undefined;
+    if (entry === undefined) continue;
+    if (followId !== null && followId !== entry.followId && entry.state !== "pending") {
+      continue;
+    }
+    if (newState === "rejected") actor.following.delete(remoteId);
+    else entry.state = newState;
+  }
+}
+
+function forgetUndoneFollow(state, ctx, undo) {
+  const raw = ctx.data.body ?? {};
+  const undoneId = idOf(raw.object);
+  const undoneType = typeof raw.object === "object" ? raw.object?.type : null;
+  const remoteId = undo.actorId?.href ?? null;
+  for (const actor of state.actors.values()) {
+    const entry = remoteId ? actor.followers.get(remoteId) : undefined;
+    if (entry && (entry.followId === undoneId || undoneType === "Follow")) {
+      actor.followers.delete(remoteId);
+    }
+  }
+}
+
+export function createPeerFederation(state, origin) {
+  const federation = createFederation({
+    kv: new MemoryKvStore(),
+    origin,
+    allowPrivateAddress: true,
+    skipSignatureVerification: false,
+    circuitBreaker: false,
+    userAgent: "fediserver-interop-peer (Fedify 2.3.6)",
+  });
+
+  federation
+    .setActorDispatcher("/users/{identifier}", async (ctx, identifier) => {
+      if (state.actor(identifier) === null) return null;
+      const keys = await ctx.getActorKeyPairs(identifier);
+      return new Person({
+        id: ctx.getActorUri(identifier),
+        preferredUsername: identifier,
+        name: `Peer ${identifier}`,
+        summary: "An interop test actor served by Fedify",
+        url: ctx.getActorUri(identifier),
+        inbox: ctx.getInboxUri(identifier),
+        outbox: ctx.getOutboxUri(identifier),
+        followers: ctx.getFollowersUri(identifier),
+        following: ctx.getFollowingUri(identifier),
+        endpoints: new Endpoints({ sharedInbox: ctx.getInboxUri() }),
+        manuallyApprovesFollowers: state.actor(identifier).followPolicy !== "accept",
+        publicKey: keys[0].cryptographicKey,
+        assertionMethods: keys.map((key) => key.multikey),
+      });
+    })
+    .mapHandle((_ctx, username) => (state.actor(username) === null ? null : username))
+    .setKeyPairsDispatcher(async (_ctx, identifier) => {
+      const actor = state.actor(identifier);
+      return actor === null ? [] : await keyPairsOf(actor);
+    });
+
+  federation.setObjectDispatcher(
+    Note,
+    "/users/{identifier}/notes/{id}",
+    (ctx, { identifier, id }) => {
+      const noteId = ctx.getObjectUri(Note, { identifier, id }).href;
+      return state.actor(identifier)?.notes.get(noteId)?.note ?? null;
+    },
+  );
+
+  federation.setFollowersDispatcher("/users/{identifier}/followers", (_ctx, identifier) => {
+    const actor = state.actor(identifier);
+    if (actor === null) return null;
+    const items = [...actor.followers.values()]
+      .filter((entry) => entry.state === "accepted")
+      .map((entry) => entry.recipient);
+    return { items };
+  });
+
+  federation.setFollowingDispatcher("/users/{identifier}/following", (_ctx, identifier) => {
+    const actor = state.actor(identifier);
+    if (actor === null) return null;
+    const items = [...actor.following.entries()]
+      .filter(([, entry]) => entry.state === "accepted")
+      .map(([id]) => new URL(id));
+    return { items };
+  });
+
+  federation.setOutboxDispatcher("/users/{identifier}/outbox", (_ctx, identifier) => {
+    const actor = state.actor(identifier);
+    if (actor === null) return null;
+    const items = [...actor.sent.values()]
+      .map((entry) => entry.activity)
+      .filter((activity) => activity instanceof Create || activity instanceof Announce)
+      .reverse();
+    return { items };
+  });
+
+  federation
+    .setInboxListeners("/users/{identifier}/inbox", "/inbox")
+    .on(Follow, async (ctx, follow) => {
+      recordReceived(state, ctx, follow);
+      await answerFollow(state, ctx, follow);
+    })
+    .on(Accept, (ctx, accept) => {
+      recordReceived(state, ctx, accept);
+      settleFollow(state, ctx, accept, "accepted");
+    })
+    .on(Reject, (ctx, reject) => {
+      recordReceived(state, ctx, reject);
+      settleFollow(state, ctx, reject, "rejected");
+    })
+    .on(Undo, (ctx, undo) => {
+      recordReceived(state, ctx, undo);
+      forgetUndoneFollow(state, ctx, undo);
+    })
+    .on(Create, (ctx, activity) => recordReceived(state, ctx, activity))
+    .on(Update, (ctx, activity) => recordReceived(state, ctx, activity))
+    .on(Delete, (ctx, activity) => recordReceived(state, ctx, activity))
+    .on(Like, (ctx, activity) => recordReceived(state, ctx, activity))
+    .on(Announce, (ctx, activity) => recordReceived(state, ctx, activity))
+    .on(Activity, (ctx, activity) => recordReceived(state, ctx, activity))
+    .onUnverifiedActivity((ctx, activity, reason) => {
+      state.rejected.push({
+        id: activity.id?.href ?? null,
+        type: ctx.data.body?.type ?? activity.constructor.name,
+        actor: activity.actorId?.href ?? null,
+        reason: reason.type,
+        key_id: reason.keyId?.href ?? null,
+        signature: ctx.data.signatureScheme,
+        received_at: new Date().toISOString(),
+        activity: ctx.data.body,
+      });
+    })
+    .onError((_ctx, error) => {
+      process.stderr.write(`inbox listener error: ${error?.stack ?? error}\n`);
+    });
+
+  return federation;
+}
