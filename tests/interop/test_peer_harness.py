@@ -7,6 +7,7 @@ likes, announces, updates, deletes, undos, signature checks) before our server j
 import httpx
 import pytest
 
+from tests.interop.foreign_actor import ForeignActor
 from tests.interop.harness import FedifyPeer, PeerControlError, wait_until
 
 pytestmark = pytest.mark.interop
@@ -194,6 +195,46 @@ async def test_unsigned_activity_is_refused_and_recorded(peers):
     [rejected] = await wait_until(a.control.rejected)
     assert (rejected["id"], rejected["reason"], rejected["signature"]) == (
         activity["id"], "noSignature", None
+    )
+    assert await a.control.inbox("Like") == []
+
+
+def like_from(actor: ForeignActor, object_id: str, tag: str) -> dict:
+    return {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": f"{actor.id}/likes/{tag}",
+        "type": "Like",
+        "actor": actor.id,
+        "object": object_id,
+    }
+
+
+async def test_draft_cavage_signature_is_verified_and_recorded(peers):
+    a, _ = peers
+    bob = a.actor("bob")
+
+    with ForeignActor() as dora:
+        response = await dora.post(f"{bob.id}/inbox", like_from(dora, bob.id, "cavage"))
+
+    assert response.status_code == 202
+    received = await a.control.wait_for("Like", actor=dora.id)
+    assert received["signature"] == "draft-cavage"
+    assert received["recipient"] == "bob"
+    assert (received["has_ld_signature"], received["has_proof"]) == (False, False)
+
+
+async def test_signature_made_with_the_wrong_key_is_refused(peers):
+    a, _ = peers
+    bob = a.actor("bob")
+
+    with ForeignActor() as dora:
+        like = like_from(dora, bob.id, "forged")
+        response = await dora.post(f"{a.origin}/inbox", like, wrong_key=True)
+
+    assert response.status_code == 401
+    [rejected] = await a.control.rejected()
+    assert (rejected["id"], rejected["reason"], rejected["key_id"]) == (
+        like["id"], "invalidSignature", dora.key_id
     )
     assert await a.control.inbox("Like") == []
 
