@@ -68,31 +68,25 @@ function recordReceived(state, ctx, activity) {
   });
 }
 
-function localActorsAddressed(state, ctx, objectId) {
-  if (ctx.recipient !== null) {
-    const actor = state.actor(ctx.recipient);
-    return actor ? [actor] : [];
-  }
-  const parsed = objectId ? ctx.parseUri(objectId) : null;
-  if (parsed?.type === "actor") {
-    const actor = state.actor(parsed.identifier);
-    return actor ? [actor] : [];
-  }
-  return [...state.actors.values()];
+// The local actors an activity is for: the inbox owner, or everyone for the shared inbox.
+function localActorsAddressed(state, ctx) {
+  if (ctx.recipient === null) return [...state.actors.values()];
+  const actor = state.actor(ctx.recipient);
+  return actor ? [actor] : [];
 }
 
 async function answerFollow(state, ctx, follow) {
   const parsed = follow.objectId ? ctx.parseUri(follow.objectId) : null;
   const local = parsed?.type === "actor" ? state.actor(parsed.identifier) : null;
-  if (local === null || follow.id === null || follow.actorId === null) return;
-  const follower = await follow.getActor(ctx);
+  const follower = local === null || follow.id === null ? null : await follow.getActor(ctx);
   if (follower === null) return;
-  const entry = { followId: follow.id.href, state: "pending", recipient: follower };
-  local.followers.set(follower.id.href, entry);
-  if (local.followPolicy === "ignore") return;
-  const Answer = local.followPolicy === "accept" ? Accept : Reject;
-  entry.state = local.followPolicy === "accept" ? "accepted" : "rejected";
-  if (entry.state === "rejected") local.followers.delete(follower.id.href);
+  const policy = local.followPolicy;
+  if (policy !== "reject") {
+    const followState = policy === "accept" ? "accepted" : "pending";
+    local.followers.set(follower.id.href, { followId: follow.id.href, state: followState, recipient: follower });
+  }
+  if (policy === "ignore") return;
+  const Answer = policy === "accept" ? Accept : Reject;
   await ctx.sendActivity(
     { identifier: local.name },
     follower,
@@ -104,30 +98,25 @@ async function answerFollow(state, ctx, follow) {
   );
 }
 
-function settleFollow(state, ctx, answer, newState) {
-  const followId = answer.objectId?.href ?? null;
-  const remoteId = answer.actorId?.href ?? null;
-  for (const actor of localActorsAddressed(state, ctx, null)) {
-    const entry = remoteId ? actor.following.get(remoteId) : undefined;
-    if (entry === undefined) continue;
-    if (followId !== null && followId !== entry.followId && entry.state !== "pending") {
-      continue;
-    }
-    if (newState === "rejected") actor.following.delete(remoteId);
-    else entry.state = newState;
+// An Accept or Reject settles the follow it names by id; one naming no follow of
+// ours changes nothing, so a peer that answers with the wrong id is noticed.
+function settleFollow(state, ctx, answer, accepted) {
+  const followId = answer.objectId?.href;
+  const remoteId = answer.actorId?.href;
+  for (const actor of localActorsAddressed(state, ctx)) {
+    const entry = actor.following.get(remoteId);
+    if (entry === undefined || entry.followId !== followId) continue;
+    if (accepted) entry.state = "accepted";
+    else actor.following.delete(remoteId);
   }
 }
 
+// An Undo of a Follow removes the follower, when it names that follow's id.
 function forgetUndoneFollow(state, ctx, undo) {
-  const raw = ctx.data.body ?? {};
-  const undoneId = idOf(raw.object);
-  const undoneType = typeof raw.object === "object" ? raw.object?.type : null;
-  const remoteId = undo.actorId?.href ?? null;
-  for (const actor of state.actors.values()) {
-    const entry = remoteId ? actor.followers.get(remoteId) : undefined;
-    if (entry && (entry.followId === undoneId || undoneType === "Follow")) {
-      actor.followers.delete(remoteId);
-    }
+  const undoneId = idOf(ctx.data.body?.object);
+  const remoteId = undo.actorId?.href;
+  for (const actor of localActorsAddressed(state, ctx)) {
+    if (actor.followers.get(remoteId)?.followId === undoneId) actor.followers.delete(remoteId);
   }
 }
 
@@ -212,11 +201,11 @@ export function createPeerFederation(state, origin) {
     })
     .on(Accept, (ctx, accept) => {
       recordReceived(state, ctx, accept);
-      settleFollow(state, ctx, accept, "accepted");
+      settleFollow(state, ctx, accept, true);
     })
     .on(Reject, (ctx, reject) => {
       recordReceived(state, ctx, reject);
-      settleFollow(state, ctx, reject, "rejected");
+      settleFollow(state, ctx, reject, false);
     })
     .on(Undo, (ctx, undo) => {
       recordReceived(state, ctx, undo);
