@@ -29,6 +29,13 @@ async def bob_follows_alice(a: FedifyPeer, b: FedifyPeer) -> dict:
     return follow
 
 
+async def fetch_activity_json(url: str) -> dict:
+    async with httpx.AsyncClient() as client:
+        response = await client.get(url, headers={"Accept": "application/activity+json"})
+    response.raise_for_status()
+    return response.json()
+
+
 def delivered_everywhere(result: dict) -> bool:
     return all(delivery["ok"] for delivery in result["deliveries"])
 
@@ -76,6 +83,8 @@ async def test_follow_is_verified_and_accepted(peers):
     [follower] = await b.control.followers("alice")
     assert (follower["id"], follower["state"]) == (bob.id, "accepted")
     assert follower["shared_inbox"] == f"{a.origin}/inbox"
+    collection = await fetch_activity_json(f"{alice.id}/followers")
+    assert (collection["totalItems"], collection["orderedItems"]) == (1, [bob.id])
 
 
 async def test_follow_policy_reject_answers_with_reject(peers):
@@ -116,6 +125,16 @@ async def test_post_reaches_followers_and_a_reply_reaches_the_author(peers):
     assert {"type": "Mention", "href": alice.id, "name": "@alice"} in _as_list(reply_note["tag"])
 
 
+async def test_post_can_go_to_the_shared_inbox(peers):
+    a, b = peers
+    await bob_follows_alice(a, b)
+
+    post = await b.control.post("alice", "<p>For everyone</p>", prefer_shared_inbox=True)
+
+    create = await a.control.wait_for("Create", lambda act: act["object"] == post["note_id"])
+    assert create["recipient"] is None
+
+
 async def test_like_and_its_undo_reach_the_author(peers):
     a, b = peers
     bob = a.actor("bob")
@@ -153,13 +172,14 @@ async def test_update_and_delete_reach_followers_and_the_note_is_gone(peers):
 
     update = await a.control.wait_for("Update", lambda act: act["object"] == post["note_id"])
     assert update["activity"]["object"]["content"] == "<p>Second version</p>"
+    assert (await fetch_activity_json(post["note_id"]))["content"] == "<p>Second version</p>"
 
     await b.control.delete("alice", post["note_id"])
 
     await a.control.wait_for("Delete", lambda act: act["object"] == post["note_id"])
-    async with httpx.AsyncClient() as client:
-        gone = await client.get(post["note_id"], headers={"Accept": "application/activity+json"})
-    assert gone.status_code == 404
+    with pytest.raises(httpx.HTTPStatusError) as gone:
+        await fetch_activity_json(post["note_id"])
+    assert gone.value.response.status_code == 404
 
 
 async def test_unfollow_removes_the_follower(peers):

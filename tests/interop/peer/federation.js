@@ -165,23 +165,28 @@ export function createPeerFederation(state, origin) {
     },
   );
 
-  federation.setFollowersDispatcher("/users/{identifier}/followers", (_ctx, identifier) => {
-    const actor = state.actor(identifier);
-    if (actor === null) return null;
-    const items = [...actor.followers.values()]
+  // Followers as plain recipients, so the collection lists their ids and
+  // sendActivity(..., "followers") finds their inboxes.
+  const acceptedFollowers = (actor) =>
+    [...actor.followers.values()]
       .filter((entry) => entry.state === "accepted")
-      .map((entry) => entry.recipient);
-    return { items };
-  });
+      .map(({ recipient }) => ({ id: recipient.id, inboxId: recipient.inboxId, endpoints: recipient.endpoints }));
+  const acceptedFollowing = (actor) =>
+    [...actor.following.entries()].filter(([, entry]) => entry.state === "accepted").map(([id]) => new URL(id));
 
-  federation.setFollowingDispatcher("/users/{identifier}/following", (_ctx, identifier) => {
-    const actor = state.actor(identifier);
-    if (actor === null) return null;
-    const items = [...actor.following.entries()]
-      .filter(([, entry]) => entry.state === "accepted")
-      .map(([id]) => new URL(id));
-    return { items };
-  });
+  federation
+    .setFollowersDispatcher("/users/{identifier}/followers", (_ctx, identifier) => {
+      const actor = state.actor(identifier);
+      return actor === null ? null : { items: acceptedFollowers(actor) };
+    })
+    .setCounter((_ctx, identifier) => acceptedFollowers(state.actor(identifier) ?? { followers: new Map() }).length);
+
+  federation
+    .setFollowingDispatcher("/users/{identifier}/following", (_ctx, identifier) => {
+      const actor = state.actor(identifier);
+      return actor === null ? null : { items: acceptedFollowing(actor) };
+    })
+    .setCounter((_ctx, identifier) => acceptedFollowing(state.actor(identifier) ?? { following: new Map() }).length);
 
   federation.setOutboxDispatcher("/users/{identifier}/outbox", (_ctx, identifier) => {
     const actor = state.actor(identifier);
