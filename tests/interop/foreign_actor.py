@@ -2,7 +2,8 @@
 
 It serves its actor document (with its RSA public key) from a small HTTP server on
 127.0.0.1 in a background thread, so the Fedify peer can fetch the key and verify the
-older signature generation, and refuse a signature made with the wrong key.
+older signature generation, and refuse a signature made with the wrong key. Its inbox
+keeps every POST and answers them all with one chosen status.
 """
 
 from __future__ import annotations
@@ -29,8 +30,10 @@ def _new_rsa_key() -> rsa.RSAPrivateKey:
 class ForeignActor:
     """An actor `name` at http://127.0.0.1:PORT/users/name; use as a context manager."""
 
-    def __init__(self, name: str = "dora"):
+    def __init__(self, name: str = "dora", *, inbox_status: int = 202):
         self.name = name
+        self.inbox_status = inbox_status
+        self.inbox: list[tuple[dict[str, str], dict]] = []  # (headers, activity) per POST
         self.private_key = _new_rsa_key()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self.origin = f"http://127.0.0.1:{self.server.server_address[1]}"
@@ -67,8 +70,9 @@ class ForeignActor:
                 self.wfile.write(body)
 
             def do_POST(self) -> None:
-                self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                self.send_response(202)
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                actor.inbox.append(({k.lower(): v for k, v in self.headers.items()}, json.loads(body)))
+                self.send_response(actor.inbox_status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 

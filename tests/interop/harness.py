@@ -9,6 +9,7 @@ helpers that wait for an activity to arrive.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import select
 import shutil
@@ -233,6 +234,9 @@ class PeerControl:
     async def rejected(self) -> list[dict[str, Any]]:
         return (await self._call("GET", "rejected"))["activities"]
 
+    async def failed_deliveries(self) -> list[dict[str, Any]]:
+        return (await self._call("GET", "failures"))["deliveries"]
+
     async def following(self, actor: str) -> list[dict[str, Any]]:
         return (await self._call("GET", "following", params={"actor": actor}))["following"]
 
@@ -264,12 +268,15 @@ class PeerControl:
 
 
 async def wait_until(
-    check: Callable[[], Awaitable[Any]], *, timeout: float = 10.0, interval: float = 0.05
+    check: Callable[[], Any | Awaitable[Any]], *, timeout: float = 10.0, interval: float = 0.05
 ) -> Any:
-    """Poll `check` until it returns something truthy and return that, or raise TimeoutError."""
+    """Poll `check` (plain or async) until it returns something truthy and return that,
+    or raise TimeoutError."""
     deadline = time.monotonic() + timeout
     while True:
-        result = await check()
+        result = check()
+        if inspect.isawaitable(result):
+            result = await result
         if result:
             return result
         if time.monotonic() >= deadline:

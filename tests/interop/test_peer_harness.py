@@ -259,6 +259,47 @@ async def test_signature_made_with_the_wrong_key_is_refused(peers):
     assert await a.control.inbox("Like") == []
 
 
+def follow_from(actor: ForeignActor, target: str) -> dict:
+    return {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": f"{actor.id}/follows/1",
+        "type": "Follow",
+        "actor": actor.id,
+        "object": target,
+    }
+
+
+async def test_accept_is_signed_rfc9421_first_and_sent_after_the_follow_is_answered(peers):
+    a, _ = peers
+    bob = a.actor("bob")
+
+    with ForeignActor() as dora:
+        response = await dora.post(f"{bob.id}/inbox", follow_from(dora, bob.id))
+        assert response.status_code == 202
+        await wait_until(lambda: dora.inbox)
+
+    [(headers, accept)] = dora.inbox
+    assert accept["type"] == "Accept"
+    assert accept["object"]["id"] == f"{dora.id}/follows/1"
+    assert "signature-input" in headers and headers["content-digest"].startswith("sha-256=")
+    assert [f["id"] for f in await a.control.followers("bob")] == [dora.id]
+
+
+async def test_accept_refused_with_401_is_retried_draft_cavage_then_reported(peers):
+    a, _ = peers
+    bob = a.actor("bob")
+
+    with ForeignActor(inbox_status=401) as dora:
+        await dora.post(f"{bob.id}/inbox", follow_from(dora, bob.id))
+        [failure] = await wait_until(a.control.failed_deliveries)
+
+    assert failure["to"] == dora.id
+    first, second = (headers for headers, _ in dora.inbox)
+    assert "signature-input" in first
+    assert "signature-input" not in second and 'headers="(request-target)' in second["signature"]
+    assert "digest" in second and "date" in second
+
+
 async def test_control_api_refuses_bad_requests_clearly(peers):
     a, b = peers
 

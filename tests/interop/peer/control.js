@@ -234,6 +234,8 @@ const handlers = {
 
   "GET rejected": (state) => ({ activities: state.rejected }),
 
+  "GET failures": (state) => ({ deliveries: state.failedDeliveries }),
+
   "GET following": (state, ctx, query) => ({
     following: [...localActor(state, { actor: query.get("actor") }).following.entries()].map(
       ([id, entry]) => ({ id, state: entry.state, follow_id: entry.followId }),

@@ -87,15 +87,23 @@ async function answerFollow(state, ctx, follow) {
   }
   if (policy === "ignore") return;
   const Answer = policy === "accept" ? Accept : Reject;
-  await ctx.sendActivity(
-    { identifier: local.name },
-    follower,
-    new Answer({
-      id: new URL(`#answers/${crypto.randomUUID()}`, ctx.getActorUri(local.name)),
-      actor: ctx.getActorUri(local.name),
-      object: follow,
-    }),
-  );
+  const answer = new Answer({
+    id: new URL(`#answers/${crypto.randomUUID()}`, ctx.getActorUri(local.name)),
+    actor: ctx.getActorUri(local.name),
+    object: follow,
+  });
+  // Like most servers, answer only after the Follow's POST has been answered.
+  ctx.data.afterResponse.push(async () => {
+    try {
+      await ctx.sendActivity({ identifier: local.name }, follower, answer);
+    } catch (error) {
+      state.failedDeliveries.push({
+        activity: answer.id.href,
+        to: follower.id.href,
+        error: String(error?.message ?? error),
+      });
+    }
+  });
 }
 
 // An Accept or Reject settles the follow it names by id; one naming no follow of

@@ -62,13 +62,13 @@ function parseJsonOrNull(text) {
   }
 }
 
-async function handle(request) {
+async function handle(request, afterResponse) {
   if (new URL(request.url).pathname.startsWith("/_control/")) {
     return handleControl(state, federation, request);
   }
   const body = request.method === "POST" ? parseJsonOrNull(await request.clone().text()) : null;
   return federation.fetch(request, {
-    contextData: { signatureScheme: signatureSchemeOf(request.headers), body },
+    contextData: { signatureScheme: signatureSchemeOf(request.headers), body, afterResponse },
     onNotFound: () => new Response("Not Found", { status: 404 }),
     onNotAcceptable: () => new Response("Not Acceptable", { status: 406 }),
   });
@@ -76,9 +76,12 @@ async function handle(request) {
 
 const server = createServer(async (incoming, outgoing) => {
   try {
-    const response = await handle(await toWebRequest(incoming));
+    const afterResponse = []; // work that must wait until the response is sent
+    const response = await handle(await toWebRequest(incoming), afterResponse);
     outgoing.writeHead(response.status, Object.fromEntries(response.headers));
-    outgoing.end(Buffer.from(await response.arrayBuffer()));
+    outgoing.end(Buffer.from(await response.arrayBuffer()), () => {
+      for (const task of afterResponse) task();
+    });
   } catch (error) {
     process.stderr.write(`request ${incoming.method} ${incoming.url} failed: ${error?.stack ?? error}\n`);
     if (!outgoing.headersSent) outgoing.writeHead(500, { "content-type": "text/plain" });

@@ -27,6 +27,7 @@ export class PeerState {
     this.actors = new Map(actorNames.map((name) => [name, new ActorState(name)]));
     this.received = []; // verified incoming activities, oldest first
     this.rejected = []; // incoming activities whose signature could not be verified
+    this.failedDeliveries = []; // answers to Follows that could not be delivered
   }
 
   actor(name) {
@@ -40,5 +41,6 @@ export class PeerState {
     }
     this.received = [];
     this.rejected = [];
+    this.failedDeliveries = [];
   }
 }
