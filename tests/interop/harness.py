@@ -9,6 +9,8 @@ helpers that wait for an activity to arrive.
 from __future__ import annotations
 
 import asyncio
+import fcntl
+import hashlib
 import inspect
 import json
 import select
@@ -43,11 +45,27 @@ def node_binary(peer_dir: Path = PEER_DIR) -> Path:
     return peer_dir / "node_modules" / ".bin" / "node"
 
 
+def _installed(peer_dir: Path) -> bool:
+    return node_binary(peer_dir).exists() and (peer_dir / "node_modules" / "@fedify" / "fedify").is_dir()
+
+
 def ensure_installed(peer_dir: Path = PEER_DIR) -> Path:
-    """Run `npm ci` in the peer's directory unless its node_modules is complete."""
-    node = node_binary(peer_dir)
-    if node.exists() and (peer_dir / "node_modules" / "@fedify" / "fedify").is_dir():
-        return node
+    """Run `npm ci` in the peer's directory unless its node_modules is complete.
+
+    A lock file in the temporary directory keeps parallel test processes from
+    installing at the same time."""
+    if _installed(peer_dir):
+        return node_binary(peer_dir)
+    digest = hashlib.sha256(str(peer_dir).encode()).hexdigest()[:16]
+    lock_path = Path(tempfile.gettempdir()) / f"fedify-peer-npm-ci-{digest}.lock"
+    with open(lock_path, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not _installed(peer_dir):
+            _npm_ci(peer_dir)
+    return node_binary(peer_dir)
+
+
+def _npm_ci(peer_dir: Path) -> None:
     npm = shutil.which("npm")
     if npm is None:
         raise PeerUnavailable(
@@ -58,9 +76,8 @@ def ensure_installed(peer_dir: Path = PEER_DIR) -> Path:
     result = subprocess.run(
         [npm, "ci", "--no-audit", "--no-fund"], cwd=peer_dir, capture_output=True, text=True
     )
-    if result.returncode != 0 or not node.exists():
+    if result.returncode != 0 or not _installed(peer_dir):
         raise PeerUnavailable(f"`npm ci` in {peer_dir} failed:\n{result.stderr[-3000:]}")
-    return node
 
 
 @dataclass(frozen=True)
