@@ -125,6 +125,21 @@ async def test_post_reaches_followers_and_a_reply_reaches_the_author(peers):
     assert {"type": "Mention", "href": alice.id, "name": "@alice"} in _as_list(reply_note["tag"])
 
 
+async def test_direct_message_is_addressed_only_to_the_mentioned_actor(peers):
+    a, b = peers
+    bob = a.actor("bob")
+
+    post = await b.control.post(
+        "alice", "<p>Commission?</p>", mentions=[bob.handle], public=False, to_followers=False
+    )
+
+    assert post["deliveries"] == [{"to": bob.id, "ok": True}]
+    create = await a.control.wait_for("Create", lambda act: act["object"] == post["note_id"])
+    note = create["activity"]["object"]
+    assert (note["to"], note.get("cc")) == (bob.id, None)
+    assert create["recipient"] == "bob"
+
+
 async def test_post_can_go_to_the_shared_inbox(peers):
     a, b = peers
     await bob_follows_alice(a, b)
@@ -313,6 +328,11 @@ async def test_control_api_refuses_bad_requests_clearly(peers):
     assert no_content.status_code == 400
     assert "content" in no_content.json()["error"]
     assert not_json.status_code == 400
+
+    with pytest.raises(PeerControlError) as not_a_url:
+        await a.control.like("bob", "a drawing I liked")
+    assert not_a_url.value.status == 400
+    assert not_a_url.value.body["error"] == "object must be an absolute URL"
 
 
 def _as_list(value):

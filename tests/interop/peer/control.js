@@ -54,6 +54,14 @@ function localActor(state, body) {
   return actor;
 }
 
+function urlField(body, field) {
+  try {
+    return new URL(body[field]);
+  } catch {
+    throw new ControlError(400, `${field} must be an absolute URL`);
+  }
+}
+
 function ownNote(actor, noteId) {
   const entry = actor.notes.get(noteId);
   if (entry === undefined) throw new ControlError(404, `${actor.name} has no note ${noteId}`);
@@ -88,7 +96,7 @@ const handlers = {
       actor: ctx.getActorUri(local.name),
       object: target.id,
     });
-    local.following.set(target.id.href, { followId: follow.id.href, state: "pending", actor: target });
+    local.following.set(target.id.href, { followId: follow.id.href, state: "pending" });
     local.sent.set(follow.id.href, { activity: follow, actors: [target], followers: false });
     const deliveries = await deliver(ctx, local.name, follow, { actors: [target] });
     return { follow_id: follow.id.href, target: target.id.href, deliveries };
@@ -100,9 +108,8 @@ const handlers = {
     const entry = local.following.get(target.id.href);
     if (entry === undefined) throw new ControlError(404, `${local.name} does not follow ${target.id.href}`);
     local.following.delete(target.id.href);
-    const follow = local.sent.get(entry.followId)?.activity ?? new Follow({
-      id: new URL(entry.followId), actor: ctx.getActorUri(local.name), object: target.id,
-    });
+    const follow = local.sent.get(entry.followId).activity;
+    local.sent.delete(entry.followId);
     const undo = new Undo({ id: newId(ctx, local.name, "undos"), actor: ctx.getActorUri(local.name), object: follow });
     const deliveries = await deliver(ctx, local.name, undo, { actors: [target] });
     return { undo_id: undo.id.href, deliveries };
@@ -116,9 +123,11 @@ const handlers = {
     const toFollowers = body.to_followers ?? true;
     const isPublic = body.public ?? true;
     const followersUri = ctx.getFollowersUri(local.name);
-    const tos = isPublic ? [PUBLIC_COLLECTION] : toFollowers ? [followersUri] : [];
-    const ccs = isPublic && toFollowers ? [followersUri] : [];
-    (isPublic || toFollowers ? ccs : tos).push(...mentioned.map((actor) => actor.id));
+    const mentionIds = mentioned.map((actor) => actor.id);
+    let tos, ccs;
+    if (isPublic) [tos, ccs] = [[PUBLIC_COLLECTION], toFollowers ? [followersUri, ...mentionIds] : mentionIds];
+    else if (toFollowers) [tos, ccs] = [[followersUri], mentionIds];
+    else [tos, ccs] = [mentionIds, []]; // a direct message
     const noteId = ctx.getObjectUri(Note, { identifier: local.name, id: crypto.randomUUID() });
     const published = Temporal.Now.instant();
     const note = new Note({
@@ -127,7 +136,7 @@ const handlers = {
       content: body.content,
       summary: body.summary ?? null,
       sensitive: body.sensitive ?? false,
-      replyTarget: body.in_reply_to ? new URL(body.in_reply_to) : null,
+      replyTarget: body.in_reply_to ? urlField(body, "in_reply_to") : null,
       tags: mentioned.map((actor) => new Mention({ href: actor.id, name: `@${actor.preferredUsername}` })),
       tos,
       ccs,
@@ -182,19 +191,21 @@ const handlers = {
 
   "POST like": async (state, ctx, body) => {
     const local = localActor(state, body);
-    const author = await authorOf(ctx, body.object);
-    const like = new Like({ id: newId(ctx, local.name, "likes"), actor: ctx.getActorUri(local.name), object: new URL(body.object) });
+    const object = urlField(body, "object");
+    const author = await authorOf(ctx, object);
+    const like = new Like({ id: newId(ctx, local.name, "likes"), actor: ctx.getActorUri(local.name), object });
     local.sent.set(like.id.href, { activity: like, actors: [author], followers: false });
     return { like_id: like.id.href, deliveries: await deliver(ctx, local.name, like, { actors: [author] }) };
   },
 
   "POST announce": async (state, ctx, body) => {
     const local = localActor(state, body);
-    const author = await authorOf(ctx, body.object);
+    const object = urlField(body, "object");
+    const author = await authorOf(ctx, object);
     const announce = new Announce({
       id: newId(ctx, local.name, "announces"),
       actor: ctx.getActorUri(local.name),
-      object: new URL(body.object),
+      object,
       tos: [PUBLIC_COLLECTION],
       ccs: [ctx.getFollowersUri(local.name), author.id],
       published: Temporal.Now.instant(),
