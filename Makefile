@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+PEER := tests/interop/peer
+PEER_INSTALLED := $(PEER)/node_modules/.package-lock.json
 
 .PHONY: run test migrations bench clean
 
@@ -18,9 +20,13 @@ run: $(INSTALLED)
 	$(BIN)/fediserver migrate
 	$(BIN)/fediserver run
 
+# The independent Fedify peer the interop tests federate with (Node 22 comes from npm).
+$(PEER_INSTALLED): $(PEER)/package.json $(PEER)/package-lock.json
+	cd $(PEER) && npm ci --no-audit --no-fund
+
 # Set up and run the whole suite. The PostgreSQL half runs when
 # FEDISERVER_TEST_POSTGRES_URL is set (CI sets it).
-test: $(INSTALLED)
+test: $(INSTALLED) $(PEER_INSTALLED)
 	@if [ -z "$$FEDISERVER_TEST_POSTGRES_URL" ]; then \
 	  echo "NOTICE: FEDISERVER_TEST_POSTGRES_URL is not set: the PostgreSQL half of the suite is skipped."; \
 	  echo "        e.g. FEDISERVER_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test make test"; \

@@ -17,6 +17,7 @@ from fediserver.config import Settings
 from fediserver.jobs import JobRunner, build_jobs
 from fediserver.room_settings import crawler_guard_settings
 from fediserver.routes import health
+from fediserver.services import build_services
 from fediserver.urls import InstanceUrls
 from media.crawler_guard import install_crawler_guard
 
@@ -33,27 +34,26 @@ def create_app(settings: Settings, *, manage_database: bool = True, run_jobs: bo
     app.register_blueprint(health.blueprint)
     _install_request_log(app, settings)
 
-    if manage_database:
-        tortoise_config = db.settings_tortoise_config(settings)
+    services = build_services(settings)
+    app.config["SERVICES"] = services
+    tortoise_config = db.settings_tortoise_config(settings) if manage_database else None
+    runner = JobRunner(build_jobs(services)) if (settings.server.run_jobs if run_jobs is None else run_jobs) else None
 
-        @app.before_serving
-        async def _open_database() -> None:
+    @app.before_serving
+    async def _start() -> None:
+        if tortoise_config is not None:
             await db.open_database(tortoise_config)
-
-        @app.after_serving
-        async def _close_database() -> None:
-            await db.close_database()
-
-    if settings.server.run_jobs if run_jobs is None else run_jobs:
-        runner = JobRunner(build_jobs(settings))
-
-        @app.before_serving
-        async def _start_jobs() -> None:
+        if runner is not None:
             runner.start()
 
-        @app.after_serving
-        async def _stop_jobs() -> None:
+    @app.after_serving
+    async def _stop() -> None:
+        # Reverse order: jobs stop before the connections they use are closed.
+        if runner is not None:
             await runner.stop()
+        await services.aclose()
+        if tortoise_config is not None:
+            await db.close_database()
 
     return app
 

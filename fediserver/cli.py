@@ -250,15 +250,20 @@ def cmd_worker(args: argparse.Namespace) -> int:
     configure_logging(settings.logging)
 
     from fediserver.jobs import JobRunner, build_jobs
+    from fediserver.services import build_services
 
     async def work() -> None:
-        runner = JobRunner(build_jobs(settings))
-        if not runner.jobs:
-            print("no background job kinds are registered; nothing to do")
-            return
-        runner.start()
-        await _shutdown_signal()()
-        await runner.stop()
+        services = build_services(settings)
+        try:
+            runner = JobRunner(build_jobs(services))
+            if not runner.jobs:
+                print("no background job kinds are registered; nothing to do")
+                return
+            runner.start()
+            await _shutdown_signal()()
+            await runner.stop()
+        finally:
+            await services.aclose()
 
     _with_database(settings, work)
     return 0

@@ -124,6 +124,16 @@ class MediaSettings(Section):
 class FederationSettings(Section):
     allow_private_addresses: bool = False
     authorized_fetch: bool = False
+    # Outbound requests (fetching actors and objects, delivering activities).
+    request_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    connect_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    max_response_bytes: int = Field(default=1_048_576, ge=16_384)
+    max_connections: int = Field(default=50, ge=1, le=10_000)
+    # HTTP Signatures received: how old a Date/created may be, and how far ahead.
+    signature_max_age_seconds: int = Field(default=3600, ge=60)
+    signature_max_future_seconds: int = Field(default=300, ge=0)
+    # How long a fetched public key is trusted before it is fetched again.
+    key_cache_ttl_seconds: float = Field(default=300.0, ge=0)
 
 
 class ProtectionSettings(Section):

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from tortoise import Tortoise, connections
+from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.migrations.api import migrate as run_migrations
 from tortoise.migrations.executor import MigrationExecutor
 
@@ -65,6 +66,9 @@ async def open_database(config: dict[str, Any]) -> None:
 
 async def close_database() -> None:
     await Tortoise.close_connections()
+    # tortoise caches each model's generated SQL by connection *name*; a process that
+    # opens "default" again on another back end (tests, tools) must not reuse it.
+    EXECUTOR_CACHE.clear()
 
 
 async def migrate(config: dict[str, Any], *, target: str | None = None, progress=None) -> None:

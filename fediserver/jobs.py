@@ -65,9 +65,9 @@ class JobRunner:
             pass
 
 
-# Each room that owns a queue adds a factory here: settings -> job kinds.
+# Each room that owns a queue adds a factory here: Services -> job kinds.
 JOB_FACTORIES: list[Callable[..., Sequence[JobKind]]] = []
 
 
-def build_jobs(settings) -> list[JobKind]:
-    return [job for factory in JOB_FACTORIES for job in factory(settings)]
+def build_jobs(services) -> list[JobKind]:
+    return [job for factory in JOB_FACTORIES for job in factory(services)]

@@ -1,0 +1,49 @@
+"""The durable inbound queue: a verified activity is stored once, by its id, before 202.
+
+Storing is idempotent: the same activity delivered twice (to a personal and the shared
+inbox, or retried by its sender) becomes one row. Workers claim pending rows with
+``fediserver.models.queue.claim_due`` and run the handler for their type.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+
+from fediserver.models import InboundItem
+from fediserver.models.queue import utcnow
+
+
+def activity_key(activity: dict[str, Any]) -> str:
+    """The activity's id, or, for the few servers that send none, a digest of its content."""
+    activity_id = activity.get("id")
+    if isinstance(activity_id, str) and activity_id:
+        return activity_id
+    canonical = json.dumps(activity, sort_keys=True, separators=(",", ":")).encode()
+    return "urn:sha256:" + hashlib.sha256(canonical).hexdigest()
+
+
+async def store_inbound(
+    activity: dict[str, Any], *, actor_uri: str, key_id: str | None
+) -> tuple[InboundItem, bool]:
+    """Store a verified activity; returns the row and whether it was new."""
+    key = activity_key(activity)
+    existing = await InboundItem.get_or_none(activity_uri=key)
+    if existing is not None:
+        return existing, False
+    activity_type = activity.get("type")
+    try:
+        item = await InboundItem.create(
+            activity_uri=key,
+            activity_type=activity_type if isinstance(activity_type, str) else "Unknown",
+            actor_uri=actor_uri,
+            key_id=key_id,
+            payload=activity,
+            available_at=utcnow(),
+        )
+    except IntegrityError:  # stored by a concurrent request between the check and the insert
+        return await InboundItem.get(activity_uri=key), False
+    return item, True

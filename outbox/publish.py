@@ -1,0 +1,72 @@
+"""Publishing a local activity: record it once, queue one delivery per distinct inbox.
+
+This is the only door into the delivery queue. Whoever builds an activity (a post, an
+Accept sent by the inbox handlers, a like) hands it here with the inboxes it must reach;
+the delivery workers do the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import urlsplit
+
+from tortoise.transactions import in_transaction
+
+from fediserver.models import Account, Activity, Delivery, Follow, FollowState
+from fediserver.models.accounts import LOCAL_DOMAIN
+from fediserver.models.queue import utcnow
+
+
+def _object_uri(activity: dict[str, Any]) -> str | None:
+    obj = activity.get("object")
+    if isinstance(obj, str):
+        return obj
+    if isinstance(obj, dict) and isinstance(obj.get("id"), str):
+        return obj["id"]
+    return None
+
+
+async def publish(activity: dict[str, Any], *, actor: Account, inboxes: Iterable[str]) -> Activity:
+    """Store ``activity`` (sent by the local ``actor``) and queue it for each inbox once."""
+    unique_inboxes = list(dict.fromkeys(url for url in inboxes if url))
+    now = utcnow()
+    async with in_transaction() as connection:
+        record = await Activity.create(
+            uri=activity["id"],
+            type=activity["type"],
+            actor=actor,
+            object_uri=_object_uri(activity),
+            payload=activity,
+            local=True,
+            using_db=connection,
+        )
+        if unique_inboxes:
+            await Delivery.bulk_create(
+                [
+                    Delivery(
+                        activity=record,
+                        inbox_url=url,
+                        domain=urlsplit(url).netloc.lower(),
+                        next_attempt_at=now,
+                    )
+                    for url in unique_inboxes
+                ],
+                using_db=connection,
+            )
+    return record
+
+
+async def follower_inboxes(account: Account) -> list[str]:
+    """Where to deliver to all of ``account``'s remote followers: one shared inbox per server
+    that has one, else each follower's own inbox."""
+    follows = await Follow.filter(target=account, state=FollowState.ACCEPTED).exclude(
+        follower__domain=LOCAL_DOMAIN
+    ).values("follower__shared_inbox_url", "follower__inbox_url")
+    inboxes = (row["follower__shared_inbox_url"] or row["follower__inbox_url"] for row in follows)
+    return list(dict.fromkeys(url for url in inboxes if url))
+
+
+def personal_inbox(account: Account) -> list[str]:
+    """The inbox of one remote account (empty for local accounts, which need no delivery)."""
+    return [account.inbox_url] if not account.is_local and account.inbox_url else []
