@@ -218,3 +218,41 @@ def inflate_bounded(data: bytes, limit: int) -> bytes | None:
     if len(out) > limit:
         return None
     return out
+
+
+def declared_dimensions(fp: BinaryIO, fmt: str) -> tuple[int, int] | None:
+    """Width and height as the file's header declares them, read without decoding.
+
+    Returns ``None`` for formats read here by Pillow alone (AVIF). Raises
+    ``MalformedContainer`` when the header is missing or cut short.
+    """
+    fp.seek(0)
+    if fmt == "PNG":
+        header = _read_exact(fp, 24, "PNG", 0)
+        return struct.unpack(">II", header[16:24])
+    if fmt == "GIF":
+        header = _read_exact(fp, 10, "GIF", 0)
+        return struct.unpack("<HH", header[6:10])
+    if fmt == "JPEG":
+        for part in walk_jpeg(fp):
+            if isinstance(part.kind, int) and 0xC0 <= part.kind <= 0xCF and part.kind not in (0xC4, 0xC8, 0xCC):
+                if len(part.payload) < 5:
+                    raise MalformedContainer("JPEG", part.offset, "frame header is cut short")
+                height, width = struct.unpack(">HH", part.payload[1:5])
+                return width, height
+        raise MalformedContainer("JPEG", 0, "no frame header")
+    if fmt == "WEBP":
+        for part in walk_riff(fp):
+            if part.kind == b"VP8X" and len(part.payload) >= 10:
+                payload = part.payload
+                return int.from_bytes(payload[4:7], "little") + 1, int.from_bytes(payload[7:10], "little") + 1
+            if part.kind in (b"VP8 ", b"VP8L"):
+                fp.seek(part.offset + 8)
+                payload = _read_exact(fp, 10, "WebP", part.offset + 8)
+                if part.kind == b"VP8 ":
+                    width, height = struct.unpack("<HH", payload[6:10])
+                    return width & 0x3FFF, height & 0x3FFF
+                bits = int.from_bytes(payload[1:5], "little")
+                return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
+        raise MalformedContainer("WebP", 0, "no image header")
+    return None

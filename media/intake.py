@@ -22,7 +22,7 @@ from typing import AsyncIterable
 import aiofiles
 from PIL import Image, features
 
-from media.containers import MalformedContainer, walk_jpeg, walk_png, walk_riff
+from media.containers import MalformedContainer, declared_dimensions, walk_jpeg, walk_png, walk_riff
 
 _COPY_BLOCK = 256 * 1024
 
@@ -188,6 +188,12 @@ def inspect(
             raise MediaRejected("unsupported-type", f"file is {kind}, not a supported image ({supported})")
         _check_claims(kind, declared_type, filename)
         _check_structure(kind, fp)
+        try:
+            dimensions = declared_dimensions(fp, kind)
+        except MalformedContainer as error:
+            raise MediaRejected("broken-image", f"image is damaged or incomplete ({error})") from None
+        if dimensions is not None:
+            _check_pixels(*dimensions, limits)
 
     try:
         with Image.open(received.path, formats=[kind]) as image:

@@ -18,7 +18,7 @@ from typing import BinaryIO
 
 from PIL import Image
 
-from media.containers import Part, walk_jpeg, walk_png, walk_riff
+from media.containers import MalformedContainer, Part, walk_jpeg, walk_png, walk_riff
 from media.metadata import JPEG_XMP_HEADER, PNG_XMP_KEYWORD
 
 # JPEG application segments that affect how pixels decode: JFIF (APP0), ICC profile
@@ -122,9 +122,12 @@ def _rewrite_webp(src: BinaryIO, out: BinaryIO, rights_xmp: bytes, orientation: 
         parts.remove(header)
     else:  # simple format: an extended header is needed to carry metadata
         src.seek(0)
-        with Image.open(src, formats=["WEBP"]) as image:
-            width, height = image.size
-            flags = _VP8X_ALPHA if "A" in image.mode else 0
+        try:
+            with Image.open(src, formats=["WEBP"]) as image:
+                width, height = image.size
+                flags = _VP8X_ALPHA if "A" in image.mode else 0
+        except (OSError, ValueError, SyntaxError) as error:
+            raise MalformedContainer("WebP", 0, f"image header cannot be read ({error})") from None
         canvas = (width - 1).to_bytes(3, "little") + (height - 1).to_bytes(3, "little")
     flags |= _VP8X_XMP | (_VP8X_EXIF if orientation != 1 else 0)
     if not any(part.kind == b"ICCP" for part in parts):
