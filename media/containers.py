@@ -256,3 +256,63 @@ def declared_dimensions(fp: BinaryIO, fmt: str) -> tuple[int, int] | None:
                 return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
         raise MalformedContainer("WebP", 0, "no image header")
     return None
+
+
+def walk_gif(fp: BinaryIO, payload_limit: int = DEFAULT_PAYLOAD_LIMIT) -> Iterator[Part]:
+    """Yield the blocks of a GIF: extensions with their sub-blocks joined, image data unread.
+
+    Extension parts have kind ``b"!"`` plus the label byte (application
+    extensions add their 11-byte identifier, e.g. ``b"!\\xffC2PA_GIF"``); image
+    descriptors have kind ``b","``; the trailer has kind ``b";"``.
+    """
+    fp.seek(0)
+    end = _file_size(fp)
+    header = _read_exact(fp, 13, "GIF", 0)
+    if header[:6] not in (b"GIF87a", b"GIF89a"):
+        raise MalformedContainer("GIF", 0, "missing GIF signature")
+    offset = 13
+    if header[10] & 0x80:
+        offset += 3 << ((header[10] & 0x07) + 1)
+    while True:
+        fp.seek(offset)
+        start = offset
+        introducer = _read_exact(fp, 1, "GIF", offset)
+        if introducer == b";":
+            yield Part(b";", start, 1, 0, b"")
+            if start + 1 < end:
+                yield Part("trailer", start + 1, end - start - 1, end - start - 1, None, oversized=True)
+            return
+        if introducer == b"!":
+            label = _read_exact(fp, 1, "GIF", offset + 1)
+            kind = b"!" + label
+            if label == b"\xff":
+                size = _read_exact(fp, 1, "GIF", offset + 2)[0]
+                kind += _read_exact(fp, size, "GIF", offset + 3)
+            payload, length = _gif_sub_blocks(fp, payload_limit)
+        elif introducer == b",":
+            descriptor = _read_exact(fp, 9, "GIF", offset + 1)
+            if descriptor[8] & 0x80:
+                fp.seek(3 << ((descriptor[8] & 0x07) + 1), 1)
+            _read_exact(fp, 1, "GIF", fp.tell())  # LZW minimum code size
+            kind, payload = b",", None
+            _, length = _gif_sub_blocks(fp, 0)
+        else:
+            raise MalformedContainer("GIF", offset, f"unexpected block introducer {introducer!r}")
+        offset = fp.tell()
+        yield Part(kind, start, offset - start, length, payload, oversized=payload is None and kind != b",")
+
+
+def _gif_sub_blocks(fp: BinaryIO, payload_limit: int) -> tuple[bytes | None, int]:
+    """Read data sub-blocks up to the terminator; keep their data while under the limit."""
+    pieces: list[bytes] | None = []
+    length = 0
+    while True:
+        size = _read_exact(fp, 1, "GIF", fp.tell())[0]
+        if size == 0:
+            return (b"".join(pieces) if pieces is not None else None), length
+        data = _read_exact(fp, size, "GIF", fp.tell())
+        length += size
+        if pieces is not None and length <= payload_limit:
+            pieces.append(data)
+        else:
+            pieces = None

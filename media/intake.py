@@ -22,7 +22,7 @@ from typing import AsyncIterable
 import aiofiles
 from PIL import Image, features
 
-from media.containers import MalformedContainer, declared_dimensions, walk_jpeg, walk_png, walk_riff
+from media.containers import MalformedContainer, declared_dimensions, walk_gif, walk_jpeg, walk_png, walk_riff
 
 _COPY_BLOCK = 256 * 1024
 
@@ -262,7 +262,7 @@ def _check_claims(kind: str, declared_type: str | None, filename: str | None) ->
 
 def _check_structure(kind: str, fp) -> None:
     """Follow the container to its end marker so truncated files are refused."""
-    walker = {"JPEG": walk_jpeg, "PNG": walk_png, "WEBP": walk_riff}.get(kind)
+    walker = {"JPEG": walk_jpeg, "PNG": walk_png, "WEBP": walk_riff, "GIF": walk_gif}.get(kind)
     if walker is None:
         return
     try:

@@ -25,6 +25,7 @@ from media.containers import (
     MalformedContainer,
     Part,
     inflate_bounded,
+    walk_gif,
     walk_jpeg,
     walk_png,
     walk_riff,
@@ -90,7 +91,12 @@ def detect(path: str | Path, fmt: str, payload_limit: int = DEFAULT_PAYLOAD_LIMI
 def detect_in(fp: BinaryIO, fmt: str, payload_limit: int = DEFAULT_PAYLOAD_LIMIT) -> list[ProvenanceMark]:
     """Like ``detect`` on an open seekable binary file. Never raises for malformed content."""
     scanner = _Scanner(payload_limit)
-    walker = {"JPEG": scanner.scan_jpeg, "PNG": scanner.scan_png, "WEBP": scanner.scan_riff}.get(fmt)
+    walker = {
+        "JPEG": scanner.scan_jpeg,
+        "PNG": scanner.scan_png,
+        "WEBP": scanner.scan_riff,
+        "GIF": scanner.scan_gif,
+    }.get(fmt)
     try:
         if walker is None:
             scanner.scan_raw(fp, fmt)
@@ -187,7 +193,7 @@ class _Scanner:
     # -- PNG --------------------------------------------------------------------
 
     def scan_png(self, fp: BinaryIO) -> None:
-        for part in walk_png(fp):
+        for part in walk_png(fp, self.payload_limit):
             if part.kind == "trailer":
                 self.scan_trailer(fp, part, "PNG")
                 continue
@@ -251,7 +257,7 @@ class _Scanner:
     # -- RIFF (WebP) ------------------------------------------------------------
 
     def scan_riff(self, fp: BinaryIO) -> None:
-        for part in walk_riff(fp):
+        for part in walk_riff(fp, self.payload_limit):
             if part.kind == "trailer":
                 self.scan_trailer(fp, part, "WebP")
                 continue
@@ -267,6 +273,27 @@ class _Scanner:
                 source = {"XMP": "XMP", "EXIF": "EXIF"}.get(name, "metadata")
                 self.scan_payload(part.payload, where, source)
 
+    # -- GIF ----------------------------------------------------------------------
+
+    def scan_gif(self, fp: BinaryIO) -> None:
+        for part in walk_gif(fp, self.payload_limit):
+            if part.kind == "trailer":
+                self.scan_trailer(fp, part, "GIF")
+                continue
+            if not part.kind.startswith(b"!"):
+                continue
+            is_c2pa = part.kind.startswith(b"!\xffC2PA_GIF")
+            name = "C2PA" if is_c2pa else part.kind[2:].decode("latin-1") or f"0x{part.kind[1]:02X}"
+            where = f"GIF extension {name}"
+            if part.oversized:
+                self.too_big(where, part.payload_size)
+                if is_c2pa:
+                    self.add(C2PA_MANIFEST, "C2PA manifest present", where)
+            elif is_c2pa:
+                self.scan_c2pa(part.payload, where)
+            else:
+                self.scan_payload(part.payload, where, "XMP" if part.kind.startswith(b"!\xffXMP") else "metadata")
+
     # -- anything else ------------------------------------------------------------
 
     def scan_trailer(self, fp: BinaryIO, part: Part, container: str) -> None:
@@ -278,13 +305,13 @@ class _Scanner:
         self.scan_payload(fp.read(part.size), where)
 
     def scan_raw(self, fp: BinaryIO, fmt: str) -> None:
-        """For containers without a walker (GIF, AVIF): search all bytes in overlapping blocks."""
+        """For containers without a walker (AVIF): search all bytes in overlapping blocks."""
         fp.seek(0)
         overlap = 256
         carry = b""
         while block := fp.read(1024 * 1024):
             data = carry + block
-            if b"C2PA_GIF" in data or b"c2pa" in data and b"jumb" in data:
+            if b"c2pa" in data and b"jumb" in data:
                 self.add(C2PA_MANIFEST, "C2PA manifest present", f"{fmt} file")
             self.scan_payload(data, f"{fmt} file")
             carry = data[-overlap:]

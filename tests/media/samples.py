@@ -161,6 +161,15 @@ def a1111_user_comment_exif() -> bytes:
     return exif.tobytes()
 
 
+def gif_with_c2pa(store: bytes) -> bytes:
+    """An animated GIF carrying ``store`` in a C2PA_GIF application extension (255-byte sub-blocks)."""
+    data = animated_gif(2)
+    sub_blocks = b"".join(bytes([len(store[i : i + 255])]) + store[i : i + 255] for i in range(0, len(store), 255))
+    extension = b"\x21\xff\x0bC2PA_GIF\x01\x00\x00" + sub_blocks + b"\x00"
+    start = data.index(b"\x21\xff\x0bNETSCAPE")
+    return data[:start] + extension + data[start:]
+
+
 def with_png_dimensions(png: bytes, width: int, height: int) -> bytes:
     """Rewrite the IHDR of a PNG to claim other dimensions (with a valid CRC)."""
     ihdr = png[16:29]
