@@ -187,7 +187,7 @@ def inspect(
                 kind = f"an {kind} image, which this server cannot read"
             raise MediaRejected("unsupported-type", f"file is {kind}, not a supported image ({supported})")
         _check_claims(kind, declared_type, filename)
-        _check_structure(kind, fp)
+        _check_structure(kind, fp, limits)
         try:
             dimensions = declared_dimensions(fp, kind)
         except MalformedContainer as error:
@@ -200,13 +200,10 @@ def inspect(
             width, height = image.size
             _check_pixels(width, height, limits)
             frames = getattr(image, "n_frames", 1)
-            if frames > limits.max_frames:
-                raise MediaRejected(
-                    "too-many-frames",
-                    f"animation has {frames} frames, the limit is {limits.max_frames}",
-                )
+            _check_frames(frames, limits)
             for index in range(frames):
                 image.seek(index)
+                _check_pixels(*image.size, limits)  # a GIF frame may outgrow the screen
                 image.load()
             image.seek(0)
             orientation = int(image.getexif().get(0x0112, 1) or 1)
@@ -214,7 +211,7 @@ def inspect(
         raise
     except Image.DecompressionBombError:
         raise MediaRejected("too-many-pixels", "image has more pixels than this server can open") from None
-    except (OSError, SyntaxError, ValueError, EOFError, struct.error) as error:
+    except (OSError, SyntaxError, ValueError, EOFError, RuntimeError, struct.error) as error:
         raise MediaRejected("broken-image", f"image is damaged or incomplete ({error})") from None
     if orientation not in range(1, 9):
         orientation = 1
@@ -260,16 +257,26 @@ def _check_claims(kind: str, declared_type: str | None, filename: str | None) ->
         raise MediaRejected("type-mismatch", f"file is named {suffix} but is really a {kind} image")
 
 
-def _check_structure(kind: str, fp) -> None:
-    """Follow the container to its end marker so truncated files are refused."""
+def _check_structure(kind: str, fp, limits: IntakeLimits) -> None:
+    """Follow the container to its end marker so truncated files are refused.
+
+    GIF frames are counted here, before Pillow walks them one by one.
+    """
     walker = {"JPEG": walk_jpeg, "PNG": walk_png, "WEBP": walk_riff, "GIF": walk_gif}.get(kind)
     if walker is None:
         return
+    frames = 0
     try:
-        for _ in walker(fp):
-            pass
+        for part in walker(fp):
+            frames += part.kind == b","  # a GIF image descriptor
     except MalformedContainer as error:
         raise MediaRejected("broken-image", f"image is damaged or incomplete ({error})") from None
+    _check_frames(frames, limits)
+
+
+def _check_frames(frames: int, limits: IntakeLimits) -> None:
+    if frames > limits.max_frames:
+        raise MediaRejected("too-many-frames", f"animation has {frames} frames, the limit is {limits.max_frames}")
 
 
 def _check_pixels(width: int, height: int, limits: IntakeLimits) -> None:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+import struct
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import features
 
-from media.intake import IntakeLimits, MediaRejected, intake
+from media.intake import IntakeLimits, MediaRejected, ReceivedFile, inspect, intake
 from tests.media import samples
 
 LIMITS = IntakeLimits(max_bytes=2 * 1024 * 1024, max_pixels=50_000_000, max_frames=300)
@@ -36,6 +39,7 @@ GOOD = {
 }
 if features.check("avif"):
     GOOD["AVIF"] = (lambda: samples.encode(samples.picture(), "AVIF"), "image/avif", "art.avif")
+GOOD_BYTES = {fmt: make() for fmt, (make, _, _) in GOOD.items()}
 
 
 @pytest.mark.parametrize("fmt", sorted(GOOD))
@@ -153,3 +157,25 @@ async def test_generic_declared_type_and_upper_case_extension_are_fine(tmp_path)
     data = samples.encode(samples.picture(), "JPEG")
     result = await intake(stream(data), tmp_path, LIMITS, declared_type="application/octet-stream", filename="SCAN.JPEG")
     assert result.format == "JPEG"
+
+
+async def test_refuses_a_gif_frame_that_outgrows_the_screen(tmp_path):
+    gif = samples.animated_gif(2)
+    second = gif.index(b"\x2c", gif.index(b"\x2c") + 1)  # second image descriptor
+    bomb = gif[: second + 5] + struct.pack("<HH", 8000, 8000) + gif[second + 9 :]
+    error = await refused(tmp_path, bomb)
+    assert error.code == "too-many-pixels"
+    assert error.message == "image is 8000x8000 pixels, the limit is 50 megapixels"
+
+
+@settings(max_examples=200, deadline=None)
+@given(fmt=st.sampled_from(sorted(GOOD)), cut=st.integers(min_value=0), junk=st.binary(max_size=64))
+def test_inspect_refuses_damaged_files_only_with_media_rejected(tmp_path_factory, fmt, cut, junk):
+    data = GOOD_BYTES[fmt]
+    cut %= len(data)
+    path = tmp_path_factory.mktemp("inspect") / "upload"
+    path.write_bytes(data[:cut] + junk + data[cut + len(junk) :])
+    try:
+        inspect(ReceivedFile(path, "", path.stat().st_size), LIMITS)
+    except MediaRejected as error:
+        assert error.message
