@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Iterable, Literal
 
+from PIL import Image
+
 from media.containers import (
     DEFAULT_PAYLOAD_LIMIT,
     MalformedContainer,
@@ -322,6 +324,28 @@ def _looks_like_json_object(text: str) -> bool:
         return isinstance(json.loads(text), dict)
     except ValueError:
         return False
+
+
+_STEALTH_MAGICS = (b"stealth_pnginfo", b"stealth_pngcomp")
+
+
+def detect_stealth_metadata(image: Image.Image) -> list[ProvenanceMark]:
+    """NovelAI's "stealth" metadata: a magic string in the alpha channel's lowest bits.
+
+    The bits run column by column from the top-left pixel. Needs decoded pixels,
+    so the caller passes the image it already decoded; only images with alpha
+    can carry it.
+    """
+    if image.mode not in ("RGBA", "LA", "PA") or image.width * image.height < 120:
+        return []
+    bits = len(_STEALTH_MAGICS[0]) * 8
+    columns = -(-bits // image.height)
+    alpha = image.crop((0, 0, columns, image.height)).getchannel("A").transpose(Image.Transpose.TRANSPOSE)
+    lowest = [value & 1 for value in alpha.tobytes()[:bits]]
+    magic = bytes(int("".join(map(str, lowest[i : i + 8])), 2) for i in range(0, bits, 8))
+    if magic in _STEALTH_MAGICS:
+        return [ProvenanceMark(AI_GENERATED, "NovelAI stealth metadata", "alpha channel")]
+    return []
 
 
 def decide(marks: Iterable[ProvenanceMark], policy: Policy) -> Decision:

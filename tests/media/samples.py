@@ -187,3 +187,15 @@ def animated_gif(frames: int, size=(4, 4)) -> bytes:
     out = io.BytesIO()
     images[0].save(out, "GIF", save_all=True, append_images=images[1:], duration=40, loop=0, disposal=2)
     return out.getvalue()
+
+
+def with_stealth_metadata(image: Image.Image, magic: bytes = b"stealth_pngcomp") -> Image.Image:
+    """Hide ``magic`` in the alpha lowest bits, column by column, as NovelAI does."""
+    image = image.convert("RGBA")
+    bits = [int(bit) for byte in magic for bit in f"{byte:08b}"]
+    alpha = image.getchannel("A")
+    for index, bit in enumerate(bits):
+        x, y = divmod(index, image.height)
+        alpha.putpixel((x, y), (alpha.getpixel((x, y)) & 0xFE) | bit)
+    image.putalpha(alpha)
+    return image

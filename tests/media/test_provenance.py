@@ -8,6 +8,7 @@ import zlib
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from PIL import Image
 
 from media.containers import MalformedContainer, walk_gif, walk_jpeg, walk_png, walk_riff
 from media.provenance import (
@@ -20,6 +21,7 @@ from media.provenance import (
     decide,
     detect,
     detect_in,
+    detect_stealth_metadata,
 )
 from tests.media import samples
 from tests.media.samples import DST
@@ -221,3 +223,16 @@ def test_inflate_guard_accepts_small_text():
     text = samples.A1111_TEXT.encode()
     chunk = samples.png_chunk(b"zTXt", b"parameters\x00\x00" + zlib.compress(text))
     assert AI_GENERATED in kinds(marks_of(samples.png_insert_after_ihdr(png(), chunk), "PNG"))
+
+
+@pytest.mark.parametrize("magic", [b"stealth_pnginfo", b"stealth_pngcomp"])
+def test_novelai_stealth_metadata_in_alpha_is_detected(magic):
+    image = samples.with_stealth_metadata(samples.picture((40, 30), mode="RGBA"), magic)
+    reopened = Image.open(io.BytesIO(samples.encode(image, "PNG")))
+    reopened.load()
+    assert detect_stealth_metadata(reopened) == [ProvenanceMark(AI_GENERATED, "NovelAI stealth metadata", "alpha channel")]
+
+
+def test_alpha_without_stealth_magic_is_clean():
+    assert detect_stealth_metadata(samples.picture((40, 30), mode="RGBA")) == []
+    assert detect_stealth_metadata(samples.picture((40, 30))) == []
