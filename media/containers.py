@@ -10,6 +10,7 @@ follow to its end (bad lengths, missing end markers, bad CRCs).
 
 from __future__ import annotations
 
+import re
 import struct
 import zlib
 from dataclasses import dataclass
@@ -28,6 +29,9 @@ JPEG_EOI = 0xD9
 JPEG_SOS = 0xDA
 # Markers that stand alone, without a length field.
 _JPEG_STANDALONE = frozenset({0x01, *range(0xD0, 0xD8)})
+# Inside scan data, 0xFF is followed by 0x00 (stuffing), a restart marker or more
+# fill bytes; anything else is the next real marker.
+_JPEG_MARKER_IN_SCAN = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
 
 
 class MalformedContainer(Exception):
@@ -131,16 +135,9 @@ def _find_scan_end(fp: BinaryIO, offset: int, end: int) -> int:
         if not block:
             raise MalformedContainer("JPEG", end, "image data ends without an end-of-image marker")
         data = carry + block
-        base = position - len(carry)
-        search_from = 0
-        while True:
-            index = data.find(b"\xff", search_from)
-            if index < 0 or index + 1 >= len(data):
-                break
-            following = data[index + 1]
-            if following != 0x00 and following != 0xFF and not 0xD0 <= following <= 0xD7:
-                return base + index
-            search_from = index + 1
+        found = _JPEG_MARKER_IN_SCAN.search(data)
+        if found:
+            return position - len(carry) + found.start()
         position += len(block)
         carry = data[-1:] if data.endswith(b"\xff") else b""
 

@@ -99,6 +99,7 @@ def image_data(path, fmt: str) -> list[bytes]:
 PROTECTED = {
     "jpeg": ("JPEG", lambda: samples.jpeg_insert_after_soi(phone_upload("JPEG"), samples.jpeg_segment(0xFE, b"shot at 12 Rue X"), samples.jpeg_segment(0xED, b"Photoshop 3.0\x00private"))),
     "jpeg-progressive": ("JPEG", lambda: samples.encode(samples.picture(), "JPEG", progressive=True, exif=samples.gps_exif(6))),
+    "jpeg-restart-markers": ("JPEG", lambda: samples.encode(samples.picture(), "JPEG", restart_marker_blocks=1, exif=samples.gps_exif(3))),
     "png": ("PNG", lambda: phone_upload("PNG")),
     "png-animated": ("PNG", lambda: samples.encode(samples.picture(), "PNG", save_all=True, append_images=[samples.picture().rotate(90)], exif=samples.gps_exif(6))),
     "webp-lossy": ("WEBP", lambda: samples.encode(samples.picture(), "WEBP", quality=80)),
