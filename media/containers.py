@@ -260,7 +260,8 @@ def walk_gif(fp: BinaryIO, payload_limit: int = DEFAULT_PAYLOAD_LIMIT) -> Iterat
 
     Extension parts have kind ``b"!"`` plus the label byte (application
     extensions add their 11-byte identifier, e.g. ``b"!\\xffC2PA_GIF"``); image
-    descriptors have kind ``b","``; the trailer has kind ``b";"``.
+    descriptors have kind ``b","`` and their 9 descriptor bytes (position and
+    size) as payload; the trailer has kind ``b";"``.
     """
     fp.seek(0)
     end = _file_size(fp)
@@ -291,12 +292,12 @@ def walk_gif(fp: BinaryIO, payload_limit: int = DEFAULT_PAYLOAD_LIMIT) -> Iterat
             if descriptor[8] & 0x80:
                 fp.seek(3 << ((descriptor[8] & 0x07) + 1), 1)
             _read_exact(fp, 1, "GIF", fp.tell())  # LZW minimum code size
-            kind, payload = b",", None
+            kind, payload = b",", descriptor
             _, length = _gif_sub_blocks(fp, 0)
         else:
             raise MalformedContainer("GIF", offset, f"unexpected block introducer {introducer!r}")
         offset = fp.tell()
-        yield Part(kind, start, offset - start, length, payload, oversized=payload is None and kind != b",")
+        yield Part(kind, start, offset - start, length, payload, oversized=payload is None)
 
 
 def _gif_sub_blocks(fp: BinaryIO, payload_limit: int) -> tuple[bytes | None, int]:

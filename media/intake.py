@@ -203,7 +203,6 @@ def inspect(
             _check_frames(frames, limits)
             for index in range(frames):
                 image.seek(index)
-                _check_pixels(*image.size, limits)  # a GIF frame may outgrow the screen
                 image.load()
             image.seek(0)
             orientation = int(image.getexif().get(0x0112, 1) or 1)
@@ -260,7 +259,8 @@ def _check_claims(kind: str, declared_type: str | None, filename: str | None) ->
 def _check_structure(kind: str, fp, limits: IntakeLimits) -> None:
     """Follow the container to its end marker so truncated files are refused.
 
-    GIF frames are counted here, before Pillow walks them one by one.
+    GIF frames are counted and measured here, before Pillow walks them: a frame
+    may reach beyond the logical screen, and Pillow grows the canvas to fit.
     """
     walker = {"JPEG": walk_jpeg, "PNG": walk_png, "WEBP": walk_riff, "GIF": walk_gif}.get(kind)
     if walker is None:
@@ -268,7 +268,10 @@ def _check_structure(kind: str, fp, limits: IntakeLimits) -> None:
     frames = 0
     try:
         for part in walker(fp):
-            frames += part.kind == b","  # a GIF image descriptor
+            if part.kind == b",":  # a GIF image descriptor
+                frames += 1
+                left, top, width, height = struct.unpack("<HHHH", part.payload[:8])
+                _check_pixels(left + width or 1, top + height or 1, limits)
     except MalformedContainer as error:
         raise MediaRejected("broken-image", f"image is damaged or incomplete ({error})") from None
     _check_frames(frames, limits)

@@ -7,6 +7,7 @@ chunks), bombs, truncated files, disguised documents, and structure tricks.
 
 from __future__ import annotations
 
+import functools
 import io
 import struct
 import zlib
@@ -43,7 +44,9 @@ def gps_exif(orientation: int = 1) -> bytes:
     return exif.tobytes()
 
 
+@functools.cache
 def srgb_icc() -> bytes:
+    """An sRGB profile, made once: its header records the second it was created."""
     return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
 
 
