@@ -77,6 +77,7 @@ _EXTENSIONS = {
     "GIF": {".gif"},
     "AVIF": {".avif"},
 }
+_DISPLAY_NAMES = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP", "GIF": "GIF", "AVIF": "AVIF"}
 _GENERIC_DECLARED_TYPES = {"", "application/octet-stream", "binary/octet-stream"}
 
 
@@ -198,7 +199,7 @@ def inspect(
     try:
         with Image.open(received.path, formats=[kind]) as image:
             width, height = image.size
-            _check_pixels(width, height, limits)
+            _check_pixels(width, height, limits)  # AVIF's header is only read by Pillow
             frames = getattr(image, "n_frames", 1)
             _check_frames(frames, limits)
             for index in range(frames):
@@ -245,15 +246,13 @@ async def intake(
 
 def _check_claims(kind: str, declared_type: str | None, filename: str | None) -> None:
     declared = (declared_type or "").split(";")[0].strip().lower()
+    declared = {"image/jpg": "image/jpeg", "image/pjpeg": "image/jpeg"}.get(declared, declared)
+    name = _DISPLAY_NAMES[kind]
     if declared not in _GENERIC_DECLARED_TYPES and declared != MIME_BY_FORMAT[kind]:
-        if declared == "image/jpg" and kind == "JPEG":
-            return
-        raise MediaRejected(
-            "type-mismatch", f"file was sent as {declared} but is really a {kind} image"
-        )
+        raise MediaRejected("type-mismatch", f"file was sent as {declared} but is really a {name} image")
     suffix = Path(filename or "").suffix.lower()
     if suffix and suffix not in _EXTENSIONS[kind]:
-        raise MediaRejected("type-mismatch", f"file is named {suffix} but is really a {kind} image")
+        raise MediaRejected("type-mismatch", f"file is named {suffix} but is really a {name} image")
 
 
 def _check_structure(kind: str, fp, limits: IntakeLimits) -> None:

@@ -179,3 +179,12 @@ def test_inspect_refuses_damaged_files_only_with_media_rejected(tmp_path_factory
         inspect(ReceivedFile(path, "", path.stat().st_size), LIMITS)
     except MediaRejected as error:
         assert error.message
+
+
+async def test_image_jpg_is_understood_but_the_name_still_counts(tmp_path):
+    data = samples.encode(samples.picture(), "WEBP")
+    error = await refused(tmp_path, data, declared_type="image/jpg")
+    assert error.message == "file was sent as image/jpeg but is really a WebP image"
+    jpeg = samples.encode(samples.picture(), "JPEG")
+    error = await refused(tmp_path, jpeg, declared_type="image/jpg", filename="art.png")
+    assert error.message == "file is named .png but is really a JPEG image"
