@@ -159,6 +159,7 @@ class _Scanner:
     def scan_jpeg(self, fp: BinaryIO) -> None:
         c2pa_parts: list[bytes] = []
         c2pa_size = 0
+        extended_xmp: list[tuple[int, bytes]] = []  # (offset in the packet, piece)
         for part in walk_jpeg(fp):
             if part.kind == "trailer":
                 self.scan_trailer(fp, part, "JPEG")
@@ -179,13 +180,19 @@ class _Scanner:
             if marker == 0xE1 and payload.startswith(_JPEG_XMP):
                 self.scan_payload(payload, "JPEG APP1 (XMP)", "XMP")
             elif marker == 0xE1 and payload.startswith(_JPEG_XMP_EXTENSION):
-                self.scan_payload(payload, "JPEG APP1 (extended XMP)", "XMP")
+                # signature, 32-byte GUID, 4-byte full length, 4-byte offset, then the piece
+                header = len(_JPEG_XMP_EXTENSION) + 40
+                offset = int.from_bytes(payload[header - 4 : header], "big")
+                extended_xmp.append((offset, payload[header:]))
             elif marker == 0xE1 and payload.startswith(b"Exif"):
                 self.scan_payload(payload, "JPEG APP1 (EXIF)", "EXIF")
             elif marker == 0xED:
                 self.scan_payload(payload, "JPEG APP13 (IPTC-IIM)", "IPTC-IIM")
             else:
                 self.scan_payload(payload, where)
+        if extended_xmp:
+            joined = b"".join(piece for _, piece in sorted(extended_xmp, key=lambda item: item[0]))
+            self.scan_payload(joined, "JPEG APP1 (extended XMP)", "XMP")
         if c2pa_size > self.payload_limit:
             self.add(C2PA_MANIFEST, "C2PA manifest present", "JPEG APP11 (C2PA)")
             self.too_big("JPEG APP11 (C2PA)", c2pa_size)

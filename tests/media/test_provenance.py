@@ -236,3 +236,14 @@ def test_novelai_stealth_metadata_in_alpha_is_detected(magic):
 def test_alpha_without_stealth_magic_is_clean():
     assert detect_stealth_metadata(samples.picture((40, 30), mode="RGBA")) == []
     assert detect_stealth_metadata(samples.picture((40, 30))) == []
+
+
+def test_source_type_split_across_extended_xmp_segments_is_found():
+    packet = samples.xmp_with_source_type("trainedAlgorithmicMedia")
+    split = packet.index(b"trainedAlgorithmic") + 5
+    guid = b"0123456789ABCDEF0123456789ABCDEF"
+    header = b"http://ns.adobe.com/xmp/extension/\x00" + guid + len(packet).to_bytes(4, "big")
+    second = samples.jpeg_segment(0xE1, header + split.to_bytes(4, "big") + packet[split:])
+    first = samples.jpeg_segment(0xE1, header + (0).to_bytes(4, "big") + packet[:split])
+    marks = marks_of(samples.jpeg_insert_after_soi(jpeg(), second, first), "JPEG")
+    assert ProvenanceMark(AI_GENERATED, "XMP says trainedAlgorithmicMedia", "JPEG APP1 (extended XMP)") in marks
