@@ -190,7 +190,10 @@ class _Scanner:
                 self.scan_payload(payload, "JPEG APP13 (IPTC-IIM)", "IPTC-IIM")
             else:
                 self.scan_payload(payload, where)
-        if extended_xmp:
+        extended_size = sum(len(piece) for _, piece in extended_xmp)
+        if extended_size > self.payload_limit:
+            self.too_big("JPEG APP1 (extended XMP)", extended_size)
+        elif extended_xmp:
             joined = b"".join(piece for _, piece in sorted(extended_xmp, key=lambda item: item[0]))
             self.scan_payload(joined, "JPEG APP1 (extended XMP)", "XMP")
         if c2pa_size > self.payload_limit:
