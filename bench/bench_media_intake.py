@@ -1,12 +1,13 @@
 """How long each upload-intake step takes on a large camera-sized image.
 
-Usage: PYTHONPATH=. python bench/media_intake.py [--runs 5]
+Run: PYTHONPATH=. python bench/bench_media_intake.py [--runs 5]
 
 Makes a synthetic 6000x4000 JPEG (q90) and a 3000x2000 PNG in a temporary
 folder, then times receiving (streaming to disk with hashing), inspecting
 (structure walk, header checks, full decode), provenance detection on the raw
-container, and the lossless rights rewrite. Prints the median and range of
-wall time per step.
+container, and the lossless rights rewrite; then provenance detection on a
+hostile JPEG whose 10 MB scan is all stuffed 0xFF bytes. Prints the median and
+range of wall time per step.
 """
 
 from __future__ import annotations
@@ -66,6 +67,12 @@ def main() -> None:
             megabytes = source.stat().st_size / 1e6
             for step, values in steps.items():
                 rows.append((f"{fmt} {size[0]}x{size[1]} ({megabytes:.1f} MB)", step, values))
+        hostile = folder / "stuffed.jpg"
+        plain = (folder / "source.jpeg").read_bytes()
+        scan_start = plain.index(b"\xff\xda") + 2 + int.from_bytes(plain[plain.index(b"\xff\xda") + 2 :][:2], "big")
+        hostile.write_bytes(plain[:scan_start] + b"\xff\x00" * 5_000_000 + b"\xff\xd9")
+        values = [timed(lambda: detect(hostile, "JPEG"))[0] for _ in range(runs)]
+        rows.append(("JPEG, 10 MB scan of stuffed 0xFF", "detect", values))
     print(f"| image | step | wall ms median (min-max), {runs} runs |")
     print("| --- | --- | ---: |")
     for image, step, values in rows:
