@@ -117,6 +117,8 @@ def _rewrite_webp(src: BinaryIO, out: BinaryIO, rights_xmp: bytes, orientation: 
     parts = [part for part in walk_riff(src) if part.kind in _WEBP_KEPT]
     header = next((part for part in parts if part.kind == b"VP8X"), None)
     if header is not None:
+        if header.payload is None or len(header.payload) < 10:
+            raise MalformedContainer("WebP", header.offset, "VP8X header is cut short")
         flags = header.payload[0] & ~(_VP8X_EXIF | _VP8X_XMP)
         canvas = header.payload[4:10]
         parts.remove(header)

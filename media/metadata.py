@@ -163,7 +163,7 @@ def read_rights(path: str | Path) -> dict[str, str]:
 
     Keys: creator, copyright, credit, marked, web_statement, usage_terms,
     licence, data_mining (the vocabulary term, e.g. DMI-PROHIBITED-AIMLTRAINING),
-    licensor_name, licensor_url.
+    licensor_name, licensor_url. Raises ``ValueError`` if the XMP is not XML.
     """
     with open(path, "rb") as fp:
         head = fp.read(12)
@@ -174,7 +174,10 @@ def read_rights(path: str | Path) -> dict[str, str]:
             return {}
     if not packet:
         return {}
-    root = ElementTree.fromstring(packet.decode("utf-8").lstrip("\ufeff"))
+    try:
+        root = ElementTree.fromstring(packet.decode("utf-8", "replace").lstrip("\ufeff"))
+    except ElementTree.ParseError as error:
+        raise ValueError(f"the file's XMP packet is not well-formed XML ({error})") from None
     ns = _NS
     fields: dict[str, str] = {}
 

@@ -189,3 +189,10 @@ def test_artists_may_be_stricter_than_the_instance_never_looser(instance, artist
 def test_instance_policy_values_are_checked():
     with pytest.raises(ValueError, match="ai_generated_local must be one of"):
         ProtectionPolicy(ai_generated_local="block")
+
+
+def test_read_rights_names_a_broken_xmp_packet(tmp_path):
+    path = tmp_path / "broken.jpg"
+    path.write_bytes(samples.encode(samples.picture(), "JPEG", xmp=b"<x:xmpmeta><unclosed"))
+    with pytest.raises(ValueError, match="not well-formed XML"):
+        read_rights(path)
