@@ -1,15 +1,17 @@
 """AI-provenance detection on an upload's original bytes, and the policy decision on it.
 
-``detect`` walks the raw container (JPEG segments, PNG chunks, RIFF chunks) and
-reads every metadata payload within a size bound, looking for IPTC Digital
+``detect`` walks the raw container (JPEG segments, PNG chunks, RIFF chunks, GIF
+blocks; AVIF is searched as raw bytes) and reads every metadata payload within a
+size bound, looking for IPTC Digital
 Source Types (in XMP, IPTC-IIM, EXIF or C2PA manifests), C2PA manifest stores,
 and the text that common image generators leave behind. A part too large to
 read, compressed text that inflates past the bound, or structure that cannot be
 followed yields an ``unverifiable`` mark: such a file is never reported clean.
 Metadata proves presence only; an empty result never means "made by a human".
 
-``decide`` is a pure function turning marks and an instance policy into a
-``Decision`` with a message that names the mark.
+``detect_stealth_metadata`` checks decoded pixels for NovelAI's alpha-channel
+marker. ``decide`` is a pure function turning marks and an instance policy into
+a ``Decision`` with a message that names the mark.
 """
 
 from __future__ import annotations
@@ -36,15 +38,14 @@ from media.containers import (
 Policy = Literal["reject", "label", "allow"]
 POLICIES: tuple[Policy, ...] = ("allow", "label", "reject")  # least to most strict
 
-# Mark kinds. The first two make the policy apply; the next two are weaker hints.
-AI_GENERATED = "ai-generated"
-AI_EDITED = "ai-edited"
-AI_POSSIBLE = "ai-possible"
-UNVERIFIABLE = "unverifiable"
-# Informational: present but not evidence of generative AI.
-C2PA_MANIFEST = "c2pa-manifest"
-SYNTHETIC = "synthetic"
-RIGHTS_RESERVATION = "rights-reservation"
+# Mark kinds, as ``decide`` weighs them:
+AI_GENERATED = "ai-generated"  # the policy applies
+AI_EDITED = "ai-edited"  # the policy applies
+UNVERIFIABLE = "unverifiable"  # could hide a mark: refused under "reject"
+AI_POSSIBLE = "ai-possible"  # a hint only: labelled
+SYNTHETIC = "synthetic"  # algorithmic but not generative AI: labelled
+C2PA_MANIFEST = "c2pa-manifest"  # informational
+RIGHTS_RESERVATION = "rights-reservation"  # informational: the uploader's own do-not-train
 
 _DIGITAL_SOURCE_TYPE = re.compile(
     rb"(?:cv\.iptc\.org/newscodes/digitalsourcetype/|c2pa\.org/digitalsourcetype/)([A-Za-z]+)"

@@ -247,3 +247,22 @@ def test_source_type_split_across_extended_xmp_segments_is_found():
     first = samples.jpeg_segment(0xE1, header + (0).to_bytes(4, "big") + packet[:split])
     marks = marks_of(samples.jpeg_insert_after_soi(jpeg(), second, first), "JPEG")
     assert ProvenanceMark(AI_GENERATED, "XMP says trainedAlgorithmicMedia", "JPEG APP1 (extended XMP)") in marks
+
+
+MARK_KINDS = [AI_GENERATED, AI_EDITED, UNVERIFIABLE, "ai-possible", SYNTHETIC, C2PA_MANIFEST, "rights-reservation"]
+
+
+@given(kinds_found=st.lists(st.sampled_from(MARK_KINDS), max_size=6))
+def test_decision_follows_the_policy_for_any_marks(kinds_found):
+    marks = [ProvenanceMark(kind, f"mark {index}", "somewhere") for index, kind in enumerate(kinds_found)]
+    found = set(kinds_found)
+    strong = {AI_GENERATED, AI_EDITED} & found
+    weak = {"ai-possible", SYNTHETIC} & found
+    assert decide(marks, "allow").action == "accept"
+    rejected = decide(marks, "reject")
+    expected = "reject" if strong or UNVERIFIABLE in found else "label" if weak else "accept"
+    assert rejected.action == expected
+    if expected == "reject":
+        first = next(m for m in marks if m.kind in (strong or {UNVERIFIABLE}))
+        assert first.detail in rejected.message
+    assert decide(marks, "label").action == ("accept" if expected == "accept" else "label")
