@@ -24,7 +24,6 @@ from media.provenance import (
     detect_stealth_metadata,
 )
 from tests.media import samples
-from tests.media.samples import DST
 
 
 def marks_of(data: bytes, fmt: str, **options) -> list[ProvenanceMark]:
