@@ -42,6 +42,11 @@ class IntakeLimits:
     max_pixels: int = 50_000_000
     max_frames: int = 300
 
+    def __post_init__(self) -> None:
+        for name in ("max_bytes", "max_pixels", "max_frames"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name}: must be at least 1, not {getattr(self, name)}")
+
 
 @dataclass(frozen=True)
 class ReceivedFile:

@@ -33,9 +33,9 @@ class ProtectionPolicy:
     def __post_init__(self) -> None:
         for name in ("ai_generated_local", "ai_generated_remote"):
             if getattr(self, name) not in POLICIES:
-                raise ValueError(f"{name} must be one of {', '.join(POLICIES)}, not {getattr(self, name)!r}")
+                raise ValueError(f"{name}: must be one of {', '.join(POLICIES)}, not {getattr(self, name)!r}")
         if self.data_mining not in DATA_MINING_VALUES:
-            raise ValueError(f"unknown plus:DataMining value {self.data_mining!r}")
+            raise ValueError(f"data_mining: unknown plus:DataMining value {self.data_mining!r}")
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,11 @@ class ArtistProtection:
     ai_generated_local: Policy | None = None
     ai_generated_remote: Policy | None = None
     data_mining: str | None = None
+
+    @classmethod
+    def from_overrides(cls, overrides: dict) -> ArtistProtection:
+        """Read the artist's stored overrides; keys for other features are ignored."""
+        return cls(**{name: overrides.get(name) for name in ("ai_generated_local", "ai_generated_remote", "data_mining")})
 
 
 def _stricter_policy(instance: Policy, artist: Policy | None) -> Policy:

@@ -187,8 +187,16 @@ def test_artists_may_be_stricter_than_the_instance_never_looser(instance, artist
 
 
 def test_instance_policy_values_are_checked():
-    with pytest.raises(ValueError, match="ai_generated_local must be one of"):
+    with pytest.raises(ValueError, match="^ai_generated_local: must be one of"):
         ProtectionPolicy(ai_generated_local="block")
+    with pytest.raises(ValueError, match="^data_mining: unknown"):
+        ProtectionPolicy(data_mining="DMI-MAYBE")
+
+
+def test_artist_overrides_are_read_from_their_stored_form():
+    stored = {"ai_generated_remote": "reject", "watermark": True}
+    artist = ArtistProtection.from_overrides(stored)
+    assert effective_policy(ProtectionPolicy(), artist).ai_generated_remote == "reject"
 
 
 def test_read_rights_names_a_broken_xmp_packet(tmp_path):
