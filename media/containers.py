@@ -93,10 +93,10 @@ def walk_jpeg(fp: BinaryIO) -> Iterator[Part]:
     while True:
         fp.seek(offset)
         start = offset
-        lead = _read_exact(fp, 2, "JPEG", offset)
-        if lead[0] != 0xFF:
-            raise MalformedContainer("JPEG", offset, f"expected a marker, found byte 0x{lead[0]:02x}")
-        marker = lead[1]
+        prefix = _read_exact(fp, 2, "JPEG", offset)
+        if prefix[0] != 0xFF:
+            raise MalformedContainer("JPEG", offset, f"expected a marker, found byte 0x{prefix[0]:02x}")
+        marker = prefix[1]
         while marker == 0xFF:  # fill bytes before a marker
             marker = _read_exact(fp, 1, "JPEG", fp.tell())[0]
         offset = fp.tell()
