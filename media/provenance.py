@@ -60,6 +60,7 @@ _SOURCE_TYPE_KINDS = {
 }
 _AI_SYSTEM_USED = re.compile(rb"AISystemUsed(?:>|=\")\s*([^<\"\s][^<\"]{0,119})")
 _DATA_MINING = re.compile(rb"ldf/vocab/(DMI-PROHIBITED[A-Z-]*)")
+_ADOBE_GENERATIVE_AI = b"com.adobe.generative-ai"  # assertion label in Firefly output
 _TRAINING_ASSERTIONS = (b"c2pa.training-mining", b"cawg.training-mining")
 _A1111_TEXT = re.compile(r"Steps: \d+, (?:Sampler|CFG scale|Seed)")
 _A1111_PATTERNS = tuple(
@@ -154,6 +155,8 @@ class _Scanner:
     def scan_c2pa(self, store: bytes, where: str) -> None:
         self.add(C2PA_MANIFEST, "C2PA manifest present", where)
         self.scan_payload(store, where, "C2PA manifest")
+        if _ADOBE_GENERATIVE_AI in store:
+            self.add(AI_GENERATED, "C2PA manifest carries Adobe's generative-AI assertion", where)
 
     # -- JPEG -------------------------------------------------------------------
 

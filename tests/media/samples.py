@@ -131,7 +131,7 @@ C2PA_STORE_UUID = bytes.fromhex("6332706100110010800000AA00389B71")
 CBOR_UUID = bytes.fromhex("63626F7200110010800000AA00389B71")
 
 
-def c2pa_store(source_type: str, padding: int = 0) -> bytes:
+def c2pa_store(source_type: str, padding: int = 0, extra_label: str | None = None) -> bytes:
     """A C2PA manifest store whose actions assertion records ``source_type``.
 
     ``padding`` adds a filler assertion first, to push the actions across segment
@@ -142,6 +142,8 @@ def c2pa_store(source_type: str, padding: int = 0) -> bytes:
     if padding:
         assertions.append(jumbf_superbox(CBOR_UUID, "c2pa.filler", jumbf_box(b"cbor", cbor("x" * padding))))
     assertions.append(jumbf_superbox(CBOR_UUID, "c2pa.actions.v2", jumbf_box(b"cbor", actions)))
+    if extra_label:
+        assertions.append(jumbf_superbox(CBOR_UUID, extra_label, jumbf_box(b"cbor", cbor({"description": "made with AI"}))))
     store = jumbf_superbox(C2PA_STORE_UUID, "c2pa.assertions", *assertions)
     manifest = jumbf_superbox(C2PA_STORE_UUID, "urn:c2pa:0d5a-test", store)
     return jumbf_superbox(C2PA_STORE_UUID, "c2pa", manifest)

@@ -55,6 +55,7 @@ AI_SAMPLES = {
     "c2pa-png": (lambda: samples.png_insert_after_ihdr(png(), samples.png_chunk(b"caBX", samples.c2pa_store("trainedAlgorithmicMedia"))), "PNG", "C2PA manifest says trainedAlgorithmicMedia"),
     "c2pa-webp": (lambda: samples.webp_append_chunk(webp(), samples.riff_chunk(b"C2PA", samples.c2pa_store("trainedAlgorithmicMedia"))), "WEBP", "C2PA manifest says trainedAlgorithmicMedia"),
     "c2pa-gif": (lambda: samples.gif_with_c2pa(samples.c2pa_store("trainedAlgorithmicMedia")), "GIF", "C2PA manifest says trainedAlgorithmicMedia"),
+    "c2pa-firefly": (lambda: samples.jpeg_insert_after_soi(jpeg(), *samples.jpeg_app11_segments(samples.c2pa_store("digitalCreation", extra_label="com.adobe.generative-ai"))), "JPEG", "C2PA manifest carries Adobe's generative-AI assertion"),
     "c2pa-jpeg-split": (lambda: samples.jpeg_insert_after_soi(jpeg(), *samples.jpeg_app11_segments(samples.c2pa_store("trainedAlgorithmicMedia", padding=1000), split=1190)), "JPEG", "C2PA manifest says trainedAlgorithmicMedia"),
     "a1111-png": (lambda: samples.png_with_text({"parameters": samples.A1111_TEXT}), "PNG", "Stable Diffusion WebUI generation parameters"),
     "a1111-jpeg-exif": (lambda: samples.encode(samples.picture(), "JPEG", exif=samples.a1111_user_comment_exif()), "JPEG", "Stable Diffusion WebUI generation parameters"),
