@@ -1,0 +1,114 @@
+"""Local posts as the ActivityStreams objects other servers read.
+
+One rendering serves every door a post leaves by: the object's own URL, the outbox
+collection, and the Create/Update activities delivered to followers. Addressing
+follows Mastodon's conventions for the four visibilities, so its servers and their
+kin show the post exactly as the artist chose.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from fediserver.models import Account, MediaAttachment, Post, Visibility
+
+PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
+
+OBJECT_CONTEXT: list[Any] = [
+    "https://www.w3.org/ns/activitystreams",
+    {
+        "sensitive": "as:sensitive",
+        "Hashtag": "as:Hashtag",
+        "toot": "http://joinmastodon.org/ns#",
+        "blurhash": "toot:blurhash",
+        "focalPoint": {"@container": "@list", "@id": "toot:focalPoint"},
+        "schema": "http://schema.org#",
+        "license": "schema:license",
+    },
+]
+
+# Which URL of an attachment may leave this server (chosen by the media rules), or None.
+MediaUrl = Callable[[MediaAttachment], str | None]
+
+
+def iso(moment: datetime) -> str:
+    """An ActivityStreams timestamp: UTC, whole seconds, as Mastodon writes them."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def addressing(author: Account, visibility: Visibility, mentioned: Iterable[str]) -> tuple[list[str], list[str]]:
+    """(to, cc) for a post, as Mastodon addresses each visibility."""
+    mentions = list(dict.fromkeys(mentioned))
+    followers = author.followers_url
+    if visibility == Visibility.PUBLIC:
+        return [PUBLIC], [followers, *mentions]
+    if visibility == Visibility.UNLISTED:
+        return [followers], [PUBLIC, *mentions]
+    if visibility == Visibility.PRIVATE:
+        return [followers], mentions
+    return mentions, []
+
+
+def attachment_object(attachment: MediaAttachment, url: str) -> dict[str, Any]:
+    document: dict[str, Any] = {
+        "type": "Document",
+        "mediaType": attachment.mime,
+        "url": url,
+        "name": attachment.description or None,
+        "blurhash": attachment.blurhash,
+        "focalPoint": [attachment.focal_x, attachment.focal_y],
+    }
+    if attachment.width and attachment.height:
+        document["width"] = attachment.width
+        document["height"] = attachment.height
+    return document
+
+
+def note_object(
+    post: Post,
+    author: Account,
+    attachments: Iterable[MediaAttachment] = (),
+    *,
+    media_url: MediaUrl = lambda attachment: None,
+    with_context: bool = True,
+) -> dict[str, Any]:
+    """The Note (or Article...) for a local post that is not deleted."""
+    mentioned = [tag["href"] for tag in post.tags if tag.get("type") == "Mention" and tag.get("href")]
+    to, cc = addressing(author, post.visibility, [*post.recipients, *mentioned])
+    documents = [attachment_object(a, url) for a in attachments if (url := media_url(a))]
+    note: dict[str, Any] = {
+        "id": post.uri,
+        "type": post.object_type,
+        "attributedTo": author.uri,
+        "url": post.url or post.uri,
+        "published": iso(post.published_at),
+        "to": to,
+        "cc": cc,
+        "summary": post.summary or None,
+        "sensitive": post.sensitive,
+        "inReplyTo": post.in_reply_to_uri,
+        "content": post.content,
+        "attachment": documents,
+        "tag": list(post.tags),
+    }
+    if post.language:
+        note["contentMap"] = {post.language: post.content}
+    if post.edited_at:
+        note["updated"] = iso(post.edited_at)
+    if post.license:
+        note["license"] = post.license
+    if with_context:
+        note = {"@context": OBJECT_CONTEXT, **note}
+    return note
+
+
+def tombstone(post: Post) -> dict[str, Any]:
+    """What a deleted post's URL answers, and the object of its Delete."""
+    tomb: dict[str, Any] = {"id": post.uri, "type": "Tombstone", "formerType": post.object_type}
+    if post.deleted_at:
+        tomb["deleted"] = iso(post.deleted_at)
+    return tomb
