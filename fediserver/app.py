@@ -16,9 +16,10 @@ from fediserver import db
 from fediserver.config import Settings
 from fediserver.jobs import JobRunner, build_jobs
 from fediserver.room_settings import crawler_guard_settings
-from fediserver.routes import health
+from fediserver.routes import actors, collections, discovery, health
 from fediserver.services import build_services
 from fediserver.urls import InstanceUrls
+from inbox import endpoint as inbox_endpoint
 from media.crawler_guard import install_crawler_guard
 
 log = logging.getLogger("fediserver.request")
@@ -31,7 +32,14 @@ def create_app(settings: Settings, *, manage_database: bool = True, run_jobs: bo
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024 * 1024
     # First, so refused crawlers cost nothing further and every response carries the signals.
     install_crawler_guard(app, crawler_guard_settings(settings))
-    app.register_blueprint(health.blueprint)
+    for blueprint in (
+        health.blueprint,
+        discovery.blueprint,
+        actors.blueprint,
+        collections.blueprint,
+        inbox_endpoint.blueprint,
+    ):
+        app.register_blueprint(blueprint)
     _install_request_log(app, settings)
 
     services = build_services(settings)

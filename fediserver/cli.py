@@ -184,11 +184,25 @@ def _migrate(settings: Settings, target: str | None) -> None:
         pending = await db.pending_migrations(config)
         if not pending and not target:
             print("database schema is up to date")
-            return
-        await db.migrate(config, target=target, progress=progress)
-        await db.close_database()
+        else:
+            await db.migrate(config, target=target, progress=progress)
+            await db.close_database()
+        if target is None:
+            await _ensure_instance_actor(settings, config)
 
     asyncio.run(run())
+
+
+async def _ensure_instance_actor(settings: Settings, config: dict) -> None:
+    from fediserver.instance_actor import ensure_instance_actor
+    from fediserver.urls import InstanceUrls
+
+    await db.open_database(config)
+    try:
+        actor = await ensure_instance_actor(InstanceUrls(settings.instance.base_url), instance_name=settings.instance.name)
+        print(f"instance actor: {actor.uri}")
+    finally:
+        await db.close_database()
 
 
 # --- serving ------------------------------------------------------------------------
@@ -310,12 +324,12 @@ def _read_password(password_file: str | None) -> str:
 
 
 def cmd_account_list(args: argparse.Namespace) -> int:
-    from fediserver.models import Account
+    from fediserver.instance_actor import artists
 
     settings = _settings(args)
 
     async def work() -> None:
-        accounts = await Account.filter(domain="").order_by("username")
+        accounts = await artists().order_by("username")
         if not accounts:
             print("no local accounts yet: `fediserver account create NAME`")
             return

@@ -134,6 +134,10 @@ class FederationSettings(Section):
     signature_max_future_seconds: int = Field(default=300, ge=0)
     # How long a fetched public key is trusted before it is fetched again.
     key_cache_ttl_seconds: float = Field(default=300.0, ge=0)
+    # Inbox POST bodies larger than this are refused with 413.
+    max_inbox_bytes: int = Field(default=1_048_576, ge=16_384, le=67_108_864)
+    # How long this process serves a local actor or WebFinger answer from memory.
+    document_cache_seconds: float = Field(default=60.0, ge=0, le=3600)
 
 
 class ProtectionSettings(Section):

@@ -1,0 +1,101 @@
+"""Actors: local artists at ``/users/<name>`` (and ``/@<name>``), the instance actor at ``/actor``.
+
+ActivityPub clients get the actor document, served from ``Services.documents`` (bytes
+serialised once per change); browsers get a small profile page linking to it. With
+``federation.authorized_fetch`` on, the JSON needs a signed GET; the instance actor's
+document never does, since it is what signing servers fetch to check our own GETs.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+import nh3
+from quart import Blueprint, Response, current_app, request
+
+from fediserver.actor_documents import actor_document, encode
+from fediserver.instance_actor import ensure_instance_actor
+from fediserver.models import Account
+from fediserver.models.accounts import LOCAL_DOMAIN
+from fediserver.routes.negotiation import activity_json, json_error, signature_refusal, wants_activity_json
+
+blueprint = Blueprint("actors", __name__)
+
+
+async def local_artist(username: str) -> Account | None:
+    """The local artist ``username`` (never the instance actor), unless suspended."""
+    services = current_app.config["SERVICES"]
+    return await Account.get_or_none(
+        uri=services.urls.actor(username), domain=LOCAL_DOMAIN, suspended=False
+    )
+
+
+async def _actor_json(username: str) -> Response:
+    refusal = await signature_refusal()
+    if refusal is not None:
+        return refusal
+    services = current_app.config["SERVICES"]
+    body = services.documents.get("actor", username)
+    if body is None:
+        account = await local_artist(username)
+        if account is None:
+            return json_error(404, "no such account", username)
+        body = services.documents.put("actor", username, encode(actor_document(account, services.urls)))
+    return activity_json(body)
+
+
+@blueprint.get("/users/<username>")
+async def actor(username: str):
+    if wants_activity_json(request.headers.get("Accept")):
+        return await _actor_json(username)
+    return await _profile_page(username)
+
+
+@blueprint.get("/@<username>")
+async def profile(username: str):
+    if wants_activity_json(request.headers.get("Accept")):
+        return await _actor_json(username)
+    return await _profile_page(username)
+
+
+@blueprint.get("/actor")
+async def instance_actor():
+    services = current_app.config["SERVICES"]
+    body = services.documents.get("instance", "actor")
+    if body is None:
+        account = await ensure_instance_actor(services.urls, instance_name=services.settings.instance.name)
+        body = services.documents.put("instance", "actor", encode(actor_document(account, services.urls)))
+    return activity_json(body)
+
+
+async def _profile_page(username: str) -> Response:
+    account = await local_artist(username)
+    if account is None:
+        return Response("<!doctype html><title>Not found</title><p>No such account.</p>", 404,
+                        content_type="text/html; charset=utf-8")
+    domain = current_app.config["SERVICES"].settings.instance.domain
+    response = Response(profile_html(account, domain), content_type="text/html; charset=utf-8")
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+def profile_html(account: Account, domain: str) -> str:
+    """A small, escaped profile page that links to the actor document."""
+    name = escape(account.display_name or account.username)
+    handle = escape(f"@{account.username}@{domain}")
+    fields = "".join(
+        f"<dt>{escape(str(field.get('name', '')))}</dt><dd>{nh3.clean(str(field.get('value', '')))}</dd>"
+        for field in account.profile_fields
+        if isinstance(field, dict)
+    )
+    robots = "" if account.indexable else '<meta name="robots" content="noindex, noimageindex, noai, noimageai">\n'
+    return (
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        f"<title>{name} ({handle})</title>\n{robots}"
+        f'<link rel="alternate" type="application/activity+json" href="{escape(account.uri)}">\n'
+        "</head>\n<body>\n<main>\n"
+        f"<h1>{name}</h1>\n<p>{handle}</p>\n"
+        f"<div class=\"bio\">{nh3.clean(account.summary)}</div>\n"
+        + (f"<dl>{fields}</dl>\n" if fields else "")
+        + "</main>\n</body>\n</html>\n"
+    )

@@ -1,0 +1,153 @@
+"""An artist's collections and posts as ActivityPub: outbox, followers, following,
+featured, and each post at ``/users/<name>/statuses/<id>``.
+
+Only public and unlisted posts are ever shown here: followers-only and direct posts
+reach their readers by delivery, and their URLs answer 404 to a GET. A deleted post
+answers 410 with its Tombstone. Followers and following list accepted follows only.
+With ``federation.authorized_fetch`` on, every route here needs a signed GET.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from quart import Blueprint, Response, current_app, request
+
+from fediserver.collections import BadCursor, collection, collection_page
+from fediserver.models import Account, Follow, FollowState, Post, Visibility
+from fediserver.routes.actors import local_artist
+from fediserver.routes.negotiation import activity_json, json_error, signature_refusal, wants_activity_json
+from outbox.objects import OBJECT_CONTEXT, iso, note_object, tombstone
+
+blueprint = Blueprint("collections", __name__)
+
+SHOWN_TO_ANYONE = (Visibility.PUBLIC, Visibility.UNLISTED)
+
+
+def create_activity(post: Post, author: Account) -> dict[str, Any]:
+    """The Create that published a local post, as the outbox lists it."""
+    note = note_object(post, author, with_context=False)
+    return {
+        "id": f"{post.uri}/activity",
+        "type": "Create",
+        "actor": author.uri,
+        "published": iso(post.published_at),
+        "to": note["to"],
+        "cc": note["cc"],
+        "object": note,
+    }
+
+
+async def _artist_or_refusal(username: str) -> tuple[Account | None, Response | None]:
+    refusal = await signature_refusal()
+    if refusal is not None:
+        return None, refusal
+    account = await local_artist(username)
+    if account is None:
+        return None, json_error(404, "no such account", username)
+    return account, None
+
+
+async def _paged(queryset, url: str, render, context: Any = "https://www.w3.org/ns/activitystreams") -> Response:
+    if request.args.get("page") is None:
+        return activity_json(collection(url, await queryset.count(), context))
+    try:
+        return activity_json(await collection_page(queryset, url, request.args, render, context))
+    except BadCursor as error:
+        return json_error(400, "bad cursor", str(error))
+
+
+def _shown_posts(account: Account):
+    return Post.filter(account=account, local=True, deleted_at__isnull=True, boost_of_id__isnull=True,
+                       visibility__in=SHOWN_TO_ANYONE)
+
+
+@blueprint.get("/users/<username>/outbox")
+async def outbox(username: str):
+    account, refusal = await _artist_or_refusal(username)
+    if refusal is not None:
+        return refusal
+
+    async def render(posts: list[Post]) -> list[dict[str, Any]]:
+        return [create_activity(post, account) for post in posts]
+
+    return await _paged(_shown_posts(account), account.outbox_url, render, OBJECT_CONTEXT)
+
+
+@blueprint.get("/users/<username>/followers")
+async def followers(username: str):
+    account, refusal = await _artist_or_refusal(username)
+    if refusal is not None:
+        return refusal
+
+    async def render(follows: list[Follow]) -> list[str]:
+        ids = [follow.follower_id for follow in follows]
+        uris = dict(await Account.filter(id__in=ids).values_list("id", "uri"))
+        return [uris[i] for i in ids if i in uris]
+
+    queryset = Follow.filter(target=account, state=FollowState.ACCEPTED)
+    return await _paged(queryset, account.followers_url, render)
+
+
+@blueprint.get("/users/<username>/following")
+async def following(username: str):
+    account, refusal = await _artist_or_refusal(username)
+    if refusal is not None:
+        return refusal
+
+    async def render(follows: list[Follow]) -> list[str]:
+        ids = [follow.target_id for follow in follows]
+        uris = dict(await Account.filter(id__in=ids).values_list("id", "uri"))
+        return [uris[i] for i in ids if i in uris]
+
+    queryset = Follow.filter(follower=account, state=FollowState.ACCEPTED)
+    return await _paged(queryset, account.following_url, render)
+
+
+@blueprint.get("/users/<username>/collections/featured")
+async def featured(username: str):
+    account, refusal = await _artist_or_refusal(username)
+    if refusal is not None:
+        return refusal
+    pinned = await _shown_posts(account).filter(pinned_at__isnull=False).order_by("-pinned_at")
+    notes = [note_object(post, account, with_context=False) for post in pinned]
+    return activity_json({
+        "@context": OBJECT_CONTEXT,
+        "id": account.featured_url,
+        "type": "OrderedCollection",
+        "totalItems": len(notes),
+        "orderedItems": notes,
+    })
+
+
+@blueprint.get("/users/<username>/statuses/<int:post_id>")
+async def status(username: str, post_id: int):
+    account, refusal = await _artist_or_refusal(username)
+    if refusal is not None:
+        return refusal
+    post = await Post.get_or_none(id=post_id, account=account, local=True)
+    if post is None or post.visibility not in SHOWN_TO_ANYONE:
+        return json_error(404, "no such post")
+    if post.deleted_at is not None:
+        return activity_json({"@context": "https://www.w3.org/ns/activitystreams", **tombstone(post)}, status=410)
+    if not wants_activity_json(request.headers.get("Accept")):
+        return Response(post_html(post, account), content_type="text/html; charset=utf-8",
+                        headers={"Vary": "Accept"})
+    return activity_json(note_object(post, account))
+
+
+def post_html(post: Post, author: Account) -> str:
+    """A small page for a post; its content is already sanitised HTML."""
+    name = escape(author.display_name or author.username)
+    warning = f"<p><strong>{escape(post.summary)}</strong></p>\n" if post.summary else ""
+    return (
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        f"<title>{name}</title>\n"
+        f'<link rel="alternate" type="application/activity+json" href="{escape(post.uri)}">\n'
+        "</head>\n<body>\n<main>\n<article>\n"
+        f'<p><a href="{escape(author.url or author.uri)}">{name}</a></p>\n{warning}'
+        f"<div class=\"content\">{post.content}</div>\n"
+        f"<p><time datetime=\"{iso(post.published_at)}\">{iso(post.published_at)}</time></p>\n"
+        "</article>\n</main>\n</body>\n</html>\n"
+    )

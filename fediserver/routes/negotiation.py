@@ -1,0 +1,70 @@
+"""What the ActivityPub GET routes share: content negotiation, JSON answers, authorized fetch.
+
+``wants_activity_json`` reads the Accept header: ActivityPub JSON for
+``application/activity+json`` and ``application/ld+json`` (the ActivityStreams profile
+or none), HTML for browsers and everyone else. ``signature_refusal`` is the
+``federation.authorized_fetch`` gate: with it on, a GET must carry a valid HTTP
+Signature, and the answer is 401 otherwise.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from quart import Response, current_app, request
+
+from federation.signatures import SignatureError
+
+ACTIVITY_JSON = "application/activity+json; charset=utf-8"
+_JSON_TYPES = ("application/activity+json", "application/ld+json")
+_HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+def _quality(params: list[str]) -> float:
+    for param in params:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "q":
+            try:
+                return float(value)
+            except ValueError:
+                return 0.0
+    return 1.0
+
+
+def wants_activity_json(accept: str | None) -> bool:
+    """True when the best acceptable type is ActivityPub JSON rather than a page."""
+    best_json = best_html = 0.0
+    for media_range in (accept or "").split(","):
+        media_type, *params = media_range.split(";")
+        media_type = media_type.strip().lower()
+        quality = _quality(params)
+        if media_type in _JSON_TYPES:
+            best_json = max(best_json, quality)
+        elif media_type in _HTML_TYPES:
+            best_html = max(best_html, quality)
+    return best_json > 0 and best_json >= best_html
+
+
+def activity_json(body: bytes | dict[str, Any], status: int = 200) -> Response:
+    data = body if isinstance(body, bytes) else orjson.dumps(body)
+    response = Response(data, status=status, content_type=ACTIVITY_JSON)
+    response.headers["Vary"] = "Accept, Signature, Signature-Input"
+    return response
+
+
+def json_error(status: int, error: str, detail: str = "") -> Response:
+    body = {"error": error, "detail": detail} if detail else {"error": error}
+    return Response(orjson.dumps(body), status=status, content_type="application/json")
+
+
+async def signature_refusal() -> Response | None:
+    """None when the GET may be answered; a 401 when authorized fetch wants a signature."""
+    services = current_app.config["SERVICES"]
+    if not services.settings.federation.authorized_fetch:
+        return None
+    try:
+        await services.verifier.verify(request.method, request.scope, request.headers, None)
+    except SignatureError as error:
+        return json_error(401, str(error.reason), error.detail)
+    return None

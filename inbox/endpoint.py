@@ -1,0 +1,114 @@
+"""The inbox endpoints: ``POST /users/<name>/inbox`` and the shared ``POST /inbox``.
+
+Each POST is answered in the order a sender needs: an unknown recipient is 404, a body
+above ``federation.max_inbox_bytes`` is 413, and every signature that cannot be verified
+is 401 with a JSON reason (never 202, so a sender trying RFC 9421 first falls back to
+draft-cavage). A verified body must be JSON (400 otherwise) whose ``actor`` owns the
+signing key (401 otherwise: relayed activities, signed by someone else, are not
+accepted). It is then stored once in the inbound queue and answered 202; a worker
+does the rest.
+
+A Delete of an actor whose key can no longer be fetched (the account is gone, so is
+its key) cannot be verified: when it deletes its own actor it is answered 202 and
+dropped, as Mastodon does, so its server stops retrying; anything else unverifiable
+stays 401.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import orjson
+from quart import Blueprint, Response, current_app, request
+
+from federation.signatures import Reason, SignatureError
+from fediserver.models import Account
+from fediserver.models.accounts import LOCAL_DOMAIN
+from inbox.queue import store_inbound
+
+blueprint = Blueprint("inbox", __name__)
+log = logging.getLogger(__name__)
+
+
+def _answer(status: int, error: str | None = None, detail: str = "") -> Response:
+    if error is None:
+        return Response(b"", status=status)
+    body = {"error": error, "detail": detail} if detail else {"error": error}
+    return Response(orjson.dumps(body), status=status, content_type="application/json")
+
+
+def _actor_id(activity: dict[str, Any]) -> str | None:
+    actor = activity.get("actor")
+    if isinstance(actor, dict):
+        actor = actor.get("id")
+    return actor if isinstance(actor, str) else None
+
+
+def _is_self_delete(body: bytes) -> bool:
+    try:
+        activity = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return False
+    if not isinstance(activity, dict) or activity.get("type") != "Delete":
+        return False
+    target = activity.get("object")
+    target = target.get("id") if isinstance(target, dict) else target
+    return target is not None and target == _actor_id(activity)
+
+
+async def _read_body(limit: int) -> bytes | None:
+    """The request body, or None when it is larger than ``limit`` bytes."""
+    if request.content_length is not None and request.content_length > limit:
+        return None
+    body = bytearray()
+    async for chunk in request.body:
+        body += chunk
+        if len(body) > limit:
+            return None
+    return bytes(body)
+
+
+@blueprint.post("/users/<username>/inbox")
+async def personal_inbox(username: str):
+    services = current_app.config["SERVICES"]
+    if not await Account.filter(uri=services.urls.actor(username), domain=LOCAL_DOMAIN, suspended=False).exists():
+        return _answer(404, "no such account", username)
+    return await _receive(services)
+
+
+@blueprint.post("/inbox")
+async def shared_inbox():
+    return await _receive(current_app.config["SERVICES"])
+
+
+async def _receive(services) -> Response:
+    limit = services.settings.federation.max_inbox_bytes
+    body = await _read_body(limit)
+    if body is None:
+        return _answer(413, "body too large", f"the limit is {limit} bytes")
+    try:
+        signature = await services.verifier.verify("POST", request.scope, request.headers, body)
+    except SignatureError as error:
+        if error.reason == Reason.UNKNOWN_KEY and _is_self_delete(body):
+            log.info("dropped a Delete of an actor whose key cannot be fetched: %s", error.detail)
+            return _answer(202)
+        return _answer(401, str(error.reason), error.detail)
+    try:
+        activity = orjson.loads(body)
+    except orjson.JSONDecodeError as error:
+        return _answer(400, "body is not JSON", str(error))
+    if not isinstance(activity, dict):
+        return _answer(400, "body is not a JSON object")
+    actor = _actor_id(activity)
+    if actor is None:
+        return _answer(400, "activity has no actor")
+    if actor != signature.owner:
+        return _answer(
+            401,
+            "signer is not the actor",
+            f"the key {signature.key_id} belongs to {signature.owner}, not {actor}; "
+            "relayed activities are not supported",
+        )
+    await store_inbound(activity, actor_uri=actor, key_id=signature.key_id)
+    return _answer(202)
