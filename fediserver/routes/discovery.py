@@ -55,8 +55,10 @@ def resource_username(resource: str, domain: str, base_url: str) -> str | None:
         if path == "/actor":
             return INSTANCE_ACTOR_USERNAME
         for prefix in ("/users/", "/@"):
-            if path.startswith(prefix) and "/" not in path[len(prefix):]:
-                return path[len(prefix):].lower() or None
+            name = path[len(prefix):].lower()
+            if path.startswith(prefix) and name and "/" not in name:
+                # /users/actor is not the instance actor's URL: /actor is.
+                return name if name != INSTANCE_ACTOR_USERNAME else None
         return None
     raise BadResource("the resource must be an acct: handle or an http(s) URL")
 
