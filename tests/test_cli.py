@@ -50,6 +50,15 @@ def test_init_writes_a_config_and_creates_the_database(instance):
     assert "keeping it" in again.stdout
 
 
+def test_migrate_creates_the_instance_actor_once(instance):
+    first = fediserver(instance, "migrate").stdout
+    second = fediserver(instance, "migrate").stdout
+    assert "instance actor: http://127.0.0.1:8000/actor" in first
+    assert "instance actor: http://127.0.0.1:8000/actor" in second
+    # It is no artist: not listed among the accounts.
+    assert "no local accounts yet" in fediserver(instance, "account", "list").stdout
+
+
 def test_init_with_a_domain_writes_an_https_instance(tmp_path):
     fediserver(tmp_path, "--config", "site.toml", "init", "--domain", "art.example")
     summary = fediserver(tmp_path, "--config", "site.toml", "check-config").stdout
