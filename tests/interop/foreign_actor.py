@@ -1,4 +1,5 @@
-"""A hand-written remote actor that signs its POSTs with draft-cavage HTTP Signatures.
+"""A hand-written remote actor that signs its POSTs with draft-cavage HTTP Signatures
+(by hand), or with either generation through ``federation.signatures.sign_request``.
 
 It serves its actor document (with its RSA public key) from a small HTTP server on
 127.0.0.1 in a background thread, so the Fedify peer can fetch the key and verify the
@@ -17,6 +18,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 import httpx
+
+from federation.signatures import Generation, sign_request
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
@@ -116,3 +119,23 @@ class ForeignActor:
         headers = self.cavage_headers(url, body, signing_key=_new_rsa_key() if wrong_key else None)
         async with httpx.AsyncClient() as client:
             return await client.post(url, content=body, headers=headers)
+
+    async def post_signed(
+        self,
+        url: str,
+        activity: dict,
+        *,
+        generation: Generation,
+        now: float | None = None,
+        sent_body: bytes | None = None,
+    ) -> httpx.Response:
+        """POST `activity` signed in `generation` at time `now`; `sent_body` replaces the
+        signed body on the wire (a tampered request)."""
+        body = json.dumps(activity).encode()
+        headers = {"content-type": ACTIVITY_JSON}
+        headers |= sign_request(
+            "POST", url, headers, body,
+            key_id=self.key_id, private_key=self.private_key, generation=generation, now=now,
+        )
+        async with httpx.AsyncClient() as client:
+            return await client.post(url, content=sent_body if sent_body is not None else body, headers=headers)
