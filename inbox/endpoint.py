@@ -1,9 +1,10 @@
 """The inbox endpoints: ``POST /users/<name>/inbox`` and the shared ``POST /inbox``.
 
-Each POST is answered in the order a sender needs: an unknown recipient is 404, a body
-above ``federation.max_inbox_bytes`` is 413, and every signature that cannot be verified
-is 401 with a JSON reason (never 202, so a sender trying RFC 9421 first falls back to
-draft-cavage). A verified body must be JSON (400 otherwise) whose ``actor`` owns the
+Each POST is answered in the order a sender needs: a body above
+``federation.max_inbox_bytes`` is 413, every signature that cannot be verified is 401
+with a JSON reason (never 202, so a sender trying RFC 9421 first falls back to
+draft-cavage; checked before any database work, so refusals are cheap), an unknown
+recipient is 404. A verified body must be JSON (400 otherwise) whose ``actor`` owns the
 signing key (401 otherwise: relayed activities, signed by someone else, are not
 accepted). It is then stored once in the inbound queue and answered 202; a worker
 does the rest.
@@ -71,18 +72,15 @@ async def _read_body(limit: int) -> bytes | None:
 
 @blueprint.post("/users/<username>/inbox")
 async def personal_inbox(username: str):
-    services = current_app.config["SERVICES"]
-    if not await Account.filter(uri=services.urls.actor(username), domain=LOCAL_DOMAIN, suspended=False).exists():
-        return _answer(404, "no such account", username)
-    return await _receive(services)
+    return await _receive(current_app.config["SERVICES"], username)
 
 
 @blueprint.post("/inbox")
 async def shared_inbox():
-    return await _receive(current_app.config["SERVICES"])
+    return await _receive(current_app.config["SERVICES"], None)
 
 
-async def _receive(services) -> Response:
+async def _receive(services, recipient: str | None) -> Response:
     limit = services.settings.federation.max_inbox_bytes
     body = await _read_body(limit)
     if body is None:
@@ -94,6 +92,10 @@ async def _receive(services) -> Response:
             log.info("dropped a Delete of an actor whose key cannot be fetched: %s", error.detail)
             return _answer(202)
         return _answer(401, str(error.reason), error.detail)
+    if recipient is not None and not await Account.filter(
+        uri=services.urls.actor(recipient), domain=LOCAL_DOMAIN, suspended=False
+    ).exists():
+        return _answer(404, "no such account", recipient)
     try:
         activity = orjson.loads(body)
     except orjson.JSONDecodeError as error:
