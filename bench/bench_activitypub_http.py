@@ -6,7 +6,8 @@ drives each with the same load generator in the same run
 (`wrk -t1 -c32 -d10s` on loopback). The inbox rows POST to alice's inbox: signed
 draft-cavage requests (the sender's key cached after a warm-up request; each request
 a new activity, so each is verified and stored) against the same route unsigned
-(refused with 401 before any key or database work). Prints a table of req/s.
+(refused with 401 before any key or database work). Each pair is measured in
+interleaved rounds; the table gives median (min-max) req/s.
 
 Run: PYTHONPATH=. python bench/bench_activitypub_http.py [--duration 10] [--rounds 3] [--signed 8000]
 Needs `wrk` (apt-get install wrk).

@@ -6,6 +6,7 @@ import pytest
 
 from federation.keys import load_public_key_pem
 from federation.vocab import parse_actor
+from fediserver.actor_documents import DocumentCache
 from fediserver.local_accounts import create_local_account
 from fediserver.models import Account
 from fediserver.urls import InstanceUrls
@@ -125,3 +126,15 @@ async def test_the_instance_actor_is_created_once_and_served(client, db):
     assert first["inbox"] == f"{BASE}/inbox"
     assert await Account.filter(uri=f"{BASE}/actor").count() == 1
     assert parse_actor(first).type == "Application"
+
+
+def test_cached_documents_expire_for_changes_made_elsewhere():
+    now = [100.0]
+    cache = DocumentCache(60, clock=lambda: now[0])
+    cache.put("actor", "alice", b"old")
+    now[0] += 59
+    assert cache.get("actor", "alice") == b"old"
+    now[0] += 1
+    assert cache.get("actor", "alice") is None
+    assert DocumentCache(0).put("actor", "alice", b"x") == b"x"
+    assert DocumentCache(0).get("actor", "alice") is None

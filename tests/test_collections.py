@@ -158,3 +158,49 @@ async def test_another_artists_post_id_is_404(client, alice):
     post = await make_post(bea, 1)
     assert (await client.get(f"/users/alice/statuses/{post.id}", headers=AP)).status_code == 404
     assert (await client.get("/users/nobody/outbox", headers=AP)).status_code == 404
+    assert (await client.get(f"/users/alice/statuses/{2**64}", headers=AP)).status_code == 404
+
+
+async def _signed_get(client, peer, path: str):
+    headers = AP | peer.signed_headers("GET", BASE + path, None)
+    return await client.get(path, headers=headers)
+
+
+@pytest.fixture
+async def reader_client(db):
+    from fediserver.app import create_app
+    from tests.conftest import make_settings
+
+    app = create_app(make_settings(db, federation={"allow_private_addresses": True}),
+                     manage_database=False, run_jobs=False)
+    yield app.test_client()
+    await app.config["SERVICES"].aclose()
+
+
+async def test_a_followers_only_post_is_served_to_a_signed_follower_only(reader_client, alice):
+    from tests.remote_peer import RemotePeer
+
+    post = await make_post(alice, 1, visibility=Visibility.PRIVATE)
+    path = post.uri.removeprefix(BASE)
+    async with RemotePeer() as peer:
+        assert (await _signed_get(reader_client, peer, path)).status_code == 404  # not a follower yet
+        follower = await Account.get(uri=peer.actor_id)  # stored when its key was fetched
+        follow = await Follow.create(follower=follower, target=alice, state=FollowState.PENDING)
+        assert (await _signed_get(reader_client, peer, path)).status_code == 404
+        follow.state = FollowState.ACCEPTED
+        await follow.save()
+        response = await _signed_get(reader_client, peer, path)
+        assert response.status_code == 200
+        assert (await response.get_json())["id"] == post.uri
+    assert (await reader_client.get(path, headers=AP)).status_code == 404
+
+
+async def test_a_direct_post_is_served_to_a_signed_addressee_only(reader_client, alice):
+    from tests.remote_peer import RemotePeer
+
+    async with RemotePeer() as peer, RemotePeer("eve") as other:
+        post = await make_post(alice, 1, visibility=Visibility.DIRECT,
+                               tags=[{"type": "Mention", "href": peer.actor_id, "name": "@dora"}])
+        path = post.uri.removeprefix(BASE)
+        assert (await _signed_get(reader_client, peer, path)).status_code == 200
+        assert (await _signed_get(reader_client, other, path)).status_code == 404

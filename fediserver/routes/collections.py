@@ -1,9 +1,9 @@
 """An artist's collections and posts as ActivityPub: outbox, followers, following,
 featured, and each post at ``/users/<name>/statuses/<id>``.
 
-Only public and unlisted posts are ever shown here: followers-only and direct posts
-reach their readers by delivery, and their URLs answer 404 to a GET. A deleted post
-answers 410 with its Tombstone. Followers and following list accepted follows only.
+Only public and unlisted posts are listed here. A followers-only post's URL answers a
+GET signed by an accepted follower, a direct post's one signed by an addressee, and
+404 to everyone else. A deleted post answers 410 with its Tombstone. Followers and following list accepted follows only.
 With ``federation.authorized_fetch`` on, every route here needs a signed GET.
 """
 
@@ -17,7 +17,13 @@ from quart import Blueprint, Response, current_app, request
 from fediserver.collections import BadCursor, collection, collection_page
 from fediserver.models import Account, Follow, FollowState, Post, Visibility
 from fediserver.routes.actors import local_artist
-from fediserver.routes.negotiation import activity_json, json_error, signature_refusal, wants_activity_json
+from fediserver.routes.negotiation import (
+    activity_json,
+    json_error,
+    signature_refusal,
+    signed_reader,
+    wants_activity_json,
+)
 from outbox.objects import OBJECT_CONTEXT, iso, note_object, tombstone
 
 blueprint = Blueprint("collections", __name__)
@@ -126,8 +132,8 @@ async def status(username: str, post_id: int):
     account, refusal = await _artist_or_refusal(username)
     if refusal is not None:
         return refusal
-    post = await Post.get_or_none(id=post_id, account=account, local=True)
-    if post is None or post.visibility not in SHOWN_TO_ANYONE:
+    post = await Post.get_or_none(id=post_id, account=account, local=True) if post_id < 2**63 else None
+    if post is None or not await _may_read(post, account):
         return json_error(404, "no such post")
     if post.deleted_at is not None:
         return activity_json({"@context": "https://www.w3.org/ns/activitystreams", **tombstone(post)}, status=410)
@@ -135,6 +141,20 @@ async def status(username: str, post_id: int):
         return Response(post_html(post, account), content_type="text/html; charset=utf-8",
                         headers={"Vary": "Accept"})
     return activity_json(note_object(post, account))
+
+
+async def _may_read(post: Post, author: Account) -> bool:
+    """Public and unlisted posts: anyone. Followers-only: a GET signed by an accepted
+    follower. Direct: a GET signed by an addressee. Anonymous readers see neither."""
+    if post.visibility in SHOWN_TO_ANYONE:
+        return True
+    reader = await signed_reader()
+    if reader is None:
+        return False
+    if post.visibility == Visibility.PRIVATE:
+        return await Follow.filter(target=author, follower__uri=reader, state=FollowState.ACCEPTED).exists()
+    mentioned = {tag.get("href") for tag in post.tags if isinstance(tag, dict) and tag.get("type") == "Mention"}
+    return reader in post.recipients or reader in mentioned
 
 
 def post_html(post: Post, author: Account) -> str:

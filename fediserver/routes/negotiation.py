@@ -4,7 +4,8 @@
 ``application/activity+json`` and ``application/ld+json`` (the ActivityStreams profile
 or none), HTML for browsers and everyone else. ``signature_refusal`` is the
 ``federation.authorized_fetch`` gate: with it on, a GET must carry a valid HTTP
-Signature, and the answer is 401 otherwise.
+Signature, and the answer is 401 otherwise. ``signed_reader`` names who signed a GET,
+for answers that depend on the reader.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from quart import Response, current_app, request
+from quart import Response, current_app, g, request
 
 from federation.signatures import SignatureError
 
@@ -58,13 +59,30 @@ def json_error(status: int, error: str, detail: str = "") -> Response:
     return Response(orjson.dumps(body), status=status, content_type="application/json")
 
 
+async def _verify_signed_get():
+    """Verify this request's signature once; the result (or the refusal) is kept in ``g``."""
+    if "signature_check" not in g:
+        services = current_app.config["SERVICES"]
+        try:
+            g.signature_check = await services.verifier.verify(request.method, request.scope, request.headers, None)
+        except SignatureError as error:
+            g.signature_check = error
+    return g.signature_check
+
+
 async def signature_refusal() -> Response | None:
     """None when the GET may be answered; a 401 when authorized fetch wants a signature."""
-    services = current_app.config["SERVICES"]
-    if not services.settings.federation.authorized_fetch:
+    if not current_app.config["SERVICES"].settings.federation.authorized_fetch:
         return None
-    try:
-        await services.verifier.verify(request.method, request.scope, request.headers, None)
-    except SignatureError as error:
-        return json_error(401, str(error.reason), error.detail)
+    checked = await _verify_signed_get()
+    if isinstance(checked, SignatureError):
+        return json_error(401, str(checked.reason), checked.detail)
     return None
+
+
+async def signed_reader() -> str | None:
+    """The actor that signed this GET, when it carries a valid signature; None otherwise."""
+    if "signature" not in request.headers and "signature-input" not in request.headers:
+        return None
+    checked = await _verify_signed_get()
+    return None if isinstance(checked, SignatureError) else checked.owner
