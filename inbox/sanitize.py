@@ -2,7 +2,7 @@
 
 Posts, summaries and profile fields from other servers pass through ``sanitize_html``
 before they are stored, so nothing later has to remember to clean them. Links keep only
-http(s) targets and always carry ``rel="nofollow noopener noreferrer"``.
+absolute http(s) targets and always carry ``rel="nofollow noopener noreferrer"``.
 """
 
 from __future__ import annotations
@@ -21,6 +21,13 @@ ALLOWED_CLASSES = {
 LINK_REL = "nofollow noopener noreferrer"
 
 
+def _absolute_links_only(element: str, attribute: str, value: str) -> str | None:
+    # A relative link in a remote post would point at this server; drop it.
+    if attribute == "href" and not value.lower().startswith(("http://", "https://")):
+        return None
+    return value
+
+
 def sanitize_html(html: str | None) -> str:
     """``html`` reduced to the allowed tags and attributes; ``""`` for nothing."""
     if not html:
@@ -31,6 +38,7 @@ def sanitize_html(html: str | None) -> str:
         attributes={"a": {"href"}},
         allowed_classes={tag: set(classes) for tag, classes in ALLOWED_CLASSES.items()},
         url_schemes={"http", "https"},
+        attribute_filter=_absolute_links_only,
         link_rel=LINK_REL,
         clean_content_tags={"script", "style"},
         strip_comments=True,
