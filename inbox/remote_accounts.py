@@ -6,8 +6,12 @@ that will be shown (name, bio, profile fields) is sanitised on the way in.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 from urllib.parse import urlsplit
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
 
 from federation.vocab import Actor
 from fediserver.models import Account
@@ -55,9 +59,16 @@ async def store_remote_actor(actor: Actor, document: dict[str, Any] | None = Non
     fields = actor_fields(actor, document)
     account = await Account.get_or_none(uri=actor.id)
     if account is None:
-        return await Account.create(
-            uri=actor.id, username=_username(actor), domain=urlsplit(actor.id).netloc.lower(), **fields
-        )
+        domain = urlsplit(actor.id).netloc.lower()
+        try:
+            async with in_transaction():
+                return await Account.create(uri=actor.id, username=_username(actor), domain=domain, **fields)
+        except IntegrityError:
+            # Another actor on the same server uses the name (Lemmy's users and communities may).
+            if await Account.exists(uri=actor.id):
+                raise
+            unique = f"{_username(actor)[:200]}-{hashlib.sha256(actor.id.encode()).hexdigest()[:12]}"
+            return await Account.create(uri=actor.id, username=unique, domain=domain, **fields)
     if account.is_local:
         raise ValueError(f"{actor.id} is a local account")
     account.update_from_dict(fields)

@@ -88,3 +88,11 @@ async def test_a_move_of_someone_else_is_refused(db):
     item = await deliver({"id": f"{mallory}#moves/1", "type": "Move", "actor": mallory, "object": BOB,
                           "target": NEW_BOB})
     assert item.state == InboundState.FAILED and item.last_error.startswith("forged:")
+
+
+async def test_two_actors_of_one_server_with_the_same_name_are_both_stored(db):
+    # Lemmy serves a user and a community that may share a name on one host.
+    person = await remote_actor("https://lemmy.example/u/main")
+    community = await remote_actor("https://lemmy.example/c/main", type="Group")
+    assert person.username == "main" and community.username.startswith("main-")
+    assert community.actor_type == "Group" and person.id != community.id
