@@ -12,7 +12,7 @@ from __future__ import annotations
 from tortoise.expressions import Q
 
 from federation.vocab import Actor
-from fediserver.models import Account, Follow, FollowState, NotificationKind, Post
+from fediserver.models import Follow, FollowState, NotificationKind, Post
 from fediserver.models.accounts import LOCAL_DOMAIN
 from inbox.handlers.base import Forged, Ignored, Inbound, find_account, notify, require_object_id
 from inbox.remote_accounts import store_remote_actor
