@@ -6,9 +6,10 @@ opaque images, PNG when there is transparency), and the blurhash, size and focal
 that go into the attachment. JPEG sources are decoded once at a reduced DCT scale
 (``draft``) no smaller than twice the largest output, then resized with LANCZOS.
 
-EXIF orientation is applied to the pixels; the ICC profile is kept; palette, grey,
-16-bit, CMYK and alpha sources are normalised to RGB or RGBA. For animated images
-(GIF, APNG, animated WebP) the derivatives show the first frame only.
+EXIF orientation is applied to the pixels; the ICC profile is kept (CMYK and grey images
+with a profile are converted to sRGB instead); palette, grey, 16-bit, CMYK and alpha
+sources become L, RGB or RGBA. For animated images (GIF, APNG, animated WebP) the
+derivatives show the first frame only.
 
 ``DerivativeMaker`` runs the CPU work in a thread and bounds how many decodes run at once.
 """
@@ -49,12 +50,17 @@ class DerivativeSettings:
     thumbnail_box: tuple[int, int] = (400, 400)
     webp_quality: int = 80
     jpeg_quality: int = 85
+    # JPEG sources are decoded at the smallest DCT scale (1/2, 1/4, 1/8) that still has this
+    # many times the pixels per side of the largest output; the rest is done by LANCZOS.
+    decode_oversampling: float = 2.0
 
     def __post_init__(self) -> None:
         if self.max_federated_pixels < 64 * 64:
             raise ValueError("max_federated_pixels must be at least 4096 (64x64)")
         if len(self.thumbnail_box) != 2 or min(self.thumbnail_box) < 16:
             raise ValueError("thumbnail_box must be two sides of at least 16 pixels")
+        if not 1.0 <= self.decode_oversampling <= 8.0:
+            raise ValueError("decode_oversampling must be between 1 and 8")
         for name in ("webp_quality", "jpeg_quality"):
             if not 1 <= getattr(self, name) <= 100:
                 raise ValueError(f"{name} must be between 1 and 100")
@@ -153,11 +159,12 @@ def make_derivatives(
         thumbnail_size = fit_box(*upright, settings.thumbnail_box)
 
         largest = max(display_size, thumbnail_size, key=lambda size: size[0] * size[1])
-        draft_request = (2 * largest[1], 2 * largest[0]) if sideways else (2 * largest[0], 2 * largest[1])
+        wanted = tuple(math.ceil(side * settings.decode_oversampling) for side in largest)
+        draft_request = (wanted[1], wanted[0]) if sideways else wanted
         if original.format == "JPEG":
             original.draft(None, draft_request)
 
-        image, icc_profile = _to_rgb_or_rgba(original, original.info.get("icc_profile"))
+        image, icc_profile = _normalise_mode(original, original.info.get("icc_profile"))
         if orientation in _ORIENTATION_TRANSPOSE:
             image = image.transpose(_ORIENTATION_TRANSPOSE[orientation])
 
@@ -216,28 +223,32 @@ class DerivativeMaker:
             )
 
 
-def _to_rgb_or_rgba(image: Image.Image, icc_profile: bytes | None) -> tuple[Image.Image, bytes | None]:
-    """Decode and normalise the colour mode; returns the image and the profile that now applies."""
+def _normalise_mode(image: Image.Image, icc_profile: bytes | None) -> tuple[Image.Image, bytes | None]:
+    """Decode to L, RGB or RGBA; returns the image and the ICC profile that now applies."""
     mode = image.mode
-    if mode == "CMYK":
-        if icc_profile:
-            srgb = ImageCms.createProfile("sRGB")
-            source_profile = ImageCms.ImageCmsProfile(io.BytesIO(icc_profile))
-            converted = ImageCms.profileToProfile(image, source_profile, srgb, outputMode="RGB")
-            return converted, None  # now plain sRGB, which needs no embedded profile
-        return image.convert("RGB"), None
     if mode.startswith("I;16") or mode == "I":
         # 16-bit grey: scale to 8 bits instead of clipping everything above 255 to white.
-        grey = image.convert("I").point(lambda value: value * (1 / 256)).convert("L")
-        return grey.convert("RGB"), icc_profile
-    if mode == "F":
-        return image.convert("L").convert("RGB"), icc_profile
-    if mode in ("RGB", "RGBA"):
+        image = image.convert("I").point(lambda value: value * (1 / 256)).convert("L")
+    elif mode in ("1", "F"):
+        image = image.convert("L")
+    if image.mode in ("CMYK", "L") and icc_profile and "transparency" not in image.info:
+        # WebP stores RGB only, and a CMYK or grey profile cannot describe RGB pixels.
+        try:
+            source_profile = ImageCms.ImageCmsProfile(io.BytesIO(icc_profile))
+            srgb = ImageCms.createProfile("sRGB")
+            return ImageCms.profileToProfile(image, source_profile, srgb, outputMode="RGB"), None
+        except ImageCms.PyCMSError:
+            icc_profile = None  # unreadable profile: convert without colour management
+    if image.mode == "CMYK":
+        return image.convert("RGB"), None
+    if image.mode in ("L", "LA", "La"):
+        icc_profile = None  # any grey profile left cannot describe the RGB(A) pixels made from here
+    if image.mode in ("P", "PA", "LA", "La", "RGBa") or "transparency" in image.info:
+        converted = image.convert("RGBA")
+    elif image.mode in ("L", "RGB", "RGBA"):
         image.load()
         converted = image
-    elif mode in ("P", "PA", "LA", "La", "RGBa") or "transparency" in image.info:
-        converted = image.convert("RGBA")
-    else:  # "1", "L", "YCbCr", "LAB", "HSV"
+    else:  # "YCbCr", "LAB", "HSV"
         converted = image.convert("RGB")
     if converted.mode == "RGBA" and converted.getchannel("A").getextrema()[0] == 255:
         converted = converted.convert("RGB")  # fully opaque: no need for PNG fallbacks

@@ -47,7 +47,7 @@ class WatermarkSettings:
 
 
 def apply_watermark(image: Image.Image, settings: WatermarkSettings) -> Image.Image:
-    """Return ``image`` (RGB or RGBA) with the watermark drawn on it; unchanged if inactive."""
+    """Return ``image`` (L, RGB or RGBA) with the watermark drawn on it; unchanged if inactive."""
     if not settings.active:
         return image
     width, height = image.size

@@ -178,6 +178,15 @@ def test_sixteen_bit_grey_png_is_scaled_not_clipped(tmp_path):
     assert all(110 <= channel <= 145 for channel in grey)
 
 
+def test_grey_line_art_stays_grey_and_sharp_edged(tmp_path):
+    source = tmp_path / "ink.png"
+    two_halves((1200, 900), left=(0, 0, 0), right=(255, 255, 255)).convert("1").save(source)
+    result = make_derivatives(source, tmp_path / "out")
+    fallback = _open(result.display_fallback)
+    assert (result.display_fallback.mime, fallback.mode) == ("image/jpeg", "L")
+    assert fallback.getpixel((10, 10)) < 10 and fallback.getpixel((fallback.width - 10, 10)) > 245
+
+
 def test_animated_gif_uses_the_first_frame(tmp_path):
     source = tmp_path / "loop.gif"
     frames = [Image.new("RGB", (320, 240), colour) for colour in (RED, BLUE, BLUE)]
