@@ -90,6 +90,11 @@ class Derivative:
     height: int
     byte_size: int
 
+    @property
+    def extension(self) -> str:
+        """File extension without the dot, as ``content_key`` takes it."""
+        return self.path.suffix.lstrip(".")
+
 
 @dataclass(frozen=True)
 class DerivativeSet:
@@ -156,7 +161,7 @@ def make_derivatives(
         stored_width, stored_height = original.size
         upright = (stored_height, stored_width) if sideways else (stored_width, stored_height)
         display_size = fit_pixel_count(*upright, settings.max_federated_pixels)
-        thumbnail_size = fit_box(*upright, settings.thumbnail_box)
+        thumbnail_size = fit_pixel_count(*fit_box(*upright, settings.thumbnail_box), settings.max_federated_pixels)
 
         largest = max(display_size, thumbnail_size, key=lambda size: size[0] * size[1])
         wanted = tuple(math.ceil(side * settings.decode_oversampling) for side in largest)

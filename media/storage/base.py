@@ -82,7 +82,10 @@ class MediaStore(ABC):
 
     ``put`` refuses bytes that do not match the key's hash, so nothing wrong is ever stored
     under a real key. ``open`` raises ``MediaNotFound`` before any byte is produced, so a
-    route can answer 404 cleanly.
+    route can answer 404 cleanly::
+
+        async for chunk in await store.open(key):
+            ...
     """
 
     @abstractmethod

@@ -69,6 +69,14 @@ def test_display_image_from_any_shape_stays_under_the_cap(tmp_path, width, heigh
     _assert_files_match_description(result)
 
 
+def test_a_cap_smaller_than_the_thumbnail_box_caps_the_thumbnail_too(tmp_path):
+    source = save_jpeg(photo_like((1200, 900)), tmp_path / "photo.jpg")
+    result = make_derivatives(source, tmp_path / "out", DerivativeSettings(max_federated_pixels=10_000))
+    for derivative in result.files:
+        assert derivative.width * derivative.height <= 10_000
+    assert result.thumbnail.extension == "webp" and result.display_fallback.extension == "jpg"
+
+
 def test_large_camera_jpeg_gives_webp_and_jpeg_of_the_promised_sizes(tmp_path):
     source = save_jpeg(photo_like((4000, 2667)), tmp_path / "camera.jpg")
     result = make_derivatives(source, tmp_path / "out", DerivativeSettings(max_federated_pixels=1280 * 1280))
