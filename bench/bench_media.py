@@ -162,7 +162,8 @@ def main() -> None:
         print(
             f"| {oversampling:g} | {statistics.median(wall):.0f} ({min(wall):.0f}-{max(wall):.0f}) | "
             f"{statistics.median(run['cpu_ms'] for run in runs):.0f} | {max(run['peak_mb'] for run in runs):.0f} | "
-            f"{max(run['op_mb'] for run in runs):.0f} | {runs[0]['display_size']} {runs[0]['display_bytes'] / 1024:.0f} KB |"
+            f"{max(run['op_mb'] for run in runs):.0f} | "
+            f"{runs[0]['display_size']} {runs[0]['display_bytes'] / 1024:.0f} KB |"
         )
     print()
     print("## Bytes per view: display derivative vs the original upload")

@@ -44,7 +44,10 @@ _BLURHASH_SAMPLE_SIZE = (32, 32)
 
 @dataclass(frozen=True)
 class DerivativeSettings:
-    """Sizes and encoder qualities for the derivatives of one instance."""
+    """Sizes and encoder qualities for the derivatives of one instance.
+
+    A refused value raises ``ValueError("<field>: <reason>")``.
+    """
 
     max_federated_pixels: int = 1280 * 1280
     thumbnail_box: tuple[int, int] = (400, 400)
@@ -56,14 +59,14 @@ class DerivativeSettings:
 
     def __post_init__(self) -> None:
         if self.max_federated_pixels < 64 * 64:
-            raise ValueError("max_federated_pixels must be at least 4096 (64x64)")
+            raise ValueError("max_federated_pixels: must be at least 4096 (64x64)")
         if len(self.thumbnail_box) != 2 or min(self.thumbnail_box) < 16:
-            raise ValueError("thumbnail_box must be two sides of at least 16 pixels")
+            raise ValueError("thumbnail_box: must be two sides of at least 16 pixels")
         if not 1.0 <= self.decode_oversampling <= 8.0:
-            raise ValueError("decode_oversampling must be between 1 and 8")
+            raise ValueError("decode_oversampling: must be between 1 and 8")
         for name in ("webp_quality", "jpeg_quality"):
             if not 1 <= getattr(self, name) <= 100:
-                raise ValueError(f"{name} must be between 1 and 100")
+                raise ValueError(f"{name}: must be between 1 and 100")
 
 
 @dataclass(frozen=True)
@@ -203,7 +206,7 @@ class DerivativeMaker:
 
     def __init__(self, settings: DerivativeSettings, concurrency: int) -> None:
         if concurrency < 1:
-            raise ValueError("decode concurrency must be at least 1")
+            raise ValueError("concurrency: must be at least 1")
         self.settings = settings
         self._slots = asyncio.Semaphore(concurrency)
 

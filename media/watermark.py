@@ -19,7 +19,10 @@ WATERMARK_POSITIONS: tuple[str, ...] = get_args(WatermarkPosition)
 
 @dataclass(frozen=True)
 class WatermarkSettings:
-    """How (and whether) to mark an image. ``text_height`` is a fraction of the shorter side."""
+    """How (and whether) to mark an image. ``text_height`` is a fraction of the shorter side.
+
+    A refused value raises ``ValueError("<field>: <reason>")``.
+    """
 
     enabled: bool = False
     text: str = ""
@@ -29,13 +32,13 @@ class WatermarkSettings:
 
     def __post_init__(self) -> None:
         if self.position not in WATERMARK_POSITIONS:
-            raise ValueError(f"watermark position must be one of {', '.join(WATERMARK_POSITIONS)}, not {self.position!r}")
+            raise ValueError(f"position: must be one of {', '.join(WATERMARK_POSITIONS)}, not {self.position!r}")
         if not 0.0 <= self.opacity <= 1.0:
-            raise ValueError(f"watermark opacity must be between 0 and 1, not {self.opacity}")
+            raise ValueError(f"opacity: must be between 0 and 1, not {self.opacity}")
         if not 0.0 < self.text_height <= 0.5:
-            raise ValueError(f"watermark text_height must be in (0, 0.5], not {self.text_height}")
+            raise ValueError(f"text_height: must be in (0, 0.5], not {self.text_height}")
         if self.enabled and not self.text.strip():
-            raise ValueError("an enabled watermark needs a text")
+            raise ValueError("text: an enabled watermark needs a text")
 
     def overridden(self, **changes: object) -> WatermarkSettings:
         """A copy with an artist's own choices applied (validated like the original)."""

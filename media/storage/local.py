@@ -16,7 +16,15 @@ from pathlib import Path
 import aiofiles
 import aiofiles.os
 
-from media.storage.base import CHUNK_SIZE, ContentMismatch, MediaNotFound, MediaStore, Source, digest_of_key, iter_chunks
+from media.storage.base import (
+    CHUNK_SIZE,
+    ContentMismatch,
+    MediaNotFound,
+    MediaStore,
+    Source,
+    digest_of_key,
+    iter_chunks,
+)
 
 _TEMP_SUFFIX = ".partial"
 

@@ -42,9 +42,9 @@ class S3StoreSettings:
     def __post_init__(self) -> None:
         parts = urlsplit(self.endpoint)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError(f"S3 endpoint must be an http(s) URL, not {self.endpoint!r}")
+            raise ValueError(f"endpoint: must be an http(s) URL, not {self.endpoint!r}")
         if not self.bucket or "/" in self.bucket:
-            raise ValueError(f"S3 bucket must be a plain bucket name, not {self.bucket!r}")
+            raise ValueError(f"bucket: must be a plain bucket name, not {self.bucket!r}")
 
 
 class S3Error(RuntimeError):
@@ -89,7 +89,9 @@ class S3Store(MediaStore):
             return
         response = await self._send(self._request("PUT", None))
         if response.status_code not in (200, 409):
-            raise S3Error(f"creating bucket {self.settings.bucket!r} failed: {response.status_code} {response.text[:200]}")
+            raise S3Error(
+                f"creating bucket {self.settings.bucket!r} failed: {response.status_code} {response.text[:200]}"
+            )
 
     async def put(self, key: str, source: Source, mime: str) -> None:
         expected = digest_of_key(key)

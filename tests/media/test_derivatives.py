@@ -147,10 +147,13 @@ def test_opaque_palette_png_gets_a_jpeg_fallback(tmp_path):
 def test_transparent_grey_and_palette_sources_keep_their_alpha(tmp_path, kind):
     base = Image.new("RGBA", (300, 200), (0, 0, 0, 0))
     base.paste(Image.new("RGBA", (150, 200), (*BLUE, 255)), (0, 0))
-    source = tmp_path / {"grey-alpha png": "la.png", "transparent gif": "p.gif", "palette png with alpha": "p.png"}[kind]
-    {"grey-alpha png": base.convert("LA"), "transparent gif": base, "palette png with alpha": base.quantize(4)}[
-        kind
-    ].save(source)
+    image, name = {
+        "grey-alpha png": (base.convert("LA"), "la.png"),
+        "transparent gif": (base, "p.gif"),
+        "palette png with alpha": (base.quantize(4), "p.png"),
+    }[kind]
+    source = tmp_path / name
+    image.save(source)
     assert Image.open(source).mode in ("LA", "P")
     result = make_derivatives(source, tmp_path / "out")
     fallback = _open(result.display_fallback).convert("RGBA")

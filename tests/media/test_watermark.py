@@ -36,7 +36,8 @@ def _changed_pixels(before: Image.Image, after: Image.Image, box) -> int:
 @pytest.mark.parametrize("position", [p for p in WATERMARK_POSITIONS if p != "center"])
 def test_marks_the_configured_corner_and_not_the_opposite_one(position):
     plain = Image.new("RGB", (800, 600), GREY)
-    marked = apply_watermark(plain, WatermarkSettings(enabled=True, text="© Ada Artist", position=position, opacity=0.8))
+    mark = WatermarkSettings(enabled=True, text="© Ada Artist", position=position, opacity=0.8)
+    marked = apply_watermark(plain, mark)
     assert marked.size == plain.size and marked.mode == "RGB"
     assert _changed_pixels(plain, marked, _region(plain, position)) > 500
     assert _changed_pixels(plain, marked, _region(plain, OPPOSITE[position])) == 0
@@ -47,8 +48,8 @@ def test_center_position_marks_the_middle_only():
     marked = apply_watermark(plain, WatermarkSettings(enabled=True, text="Ada", position="center", opacity=1.0))
     assert _changed_pixels(plain, marked, _region(plain, "center")) > 200
     w, h = plain.size
-    corners = [(0, 0, w // 4, h // 4), (3 * w // 4, 0, w, h // 4), (0, 3 * h // 4, w // 4, h), (3 * w // 4, 3 * h // 4, w, h)]
-    for corner in corners:
+    for left, top in ((0, 0), (3 * w // 4, 0), (0, 3 * h // 4), (3 * w // 4, 3 * h // 4)):
+        corner = (left, top, left + w // 4, top + h // 4)
         assert _changed_pixels(plain, marked, corner) == 0
 
 
@@ -95,10 +96,10 @@ def test_artist_override_replaces_the_instance_default_and_is_validated():
 def test_derivatives_carry_the_watermark_in_the_corner(tmp_path):
     source = save_jpeg(Image.new("RGB", (2000, 1500), GREY), tmp_path / "flat.jpg")
     mark = WatermarkSettings(enabled=True, text="© Ada Artist", position="bottom-left", opacity=0.9)
-    plain = make_derivatives(source, tmp_path / "plain", DerivativeSettings(max_federated_pixels=1_000_000))
-    marked = make_derivatives(source, tmp_path / "marked", DerivativeSettings(max_federated_pixels=1_000_000), watermark=mark)
-    pairs = zip((plain.display, plain.display_fallback, plain.thumbnail), (marked.display, marked.display_fallback, marked.thumbnail))
-    for before, after in pairs:
+    sizes = DerivativeSettings(max_federated_pixels=1_000_000)
+    plain = make_derivatives(source, tmp_path / "plain", sizes)
+    marked = make_derivatives(source, tmp_path / "marked", sizes, watermark=mark)
+    for before, after in zip(plain.files, marked.files):
         before_image, after_image = Image.open(before.path), Image.open(after.path)
         assert _changed_pixels(before_image, after_image, _region(before_image, "bottom-left")) > 100
         assert _changed_pixels(before_image, after_image, _region(before_image, "top-right")) == 0
