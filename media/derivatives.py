@@ -4,7 +4,8 @@ From a source file we make a display image (never more than ``max_federated_pixe
 pixels) and a thumbnail, each as WebP plus a fallback every client can read (JPEG for
 opaque images, PNG when there is transparency), and the blurhash, size and focal point
 that go into the attachment. JPEG sources are decoded once at a reduced DCT scale
-(``draft``) no smaller than twice the largest output, then resized with LANCZOS.
+(``draft``) that keeps ``decode_oversampling`` (default 2) times the largest output's
+sides, then resized with LANCZOS.
 
 EXIF orientation is applied to the pixels; the ICC profile is kept (CMYK and grey images
 with a profile are converted to sRGB instead); palette, grey, 16-bit, CMYK and alpha
@@ -177,7 +178,6 @@ def make_derivatives(
             image = image.transpose(_ORIENTATION_TRANSPOSE[orientation])
 
         display = _resize(image, display_size)
-        del image
     thumbnail = _resize(display, thumbnail_size) if display_size != thumbnail_size else display
     blurhash = encode_blurhash(_flatten(thumbnail.resize(_BLURHASH_SAMPLE_SIZE, Image.Resampling.BOX)))
 

@@ -27,24 +27,6 @@ class ContentMismatch(ValueError):
     """The bytes given to ``put`` do not hash to the key they were meant for."""
 
 
-def content_key_for_digest(hex_digest: str, extension: str) -> str:
-    extension = extension.lower().lstrip(".")
-    if not _EXTENSION_PATTERN.match(extension):
-        raise ValueError(f"file extension must be 1-8 lowercase letters or digits, not {extension!r}")
-    return f"{hex_digest[:2]}/{hex_digest[2:4]}/{hex_digest}.{extension}"
-
-
-async def sha256_of(source: Source) -> str:
-    """Hex SHA-256 of bytes, or of a file read in chunks."""
-    if isinstance(source, bytes):
-        return hashlib.sha256(source).hexdigest()
-    digest = hashlib.sha256()
-    async with aiofiles.open(source, "rb") as file:
-        while chunk := await file.read(CHUNK_SIZE):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 async def iter_chunks(source: Source) -> AsyncIterator[bytes]:
     """The bytes of ``source`` in chunks of at most ``CHUNK_SIZE``."""
     if isinstance(source, bytes):
@@ -56,9 +38,23 @@ async def iter_chunks(source: Source) -> AsyncIterator[bytes]:
             yield chunk
 
 
+async def sha256_of(source: Source) -> str:
+    """Hex SHA-256 of bytes, or of a file read in chunks."""
+    if isinstance(source, bytes):
+        return hashlib.sha256(source).hexdigest()
+    digest = hashlib.sha256()
+    async for chunk in iter_chunks(source):
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
 async def content_key(source: Source, extension: str) -> str:
     """The key a file is stored under: ``ab/cd/<sha256 hex>.<extension>``."""
-    return content_key_for_digest(await sha256_of(source), extension)
+    extension = extension.lower().lstrip(".")
+    if not _EXTENSION_PATTERN.match(extension):
+        raise ValueError(f"file extension must be 1-8 lowercase letters or digits, not {extension!r}")
+    digest = await sha256_of(source)
+    return f"{digest[:2]}/{digest[2:4]}/{digest}.{extension}"
 
 
 def digest_of_key(key: str) -> str:

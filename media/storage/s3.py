@@ -52,6 +52,8 @@ class S3Error(RuntimeError):
 
 
 class S3Store(MediaStore):
+    """A bucket addressed path-style (``endpoint/bucket/key``); call ``aclose`` when done."""
+
     def __init__(self, settings: S3StoreSettings, client: httpx.AsyncClient | None = None) -> None:
         self.settings = settings
         self._credentials = Credentials(settings.access_key, settings.secret_key, settings.region)
@@ -74,20 +76,20 @@ class S3Store(MediaStore):
         payload_sha256: str | None = None,
         content=None,
     ) -> httpx.Request:
-        path = f"{self._path_prefix}/{self.settings.bucket}" + (f"/{key}" if key is not None else "")
+        path = f"{self._path_prefix}/{self.settings.bucket}"
+        if key is not None:
+            digest_of_key(key)  # refuses anything that is not a content key
+            path += f"/{key}"
         signing = {"payload_sha256": payload_sha256} if payload_sha256 else {}
         signed = sign_request(self._credentials, method, self._host, path, headers=headers, **signing)
         return self._client.build_request(method, self._origin + path, headers=signed, content=content)
 
-    async def _send(self, request: httpx.Request, *, stream: bool = False) -> httpx.Response:
-        return await self._client.send(request, stream=stream)
-
     async def ensure_bucket(self) -> None:
         """Create the bucket if it does not exist yet."""
-        response = await self._send(self._request("HEAD", None))
+        response = await self._client.send(self._request("HEAD", None))
         if response.status_code == 200:
             return
-        response = await self._send(self._request("PUT", None))
+        response = await self._client.send(self._request("PUT", None))
         if response.status_code not in (200, 409):
             raise S3Error(
                 f"creating bucket {self.settings.bucket!r} failed: {response.status_code} {response.text[:200]}"
@@ -106,24 +108,24 @@ class S3Store(MediaStore):
         }
         body = source if isinstance(source, bytes) else iter_chunks(source)
         # The signed payload hash makes the storage reject a body changed on the way.
-        response = await self._send(self._request("PUT", key, headers=headers, payload_sha256=actual, content=body))
+        response = await self._client.send(self._request("PUT", key, headers=headers, payload_sha256=actual, content=body))
         if response.status_code != 200:
             raise S3Error(f"storing {key} failed: {response.status_code} {response.text[:200]}")
 
     async def open(self, key: str) -> AsyncIterator[bytes]:
-        response = await self._send(self._request("GET", digest_checked(key)), stream=True)
+        response = await self._client.send(self._request("GET", key), stream=True)
         if response.status_code != 200:
             await response.aclose()
             _raise_for_missing(key, response, "reading")
         return _stream_and_close(response)
 
     async def delete(self, key: str) -> None:
-        response = await self._send(self._request("DELETE", digest_checked(key)))
+        response = await self._client.send(self._request("DELETE", key))
         if response.status_code not in (200, 204, 404):
             raise S3Error(f"deleting {key} failed: {response.status_code} {response.text[:200]}")
 
     async def exists(self, key: str) -> bool:
-        response = await self._send(self._request("HEAD", digest_checked(key)))
+        response = await self._client.send(self._request("HEAD", key))
         if response.status_code == 404:
             return False
         if response.status_code != 200:
@@ -131,19 +133,14 @@ class S3Store(MediaStore):
         return True
 
     async def size(self, key: str) -> int:
-        response = await self._send(self._request("HEAD", digest_checked(key)))
+        response = await self._client.send(self._request("HEAD", key))
         if response.status_code != 200:
             _raise_for_missing(key, response, "sizing")
         return int(response.headers["content-length"])
 
     def url_for(self, key: str) -> str | None:
-        digest_checked(key)
+        digest_of_key(key)
         return f"{self._public_url}/{key}" if self._public_url else None
-
-
-def digest_checked(key: str) -> str:
-    digest_of_key(key)
-    return key
 
 
 def _raise_for_missing(key: str, response: httpx.Response, action: str) -> None:

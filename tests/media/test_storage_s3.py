@@ -65,7 +65,7 @@ async def test_objects_are_stored_with_type_and_immutable_caching(store, seaweed
     key = await content_key(payload, "png")
     await store.put(key, payload, "image/png")
     # Read the object's headers with the store's own signing to see what a CDN would get.
-    response = await store._send(store._request("HEAD", key))
+    response = await store._client.send(store._request("HEAD", key))
     assert response.headers["content-type"] == "image/png"
     assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
 
