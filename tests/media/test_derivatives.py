@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from PIL import Image
+from PIL import Image, ImageOps
 
 from media.derivatives import (
     DerivativeMaker,
@@ -118,6 +118,24 @@ def test_exif_orientation_is_applied_to_the_pixels(tmp_path, orientation, top_co
             assert close_to(mean_colour(image, (0, 0, width // 4, height)), left)
             assert close_to(mean_colour(image, (width * 3 // 4, 0, width, height)), right)
         assert 0x0112 not in image.getexif()  # viewers must not rotate it a second time
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_every_exif_orientation_matches_pillows_own_transpose(tmp_path, orientation):
+    quadrants = Image.new("RGB", (1200, 800), (240, 240, 240))
+    for index, colour in enumerate((RED, BLUE, (30, 200, 30))):
+        quadrants.paste(colour, (index % 2 * 600, index // 2 * 400, index % 2 * 600 + 600, index // 2 * 400 + 400))
+    source = save_jpeg(quadrants, tmp_path / "q.jpg", orientation=orientation)
+    expected = ImageOps.exif_transpose(Image.open(source))
+    result = make_derivatives(source, tmp_path / "out", DerivativeSettings(max_federated_pixels=100_000))
+    display = _open(result.display_fallback)
+    assert display.size == fit_pixel_count(*expected.size, 100_000)
+    w, h = display.size
+    for fx, fy in ((0.25, 0.25), (0.75, 0.25), (0.25, 0.75), (0.75, 0.75)):
+        spot = (int(fx * w) - 5, int(fy * h) - 5, int(fx * w) + 5, int(fy * h) + 5)
+        reference = (int(fx * expected.width) - 5, int(fy * expected.height) - 5)
+        reference_spot = (*reference, reference[0] + 10, reference[1] + 10)
+        assert close_to(mean_colour(display, spot), mean_colour(expected, reference_spot))
 
 
 def test_transparent_png_keeps_its_alpha_in_the_png_fallback(tmp_path):
