@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -82,6 +83,26 @@ class LocalStore(MediaStore):
             return (await aiofiles.os.stat(self._path(key))).st_size
         except FileNotFoundError:
             raise MediaNotFound(key) from None
+
+    async def remove_partial_files(self, older_than_seconds: float = 3600) -> int:
+        """Delete temporary files a crashed write left behind; returns how many.
+
+        Only files older than ``older_than_seconds`` go, so writes still running in other
+        processes sharing the folder are left alone.
+        """
+        return await aiofiles.os.wrap(self._remove_partial_files)(older_than_seconds)
+
+    def _remove_partial_files(self, older_than_seconds: float) -> int:
+        cutoff = time.time() - older_than_seconds
+        removed = 0
+        for path in self.root.glob(f"*/*/.*{_TEMP_SUFFIX}"):
+            try:
+                if path.stat().st_mtime <= cutoff:
+                    path.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                pass  # finished or removed meanwhile
+        return removed
 
     def url_for(self, key: str) -> str | None:
         self._path(key)

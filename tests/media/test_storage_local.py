@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import media
 from media.storage import (
     ContentMismatch,
     LocalStore,
@@ -88,6 +95,54 @@ async def test_a_write_cancelled_halfway_leaves_nothing_under_the_key(tmp_path):
         await task
     assert not await store.exists(key)
     assert _stray_files(tmp_path) == []
+
+
+_WRITER_PROCESS = """
+import asyncio, sys
+from pathlib import Path
+from media.storage import LocalStore
+asyncio.run(LocalStore(Path(sys.argv[1])).put(sys.argv[2], Path(sys.argv[3]), "application/octet-stream"))
+"""
+
+
+def _feed_half_then_kill(writer: subprocess.Popen, upload, content: bytes, root) -> None:
+    try:
+        with open(upload, "wb") as pipe:
+            pipe.write(content[: len(content) // 2])
+            pipe.flush()
+            while not any(path.stat().st_size for path in _stray_files(root)):
+                assert writer.poll() is None, "the writer stopped on its own"
+                time.sleep(0.01)
+            writer.send_signal(signal.SIGKILL)
+            writer.wait()
+    except BrokenPipeError:
+        pass
+    finally:
+        if writer.poll() is None:
+            writer.kill()
+            writer.wait()
+
+
+async def test_a_process_killed_mid_write_leaves_nothing_under_the_key(tmp_path):
+    # The writer reads its upload from a named pipe, so the test decides when it is halfway.
+    root, upload = tmp_path / "media", tmp_path / "upload"
+    os.mkfifo(upload)
+    content = os.urandom(1024 * 1024)
+    key = await content_key(content, "bin")
+    writer = subprocess.Popen(
+        [sys.executable, "-c", _WRITER_PROCESS, str(root), key, str(upload)],
+        env={**os.environ, "PYTHONPATH": str(Path(media.__file__).resolve().parent.parent)},
+    )
+    await asyncio.to_thread(_feed_half_then_kill, writer, upload, content, root)
+
+    store = LocalStore(root)
+    assert not await store.exists(key)
+    assert len(_stray_files(root)) == 1
+    assert await store.remove_partial_files(older_than_seconds=3600) == 0  # might still be being written
+    assert await store.remove_partial_files(older_than_seconds=0) == 1
+    assert _stray_files(root) == []
+    await store.put(key, content, "application/octet-stream")
+    assert (root / key).read_bytes() == content
 
 
 @given(
