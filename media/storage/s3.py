@@ -108,7 +108,8 @@ class S3Store(MediaStore):
         }
         body = source if isinstance(source, bytes) else iter_chunks(source)
         # The signed payload hash makes the storage reject a body changed on the way.
-        response = await self._client.send(self._request("PUT", key, headers=headers, payload_sha256=actual, content=body))
+        request = self._request("PUT", key, headers=headers, payload_sha256=actual, content=body)
+        response = await self._client.send(request)
         if response.status_code != 200:
             raise S3Error(f"storing {key} failed: {response.status_code} {response.text[:200]}")
 
