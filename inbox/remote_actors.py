@@ -2,8 +2,9 @@
 
 ``RemoteActors.fetch_actor`` reads an actor document through the given fetch function
 (the server passes GETs signed by its instance actor), checks that the document's id
-comes from the origin that served it, and upserts an ``Account`` (``domain`` is the
-host, with its port when it has one) keeping the document as received.
+comes from the origin that served it, and stores it with
+``inbox.remote_accounts.store_remote_actor`` (``domain`` is the host, with its port
+when it has one; the document is kept as received).
 
 ``RemoteActors.fetch_key`` is the ``KeyFetcher`` behind ``build_key_resolver``: given a
 key id it finds the key and the actor that owns it, whether the key id is the actor id
@@ -15,23 +16,20 @@ case the owner's own document must list the key too.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-import nh3
 import orjson
-from tortoise.exceptions import IntegrityError
 
 from federation import jsonld, vocab
 from federation.errors import FetchError, VocabError
 from federation.http_client import FetchResponse
 from federation.keys import CachingKeyResolver, KeyUnavailable, MemoryKeyCache
 from fediserver.models import Account
+from inbox.remote_accounts import store_remote_actor
 
 Fetch = Callable[[str], Awaitable[FetchResponse]]
 MAX_URL = 2048
-MAX_NAME = 255
 
 
 class RemoteActorError(KeyUnavailable):
@@ -47,73 +45,36 @@ def without_fragment(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, parts.query, ""))
 
 
-def account_domain(actor_id: str) -> str:
-    """``host`` or ``host:port`` of an actor id, lower-cased: the ``Account.domain`` of its actor."""
-    return urlsplit(actor_id).netloc.lower().rsplit("@", 1)[-1]
-
-
-def _url_or_none(value: str | None) -> str | None:
-    return value if value and len(value) <= MAX_URL else None
-
-
 def _listed_keys(document: dict[str, Any]) -> list[dict[str, Any]]:
     keys = document.get("publicKey")
     listed = keys if isinstance(keys, list) else [keys]
     return [key for key in listed if isinstance(key, dict)]
 
 
-def _username(actor: vocab.Actor) -> str:
-    name = actor.preferred_username or urlsplit(actor.id).path.rstrip("/").rsplit("/", 1)[-1]
-    if not name or len(name) > MAX_NAME:
-        raise RemoteActorError(f"actor {actor.id} has no usable username")
-    return name
-
-
-async def upsert_actor(actor: vocab.Actor, document: dict[str, Any]) -> Account:
-    """Create or refresh the ``Account`` of a parsed remote actor document."""
-    if len(actor.id) > MAX_URL or len(actor.inbox) > MAX_URL:
-        raise RemoteActorError(f"actor {actor.id[:100]}: id or inbox longer than {MAX_URL} characters")
-    key = actor.public_key
-    values = {
-        "username": _username(actor),
-        "domain": account_domain(actor.id),
-        "actor_type": actor.type,
-        "url": _url_or_none(actor.url),
-        "inbox_url": actor.inbox,
-        "shared_inbox_url": _url_or_none(actor.shared_inbox),
-        "outbox_url": _url_or_none(actor.outbox),
-        "followers_url": _url_or_none(actor.followers),
-        "following_url": _url_or_none(actor.following),
-        "featured_url": _url_or_none(actor.featured),
-        "display_name": (actor.name or "")[:MAX_NAME],
-        "summary": nh3.clean(actor.summary or ""),
-        "avatar_url": _url_or_none(actor.icon_url),
-        "header_url": _url_or_none(actor.image_url),
-        "manually_approves_followers": actor.manually_approves_followers,
-        "discoverable": bool(actor.discoverable),
-        "indexable": bool(actor.indexable),
-        "profile_fields": [{"name": f.name, "value": nh3.clean(f.value)} for f in actor.fields],
-        "also_known_as": [u for u in actor.also_known_as if len(u) <= MAX_URL],
-        "moved_to_uri": _url_or_none(actor.moved_to),
-        "public_key_id": _url_or_none(key.id if key else None),
-        "public_key_pem": key.pem if key else None,
-        "document": document,
-        "fetched_at": datetime.now(UTC),
+def _overlong_urls(actor: vocab.Actor) -> list[str]:
+    """The actor's URLs that no account column can hold."""
+    urls = {
+        "id": actor.id, "inbox": actor.inbox, "url": actor.url, "sharedInbox": actor.shared_inbox,
+        "outbox": actor.outbox, "followers": actor.followers, "following": actor.following,
+        "featured": actor.featured, "icon": actor.icon_url, "image": actor.image_url,
+        "movedTo": actor.moved_to, "publicKey": actor.public_key.id if actor.public_key else None,
     }
-    account = await Account.get_or_none(uri=actor.id)
-    if account is None:
-        # The same handle on the same server under a new id: the server has re-created it.
-        account = await Account.get_or_none(username=values["username"], domain=values["domain"])
-    if account is None:
-        try:
-            return await Account.create(uri=actor.id, **values)
-        except IntegrityError:  # created concurrently by another request
-            account = await Account.get(uri=actor.id)
-    if account.is_local:
-        raise RemoteActorError(f"{actor.id} names a local account")
-    account.update_from_dict({"uri": actor.id, **values})
-    await account.save()
-    return account
+    names = [name for name, url in urls.items() if url and len(url) > MAX_URL]
+    return names + (["alsoKnownAs"] if any(len(url) > MAX_URL for url in actor.also_known_as) else [])
+
+
+async def store_actor_document(document: dict[str, Any]) -> Account:
+    """Parse a remote actor document and create or refresh its ``Account``."""
+    try:
+        actor = vocab.parse_actor(document)
+    except VocabError as error:
+        raise RemoteActorError(f"{document.get('id')}: {error}") from error
+    if overlong := _overlong_urls(actor):
+        raise RemoteActorError(f"actor {actor.id[:200]}: {', '.join(overlong)} longer than {MAX_URL} characters")
+    try:
+        return await store_remote_actor(actor, document)
+    except ValueError as error:  # the id names one of our own accounts
+        raise RemoteActorError(str(error)) from error
 
 
 class RemoteActors:
@@ -144,21 +105,13 @@ class RemoteActors:
 
     async def fetch_actor(self, url: str) -> Account:
         """Fetch the actor at ``url`` and store it as an ``Account``."""
-        document = await self.fetch_document(url)
-        return await self._store(document)
-
-    async def _store(self, document: dict[str, Any]) -> Account:
-        try:
-            actor = vocab.parse_actor(document)
-        except VocabError as error:
-            raise RemoteActorError(f"{document.get('id')}: {error}") from error
-        return await upsert_actor(actor, document)
+        return await store_actor_document(await self.fetch_document(url))
 
     async def fetch_key(self, key_id: str) -> tuple[str, str, str]:
         """(key id, owner actor id, PEM) for ``key_id``; raises ``RemoteActorError``."""
         document = await self.fetch_document(without_fragment(key_id))
         if "inbox" in document:  # the actor itself, listing the key
-            account = await self._store(document)
+            account = await store_actor_document(document)
             return key_id, account.uri, self._claimed_key(document, key_id, account.uri)
         # A key document naming its owner, or a stub of the actor holding only its key.
         listed = next((key for key in _listed_keys(document) if key.get("id") == key_id), None)
@@ -168,7 +121,7 @@ class RemoteActors:
         if not vocab.same_origin(owner, key_id):
             raise RemoteActorError(f"key {key_id} names an owner {owner} of another origin")
         owner_document = await self.fetch_document(owner)
-        account = await self._store(owner_document)
+        account = await store_actor_document(owner_document)
         return key_id, account.uri, self._claimed_key(owner_document, key_id, account.uri)
 
     @staticmethod

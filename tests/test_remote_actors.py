@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -13,7 +14,7 @@ from fediserver.app import create_app
 from fediserver.local_accounts import create_local_account
 from fediserver.models import Account
 from fediserver.urls import InstanceUrls
-from inbox.remote_actors import RemoteActorError, account_domain, upsert_actor
+from inbox.remote_actors import RemoteActorError, store_actor_document
 from tests.conftest import make_settings
 from tests.federation.loopback_server import Reply
 from tests.remote_peer import RemotePeer
@@ -31,22 +32,17 @@ async def test_every_fixture_actor_becomes_an_account(db, path):
     document = json.loads(path.read_text(encoding="utf-8"))
     actor = parse_actor(document)
 
-    account = await upsert_actor(actor, document)
-    again = await upsert_actor(actor, document)
+    account = await store_actor_document(document)
+    again = await store_actor_document(document)
 
     assert again.id == account.id
     stored = await Account.get(uri=document["id"])
-    assert stored.domain == account_domain(document["id"]) and stored.domain
+    assert stored.domain == urlsplit(document["id"]).netloc.lower() and stored.domain
     assert stored.inbox_url == actor.inbox
     assert stored.document == document
     assert not stored.is_local
     if actor.public_key:
         assert stored.public_key_pem == actor.public_key.pem
-
-
-def test_account_domain_keeps_the_port():
-    assert account_domain("https://Mastodon.Social/users/a") == "mastodon.social"
-    assert account_domain("http://127.0.0.1:8123/users/a") == "127.0.0.1:8123"
 
 
 @pytest.fixture
@@ -96,11 +92,19 @@ async def test_unusable_answers_are_clear_errors(services, peer, reply):
         await services.remote_actors.fetch_actor(f"{peer.origin}/users/bad")
 
 
+async def test_an_actor_with_an_overlong_url_is_a_clear_error(db):
+    document = {"id": "https://else.example/users/a", "type": "Person", "inbox": "https://else.example/inbox",
+                "icon": {"type": "Image", "url": "https://else.example/" + "a" * 3000}}
+    with pytest.raises(RemoteActorError, match="icon longer than 2048"):
+        await store_actor_document(document)
+    assert not await Account.exists(uri=document["id"])
+
+
 async def test_a_local_account_cannot_be_overwritten_by_a_remote_document(db):
     alice = await create_local_account(InstanceUrls("https://art.example"), "alice")
     document = {"id": alice.uri, "type": "Person", "inbox": "https://evil.example/inbox", "preferredUsername": "alice"}
     with pytest.raises(RemoteActorError):
-        await upsert_actor(parse_actor(document), document)
+        await store_actor_document(document)
     assert (await Account.get(id=alice.id)).inbox_url == alice.inbox_url
 
 
