@@ -132,3 +132,22 @@ async def test_our_signed_get_of_the_peers_actor_works(instance, peer):
     assert (account.uri, account.username, account.domain) == (bob.id, "bob", f"127.0.0.1:{peer.port}")
     assert account.inbox_url == f"{bob.id}/inbox"
     assert account.public_key_pem.startswith("-----BEGIN PUBLIC KEY-----")
+
+
+async def test_the_peers_follow_is_applied_and_an_accept_queued_for_bob(instance, peer):
+    """Up to the delivery queue: sending the Accept is the delivery workers' job."""
+    from fediserver.jobs import build_jobs
+    from fediserver.models import Activity, Delivery, Follow
+
+    bob = peer.actor("bob")
+    answer = await peer.control.follow("bob", f"alice@{instance.domain}")
+    await _stored("Follow", bob.id)
+    for job in build_jobs(instance.services):
+        await job.run_once()
+
+    follow = await Follow.get(uri=answer["follow_id"]).select_related("follower", "target")
+    assert (follow.follower.uri, follow.target.uri) == (bob.id, f"{instance.base_url}/users/alice")
+    accept = await Activity.get(type="Accept")
+    assert accept.payload["object"]["id"] == answer["follow_id"]
+    [delivery] = await Delivery.filter(activity=accept)
+    assert delivery.inbox_url in (f"{bob.id}/inbox", f"{peer.origin}/inbox")
