@@ -127,6 +127,15 @@ async def test_an_unknown_key_is_refused_with_401(server, peer):
     assert (await response.get_json())["error"] == "unknown key"
 
 
+async def test_the_query_string_is_part_of_the_signed_url(server, peer):
+    body = json.dumps(peer.activity("Like", object="x")).encode()
+    headers = peer.signed_headers("POST", BASE + "/inbox?from=relay%2F1", body, generation=Generation.RFC9421)
+    response = await server.test_client().post("/inbox?from=relay%2F1", data=body, headers=headers)
+    assert response.status_code == 202
+    response = await server.test_client().post("/inbox?from=other", data=body, headers=headers)
+    assert response.status_code == 401
+
+
 async def test_a_url_signed_for_another_path_is_refused(server, peer):
     body = json.dumps(peer.activity("Like", object="x")).encode()
     headers = peer.signed_headers("POST", BASE + "/users/alice/inbox", body)

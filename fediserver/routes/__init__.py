@@ -1,1 +1,2 @@
-"""HTTP routes of the shell: health, and (as they come) discovery, actors and pages."""
+"""HTTP routes of the shell: health, discovery (WebFinger, NodeInfo), actors and their
+collections and posts, and what those share (content negotiation, authorized fetch)."""

@@ -50,7 +50,7 @@ def wants_activity_json(accept: str | None) -> bool:
 def activity_json(body: bytes | dict[str, Any], status: int = 200) -> Response:
     data = body if isinstance(body, bytes) else orjson.dumps(body)
     response = Response(data, status=status, content_type=ACTIVITY_JSON)
-    response.headers["Vary"] = "Accept, Signature, Signature-Input"
+    response.headers["Vary"] = "Accept"
     return response
 
 
