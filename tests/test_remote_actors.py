@@ -113,6 +113,14 @@ async def test_key_with_a_fragment_belongs_to_its_actor(services, peer):
     assert (key_id, owner, pem) == (peer.key_id, peer.actor_id, public_key_pem(peer.private_key))
 
 
+async def test_key_whose_id_is_the_actor_id_itself(services, peer):
+    key = {"id": peer.actor_id, "owner": peer.actor_id, "publicKeyPem": public_key_pem(peer.private_key)}
+    peer.serve(f"/users/{peer.name}", peer.actor_document(publicKey=key))
+    assert await services.remote_actors.fetch_key(peer.actor_id) == (peer.actor_id, peer.actor_id, key["publicKeyPem"])
+    with pytest.raises(RemoteActorError, match="does not list the key"):
+        await services.remote_actors.fetch_key(f"{peer.actor_id}#other-key")
+
+
 async def test_key_at_a_path_of_its_own_serving_an_actor_stub(services, peer):
     key_id = f"{peer.actor_id}/main-key"
     key = {"id": key_id, "owner": peer.actor_id, "publicKeyPem": public_key_pem(peer.private_key)}
