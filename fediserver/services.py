@@ -7,13 +7,17 @@ reaches for globals.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from federation.address_policy import AddressPolicy
 from federation.http_client import HttpClientSettings, SafeHttpClient, user_agent_for
 from fediserver import __version__
 from fediserver.config import Settings
+from fediserver.room_settings import media_rules, media_store
 from fediserver.urls import InstanceUrls
+from media.links import MediaLinks
+from media.pipeline import MediaPipeline
+from media.remote import RemoteMedia
 
 
 @dataclass
@@ -21,9 +25,16 @@ class Services:
     settings: Settings
     urls: InstanceUrls
     http: SafeHttpClient
+    # The media room: uploads (media.accept_upload), the URLs that may leave the server
+    # (media_links.media_url, for note_object), remote media and its cache.
+    media: MediaPipeline
+    media_links: MediaLinks
+    remote_media: RemoteMedia
 
     async def aclose(self) -> None:
         await self.http.aclose()
+        await self.remote_media.http.aclose()
+        await self.media.store.aclose()
 
 
 def http_client_settings(settings: Settings) -> HttpClientSettings:
@@ -38,8 +49,20 @@ def http_client_settings(settings: Settings) -> HttpClientSettings:
 
 
 def build_services(settings: Settings) -> Services:
-    http = SafeHttpClient(
-        http_client_settings(settings),
-        policy=AddressPolicy(allow_private_addresses=settings.federation.allow_private_addresses),
+    policy = AddressPolicy(allow_private_addresses=settings.federation.allow_private_addresses)
+    http = SafeHttpClient(http_client_settings(settings), policy=policy)
+    # Remote images are larger than JSON documents: their own client with the media cap.
+    media_http = SafeHttpClient(
+        replace(http_client_settings(settings), max_response_bytes=settings.media.remote_max_bytes), policy=policy
     )
-    return Services(settings=settings, urls=InstanceUrls(settings.instance.base_url), http=http)
+    rules = media_rules(settings)
+    store = media_store(settings)
+    pipeline = MediaPipeline(rules, store, settings.data_dir / "tmp")
+    return Services(
+        settings=settings,
+        urls=InstanceUrls(settings.instance.base_url),
+        http=http,
+        media=pipeline,
+        media_links=MediaLinks(rules, store),
+        remote_media=RemoteMedia(pipeline, media_http),
+    )
