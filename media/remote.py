@@ -186,7 +186,8 @@ class RemoteMedia:
         keys = {getattr(row, name) for name in _KEY_FIELDS} - {None}
         for key in keys:
             shared = Q(display_key=key) | Q(display_fallback_key=key) | Q(thumbnail_key=key) | Q(original_key=key)
-            if not await MediaAttachment.filter(shared).exclude(id=row.id).exclude(remote_state=EVICTED).exists():
+            still_used = shared & ~Q(id=row.id) & (Q(remote_state__isnull=True) | ~Q(remote_state=EVICTED))
+            if not await MediaAttachment.filter(still_used).exists():
                 await self.store.delete(key)
         size = row.file_size or 0
         await self._set(row, remote_state=EVICTED, cached_at=None, file_size=None, **dict.fromkeys(_KEY_FIELDS))

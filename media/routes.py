@@ -11,6 +11,8 @@ crawlers, rate limits anonymous downloads and adds the do-not-train headers.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 from quart import Blueprint, Response, request
 from tortoise.expressions import Q
 
@@ -32,18 +34,20 @@ def media_blueprint(remote: RemoteMedia) -> Blueprint:
         served = Q(display_key=key) | Q(display_fallback_key=key) | Q(thumbnail_key=key)
         if pipeline.rules.serve_originals:
             served |= Q(original_key=key, remote_url__isnull=True)
-        return await MediaAttachment.filter(served).exclude(remote_state="refused").exists()
+        not_refused = Q(remote_state__isnull=True) | ~Q(remote_state="refused")
+        return await MediaAttachment.filter(served & not_refused).exists()
 
     async def stream(key: str, headers: dict[str, str]) -> Response:
         if request.headers.get("If-None-Match") == headers.get("ETag"):
             return Response("", status=304, headers=headers)
         try:
             size = await store.size(key)
-            chunks = await store.open(key)
+            chunks = await store.open(key) if request.method != "HEAD" else _nothing()
         except MediaNotFound:
             return _not_found()
-        headers = {**headers, "Content-Length": str(size)}
-        return Response(chunks, content_type=mime_of_key(key), headers=headers)
+        response = Response(chunks, content_type=mime_of_key(key), headers=headers)
+        response.content_length = size
+        return response
 
     @blueprint.route("/media/<path:key>", methods=["GET", "HEAD"])
     async def serve(key: str) -> Response:
@@ -72,6 +76,12 @@ def media_blueprint(remote: RemoteMedia) -> Blueprint:
         return await stream(key, {**cache, "ETag": immutable_cache_headers(key)["ETag"]})
 
     return blueprint
+
+
+async def _nothing() -> AsyncIterator[bytes]:
+    """A HEAD answer's body: nothing, while Content-Length still tells the file's size."""
+    return
+    yield
 
 
 def _not_found() -> Response:
