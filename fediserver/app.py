@@ -45,6 +45,7 @@ def create_app(settings: Settings, *, manage_database: bool = True, run_jobs: bo
     async def _start() -> None:
         if tortoise_config is not None:
             await db.open_database(tortoise_config)
+        await services.prepare()
         if runner is not None:
             runner.start()
 

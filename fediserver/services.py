@@ -31,6 +31,12 @@ class Services:
     media_links: MediaLinks
     remote_media: RemoteMedia
 
+    async def prepare(self) -> None:
+        """Before serving: make sure the media bucket exists (S3)."""
+        ensure_bucket = getattr(self.media.store, "ensure_bucket", None)
+        if ensure_bucket is not None:
+            await ensure_bucket()
+
     async def aclose(self) -> None:
         await self.http.aclose()
         await self.remote_media.http.aclose()
