@@ -218,3 +218,30 @@ async def test_the_same_image_uploaded_twice_shares_its_files(services, artist):
     second = await upload(services, artist, data)
     assert first.id != second.id
     assert (first.display_key, first.original_key) == (second.display_key, second.original_key)
+
+
+async def _display_pixels(services, attachment) -> bytes:
+    body = b"".join([chunk async for chunk in await services.media.store.open(attachment.display_fallback_key)])
+    with Image.open(io.BytesIO(body)) as image:
+        return image.convert("RGB").tobytes()
+
+
+async def test_the_instance_watermark_and_the_artists_choice(db, data_dir, artist):
+    from fediserver.app import create_app
+
+    plain_services = create_app(pipeline_settings(db, data_dir / "plain"), manage_database=False, run_jobs=False).config["SERVICES"]
+    marked = pipeline_settings(db, data_dir, protection={"watermark": {"enabled": True, "text": "ART COLLECTIVE", "opacity": 1.0}})
+    services = create_app(marked, manage_database=False, run_jobs=False).config["SERVICES"]
+    data = samples.encode(Image.new("RGB", (400, 300), (40, 120, 200)), "PNG")
+    plain = await _display_pixels(plain_services, await upload(plain_services, artist, data))
+    assert await _display_pixels(services, await upload(services, artist, data)) != plain
+    artist.protection_overrides = {"watermark": {"enabled": False}}
+    assert await _display_pixels(services, await upload(services, artist, data)) == plain
+    # A pre-protected upload is never watermarked.
+    artist.protection_overrides = {}
+    protected = await upload(services, artist, data, pre_protected=True)
+    body = b"".join([chunk async for chunk in await services.media.store.open(protected.display_key)])
+    with Image.open(io.BytesIO(body)) as served, Image.open(io.BytesIO(data)) as original:
+        assert served.tobytes() == original.tobytes()
+    await plain_services.aclose()
+    await services.aclose()
