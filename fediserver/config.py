@@ -165,6 +165,15 @@ class WatermarkConfig(Section):
     text_height: float = Field(default=0.05, gt=0.0, le=0.5)
 
 
+class InboxSettings(Section):
+    """Processing of received activities."""
+
+    # Stored activities one worker claims and applies at a time.
+    batch_size: int = Field(default=50, ge=1, le=1000)
+    # Times a failing handler is tried before the activity is recorded as failed.
+    max_attempts: int = Field(default=5, ge=1, le=50)
+
+
 class ProtectionSettings(Section):
     """The instance's do-not-train and media protection rules."""
 
@@ -225,6 +234,7 @@ class Settings(Section):
     database: DatabaseSettings = DatabaseSettings()
     media: MediaSettings = MediaSettings()
     federation: FederationSettings = FederationSettings()
+    inbox: InboxSettings = InboxSettings()
     protection: ProtectionSettings = ProtectionSettings()
     registrations: RegistrationSettings = RegistrationSettings()
 

@@ -41,3 +41,8 @@ def accept_follow(actor: Account, follow: dict[str, Any]) -> dict[str, Any]:
 
 def reject_follow(actor: Account, follow: dict[str, Any]) -> dict[str, Any]:
     return _activity(actor, "Reject", _follow_reference(follow), to=[follow["actor"]])
+
+
+def follow(actor: Account, target_uri: str) -> dict[str, Any]:
+    """``actor`` (local) asks to follow the remote actor ``target_uri``."""
+    return _activity(actor, "Follow", target_uri, to=[target_uri])
