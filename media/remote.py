@@ -70,6 +70,11 @@ class RemoteMedia:
     @asynccontextmanager
     async def _derivatives(self, attachment: MediaAttachment) -> AsyncIterator[tuple[CheckedImage, DerivativeSet]]:
         """Fetch, check and re-encode one remote file in a scratch folder, updating the row's verdict."""
+        declared = (attachment.mime or "").split(";")[0].strip().lower()
+        if declared and not declared.startswith("image/"):
+            reason = f"only images are shown here, and this is {declared}"
+            await self._set(attachment, remote_state=FAILED, refused_reason=reason)
+            raise RemoteMediaUnavailable(reason)
         async with scratch_folder(self.pipeline.work_dir) as folder:
             try:
                 response = await self.http.get(attachment.remote_url, accept="image/*")

@@ -130,6 +130,16 @@ async def test_an_unreachable_file_is_marked_failed_with_the_reason(db, data_dir
     await app.config["SERVICES"].aclose()
 
 
+async def test_a_declared_video_is_not_fetched(db, data_dir, peer, bob):
+    app = remote_app(db, data_dir)
+    attachment = await MediaAttachment.create(account=bob, remote_url=f"{peer.base}/media/0.jpg", mime="video/mp4")
+    await drain(app.config["SERVICES"])
+    await attachment.refresh_from_db()
+    assert attachment.remote_state == "failed" and "video/mp4" in attachment.refused_reason
+    assert fetches(peer, "0.jpg") == 0
+    await app.config["SERVICES"].aclose()
+
+
 async def test_the_cache_stays_in_budget_evicting_the_least_recently_viewed(db, data_dir, peer, bob):
     probe = remote_app(db, data_dir)
     first = await remote_attachment(bob, peer, "0.jpg")
