@@ -65,9 +65,8 @@ class MediaPipeline:
         self.rules = rules
         self.store = store
         self.work_dir = Path(work_dir)
+        # Every decode (derivatives, provenance, lossless rewriting) takes one of its slots.
         self.maker = DerivativeMaker(rules.derivatives, rules.decode_concurrency)
-        # Provenance reading and lossless rewriting share the decode slots.
-        self._slots = asyncio.Semaphore(rules.decode_concurrency)
 
     def artist_policy(self, account: Account) -> ProtectionPolicy:
         return effective_policy(self.rules.protection, ArtistProtection.from_overrides(account.protection_overrides or {}))
@@ -75,8 +74,7 @@ class MediaPipeline:
     async def check(self, source: Source, folder: Path, limits: IntakeLimits, policy: Policy, **claims) -> CheckedImage:
         """Intake plus provenance on the original bytes; raises ``MediaRejected`` under "reject"."""
         image = await intake(source, folder, limits, **claims)
-        async with self._slots:
-            marks = await asyncio.to_thread(_provenance_marks, image)
+        marks = await self.maker.run(_provenance_marks, image)
         decision = decide(marks, policy)
         if decision.action == "reject":
             raise MediaRejected("ai-generated", decision.message)
@@ -154,12 +152,11 @@ class MediaPipeline:
             )
         extension = EXTENSION_BY_FORMAT[image.format]
         served = folder / f"served.{extension}"
-        async with self._slots:
-            try:
-                await asyncio.to_thread(rewrite_metadata, image.path, served, image.format, xmp, image.orientation)
-            except MalformedContainer as error:
-                raise MediaRejected("broken-image", f"image is damaged or incomplete ({error})") from None
-            width, height, blurhash = await asyncio.to_thread(_upright_size_and_blurhash, image.path)
+        try:
+            await self.maker.run(rewrite_metadata, image.path, served, image.format, xmp, image.orientation)
+        except MalformedContainer as error:
+            raise MediaRejected("broken-image", f"image is damaged or incomplete ({error})") from None
+        width, height, blurhash = await self.maker.run(_upright_size_and_blurhash, image.path)
         key = await stored.put(served, extension)
         return {
             "mime": image.mime,
