@@ -10,11 +10,11 @@ remote attachment is shown through this server's cache or proxy
 from __future__ import annotations
 
 from fediserver.models import MediaAttachment
+from media.remote import REFUSED
 from media.rules import MediaRules
 from media.storage import MediaStore
 
 REMOTE_ROLES = ("display", "thumbnail")
-REFUSED = "refused"
 
 
 class MediaLinks:

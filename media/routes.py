@@ -18,7 +18,7 @@ from tortoise.expressions import Q
 
 from fediserver.models import MediaAttachment
 from media.links import REMOTE_ROLES
-from media.remote import RemoteMedia, RemoteMediaUnavailable
+from media.remote import REFUSED, RemoteMedia, RemoteMediaUnavailable
 from media.storage import MediaNotFound, immutable_cache_headers
 from media.storing import mime_of_key
 
@@ -34,7 +34,7 @@ def media_blueprint(remote: RemoteMedia) -> Blueprint:
         served = Q(display_key=key) | Q(display_fallback_key=key) | Q(thumbnail_key=key)
         if pipeline.rules.serve_originals:
             served |= Q(original_key=key, remote_url__isnull=True)
-        not_refused = Q(remote_state__isnull=True) | ~Q(remote_state="refused")
+        not_refused = Q(remote_state__isnull=True) | ~Q(remote_state=REFUSED)
         return await MediaAttachment.filter(served & not_refused).exists()
 
     async def stream(key: str, headers: dict[str, str]) -> Response:
