@@ -21,6 +21,7 @@ from fediserver.services import build_services
 from fediserver.urls import InstanceUrls
 from inbox import endpoint as inbox_endpoint
 from media.crawler_guard import install_crawler_guard
+from media.routes import media_blueprint
 
 log = logging.getLogger("fediserver.request")
 
@@ -44,6 +45,7 @@ def create_app(settings: Settings, *, manage_database: bool = True, run_jobs: bo
 
     services = build_services(settings)
     app.config["SERVICES"] = services
+    app.register_blueprint(media_blueprint(services.remote_media))
     tortoise_config = db.settings_tortoise_config(settings) if manage_database else None
     runner = JobRunner(build_jobs(services)) if (settings.server.run_jobs if run_jobs is None else run_jobs) else None
 
@@ -51,6 +53,7 @@ def create_app(settings: Settings, *, manage_database: bool = True, run_jobs: bo
     async def _start() -> None:
         if tortoise_config is not None:
             await db.open_database(tortoise_config)
+        await services.prepare()
         if runner is not None:
             runner.start()
 

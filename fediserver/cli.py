@@ -96,6 +96,15 @@ def build_parser() -> argparse.ArgumentParser:
     token_create.add_argument("--label", default="cli", help="a note to recognise the token by")
     token_create.set_defaults(handler=cmd_token_create)
     token.set_defaults(handler=lambda args: token.print_help() or EXIT_USAGE)
+
+    media = commands.add_parser("media", help="manage stored media")
+    media_commands = media.add_subparsers(title="media commands", metavar="ACTION")
+    prune = media_commands.add_parser(
+        "prune", help="remove cached remote media, least recently viewed first, until under media.remote_cache_bytes"
+    )
+    prune.add_argument("--older-than", type=_days, metavar="DAYS", help="also remove files not viewed for DAYS days")
+    prune.set_defaults(handler=cmd_media_prune)
+    media.set_defaults(handler=lambda args: media.print_help() or EXIT_USAGE)
     return parser
 
 
@@ -356,6 +365,51 @@ def cmd_token_create(args: argparse.Namespace) -> int:
 
     _with_database(settings, work)
     return 0
+
+
+def _days(value: str) -> float:
+    try:
+        days = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of days, got {value!r}") from None
+    if not days >= 0:
+        raise argparse.ArgumentTypeError(f"expected a number of days of at least 0, got {value!r}")
+    return days
+
+
+def cmd_media_prune(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from fediserver.services import build_services
+
+    settings = _settings(args)
+    budget = settings.media.remote_cache_bytes
+
+    async def work() -> None:
+        services = build_services(settings)
+        remote = services.remote_media
+        try:
+            before = await remote.cached_bytes()
+            print(f"cached remote media: {_mib(before)} of a {_mib(budget)} budget")
+
+            def progress(row, freed: int) -> None:
+                print(f"removed {_mib(freed)}: {row.remote_url}")
+
+            older_than = timedelta(days=args.older_than) if args.older_than is not None else None
+            result = await remote.prune(budget=budget, older_than=older_than, progress=progress)
+        finally:
+            await services.aclose()
+        print(
+            f"removed {result.files_removed} cached file set(s), {_mib(result.bytes_freed)} freed, "
+            f"{_mib(result.cached_bytes_left)} left"
+        )
+
+    _with_database(settings, work)
+    return 0
+
+
+def _mib(count: int) -> str:
+    return f"{count / (1024 * 1024):.1f} MiB"
 
 
 if __name__ == "__main__":

@@ -107,12 +107,31 @@ class S3Settings(Section):
     access_key: str = ""
     secret_key: str = ""
     public_url: str = ""
+    timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+
+
+MIB = 1024 * 1024
 
 
 class MediaSettings(Section):
     storage: Literal["local", "s3"] = "local"
     local_path: str = "media"
+    # Base URL a web server or CDN serves local_path from; empty: served by this app.
+    local_public_url: str = ""
     s3: S3Settings = S3Settings()
+    # Uploads: largest file, largest image, longest animation.
+    max_upload_bytes: int = Field(default=40 * MIB, ge=1024, le=1024 * MIB)
+    max_pixels: int = Field(default=50_000_000, ge=4096, le=500_000_000)
+    max_frames: int = Field(default=300, ge=1, le=10_000)
+    # Derivative making: decodes at once per process, encoder qualities, JPEG draft decode.
+    decode_concurrency: int = Field(default=2, ge=1, le=64)
+    webp_quality: int = Field(default=80, ge=1, le=100)
+    jpeg_quality: int = Field(default=85, ge=1, le=100)
+    decode_oversampling: float = Field(default=2.0, ge=1.0, le=8.0)
+    # Remote media: cached derivatives within a byte budget, or fetched per view.
+    remote_mode: Literal["cache", "proxy"] = "cache"
+    remote_cache_bytes: int = Field(default=5 * 1024 * MIB, ge=0)
+    remote_max_bytes: int = Field(default=40 * MIB, ge=1024, le=1024 * MIB)
 
     @model_validator(mode="after")
     def _s3_needs_a_bucket(self) -> MediaSettings:
@@ -140,6 +159,16 @@ class FederationSettings(Section):
     document_cache_seconds: float = Field(default=60.0, ge=0, le=3600)
 
 
+class WatermarkConfig(Section):
+    """The instance's default visible watermark on the images that leave the server."""
+
+    enabled: bool = False
+    text: str = ""
+    position: Literal["top-left", "top-right", "bottom-left", "bottom-right", "center"] = "bottom-right"
+    opacity: float = Field(default=0.5, ge=0.0, le=1.0)
+    text_height: float = Field(default=0.05, gt=0.0, le=0.5)
+
+
 class InboxSettings(Section):
     """Processing of received activities."""
 
@@ -164,6 +193,29 @@ class ProtectionSettings(Section):
     # Anonymous media downloads per client (IPv4 address or IPv6 /64).
     media_rate_limit_per_minute: int = Field(default=120, ge=1)
     media_rate_limit_burst: int = Field(default=120, ge=1)
+    # AI-generated images: from this instance's artists, and arriving from other servers.
+    ai_generated_local: Literal["reject", "label", "allow"] = "reject"
+    ai_generated_remote: Literal["reject", "label", "allow"] = "label"
+    # plus:DataMining written into every served image and federated with every post.
+    data_mining: str = "DMI-PROHIBITED-AIMLTRAINING"
+    # Rights metadata: the page stating the rights (xmpRights:WebStatement), the licensing
+    # contact page (plus:LicensorURL; empty: the artist's profile), the licence of posts.
+    rights_statement_url: str = ""
+    licensor_url: str = ""
+    default_license: str = ""
+    # Images that leave the server: largest display image, thumbnail box side.
+    max_federated_pixels: int = Field(default=1280 * 1280, ge=4096, le=100_000_000)
+    thumbnail_size: int = Field(default=400, ge=16, le=2048)
+    # Serve the untouched originals too (never by default).
+    serve_originals: bool = False
+    watermark: WatermarkConfig = WatermarkConfig()
+
+    @field_validator("rights_statement_url", "licensor_url", "default_license")
+    @classmethod
+    def _absolute_url_or_empty(cls, value: str) -> str:
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError("expected an absolute http(s) URL or empty")
+        return value
 
     @field_validator("crawler_allow_list", mode="before")
     @classmethod

@@ -10,11 +10,13 @@ reaches for globals.
 - ``keys``: the key resolver (loaded keys cached for ``federation.key_cache_ttl_seconds``).
 - ``verifier``: checks HTTP Signatures of requests that reached us.
 - ``documents``: serialised local actor and WebFinger documents.
+- ``media``, ``media_links``, ``remote_media``: uploads, the media URLs that may leave
+  the server, and remote media with its cache.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from federation.address_policy import AddressPolicy
 from federation.http_client import HttpClientSettings, SafeHttpClient, user_agent_for
@@ -23,10 +25,15 @@ from federation.signatures import SignaturePolicy
 from fediserver import __version__
 from fediserver.actor_documents import DocumentCache
 from fediserver.config import Settings
+from fediserver.room_settings import media_rules, media_store
 from fediserver.signed_fetch import SignedFetcher
 from fediserver.urls import InstanceUrls
 from inbox.remote_actors import RemoteActors, build_key_resolver
 from inbox.verification import RequestVerifier
+from media.links import MediaLinks
+from media.pipeline import MediaPipeline
+from media.remote import RemoteMedia
+from outbox.objects import NoteRenderer
 
 
 @dataclass
@@ -39,9 +46,24 @@ class Services:
     keys: CachingKeyResolver
     verifier: RequestVerifier
     documents: DocumentCache
+    # The media room: uploads (media.accept_upload), the URLs that may leave the server
+    # (media_links.media_url, for note_object), remote media and its cache.
+    media: MediaPipeline
+    media_links: MediaLinks
+    remote_media: RemoteMedia
+    # Local posts as Notes, with the attachment URLs and rights the media rules allow.
+    notes: NoteRenderer
+
+    async def prepare(self) -> None:
+        """Before serving: make sure the media bucket exists (S3)."""
+        ensure_bucket = getattr(self.media.store, "ensure_bucket", None)
+        if ensure_bucket is not None:
+            await ensure_bucket()
 
     async def aclose(self) -> None:
         await self.http.aclose()
+        await self.remote_media.http.aclose()
+        await self.media.store.aclose()
 
 
 def http_client_settings(settings: Settings) -> HttpClientSettings:
@@ -58,17 +80,24 @@ def http_client_settings(settings: Settings) -> HttpClientSettings:
 def build_services(settings: Settings) -> Services:
     federation = settings.federation
     urls = InstanceUrls(settings.instance.base_url)
-    http = SafeHttpClient(
-        http_client_settings(settings),
-        policy=AddressPolicy(allow_private_addresses=federation.allow_private_addresses),
+    address_policy = AddressPolicy(allow_private_addresses=federation.allow_private_addresses)
+    http = SafeHttpClient(http_client_settings(settings), policy=address_policy)
+    # Remote images are larger than JSON documents: their own client with the media cap.
+    media_http = SafeHttpClient(
+        replace(http_client_settings(settings), max_response_bytes=settings.media.remote_max_bytes),
+        policy=address_policy,
     )
     signed_fetch = SignedFetcher(http, urls, instance_name=settings.instance.name)
     remote_actors = RemoteActors(signed_fetch.get)
     keys = build_key_resolver(remote_actors, ttl_seconds=federation.key_cache_ttl_seconds)
-    policy = SignaturePolicy(
+    signature_policy = SignaturePolicy(
         max_age_seconds=federation.signature_max_age_seconds,
         max_future_seconds=federation.signature_max_future_seconds,
     )
+    rules = media_rules(settings)
+    store = media_store(settings)
+    pipeline = MediaPipeline(rules, store, settings.data_dir / "tmp")
+    links = MediaLinks(rules, store)
     return Services(
         settings=settings,
         urls=urls,
@@ -76,6 +105,10 @@ def build_services(settings: Settings) -> Services:
         signed_fetch=signed_fetch,
         remote_actors=remote_actors,
         keys=keys,
-        verifier=RequestVerifier(urls.base_url, keys, policy),
+        verifier=RequestVerifier(urls.base_url, keys, signature_policy),
         documents=DocumentCache(federation.document_cache_seconds),
+        media=pipeline,
+        media_links=links,
+        remote_media=RemoteMedia(pipeline, media_http),
+        notes=NoteRenderer(links.media_url, lambda author: pipeline.artist_policy(author).data_mining),
     )

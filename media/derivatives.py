@@ -210,6 +210,11 @@ class DerivativeMaker:
         self.settings = settings
         self._slots = asyncio.Semaphore(concurrency)
 
+    async def run(self, function, /, *args, **kwargs):
+        """Run other CPU work (provenance reading, lossless rewriting) in the same slots."""
+        async with self._slots:
+            return await asyncio.to_thread(function, *args, **kwargs)
+
     async def make(
         self,
         source: Path,

@@ -4,6 +4,11 @@ One rendering serves every door a post leaves by: the object's own URL, the outb
 collection, and the Create/Update activities delivered to followers. Addressing
 follows Mastodon's conventions for the four visibilities, so its servers and their
 kin show the post exactly as the artist chose.
+
+The artist's rules travel with the post (see docs/FEDERATION.md): schema.org ``license``
+on the Note and on each attachment, the IPTC/PLUS ``dataMining`` reservation (the same
+value embedded in the served images) and FEP-5e53's ``xRobotsTag: "noai, noimageai"``.
+Attachments carry only the URL ``media_url`` chooses: a derivative the rules let out.
 """
 
 from __future__ import annotations
@@ -26,8 +31,13 @@ OBJECT_CONTEXT: list[Any] = [
         "focalPoint": {"@container": "@list", "@id": "toot:focalPoint"},
         "schema": "http://schema.org#",
         "license": "schema:license",
+        "plus": "http://ns.useplus.org/ldf/xmp/1.0/",
+        "dataMining": {"@id": "plus:DataMining", "@type": "@id"},
+        "xRobotsTag": "https://w3id.org/fep/5e53#xRobotsTag",
     },
 ]
+DATA_MINING_VOCABULARY = "http://ns.useplus.org/ldf/vocab/"
+NO_AI_ROBOTS_TAG = "noai, noimageai"
 
 # Which URL of an attachment may leave this server (chosen by the media rules), or None.
 MediaUrl = Callable[[MediaAttachment], str | None]
@@ -53,7 +63,21 @@ def addressing(author: Account, visibility: Visibility, mentioned: Iterable[str]
     return mentions, []
 
 
-def attachment_object(attachment: MediaAttachment, url: str) -> dict[str, Any]:
+def rights_terms(license: str | None, data_mining: str | None) -> dict[str, str]:
+    """The licence and do-not-train terms of a post or attachment (``data_mining``: a PLUS value)."""
+    terms: dict[str, str] = {}
+    if license:
+        terms["license"] = license
+    if data_mining:
+        terms["dataMining"] = DATA_MINING_VOCABULARY + data_mining
+        if data_mining.startswith("DMI-PROHIBITED"):
+            terms["xRobotsTag"] = NO_AI_ROBOTS_TAG
+    return terms
+
+
+def attachment_object(
+    attachment: MediaAttachment, url: str, *, license: str | None = None, data_mining: str | None = None
+) -> dict[str, Any]:
     document: dict[str, Any] = {
         "type": "Document",
         "mediaType": attachment.mime,
@@ -65,6 +89,7 @@ def attachment_object(attachment: MediaAttachment, url: str) -> dict[str, Any]:
     if attachment.width and attachment.height:
         document["width"] = attachment.width
         document["height"] = attachment.height
+    document.update(rights_terms(license, data_mining))
     return document
 
 
@@ -74,12 +99,21 @@ def note_object(
     attachments: Iterable[MediaAttachment] = (),
     *,
     media_url: MediaUrl = lambda attachment: None,
+    data_mining: str | None = None,
     with_context: bool = True,
 ) -> dict[str, Any]:
-    """The Note (or Article...) for a local post that is not deleted."""
+    """The Note (or Article...) for a local post that is not deleted.
+
+    ``media_url`` is the media room's ``MediaLinks.media_url``; ``data_mining`` the
+    author's effective plus:DataMining value (``MediaPipeline.artist_policy(author)``).
+    """
     mentioned = [tag["href"] for tag in post.tags if tag.get("type") == "Mention" and tag.get("href")]
     to, cc = addressing(author, post.visibility, [*post.recipients, *mentioned])
-    documents = [attachment_object(a, url) for a in attachments if (url := media_url(a))]
+    documents = [
+        attachment_object(a, url, license=post.license, data_mining=data_mining)
+        for a in attachments
+        if (url := media_url(a))
+    ]
     note: dict[str, Any] = {
         "id": post.uri,
         "type": post.object_type,
@@ -99,8 +133,7 @@ def note_object(
         note["contentMap"] = {post.language: post.content}
     if post.edited_at:
         note["updated"] = iso(post.edited_at)
-    if post.license:
-        note["license"] = post.license
+    note.update(rights_terms(post.license, data_mining))
     if with_context:
         note = {"@context": OBJECT_CONTEXT, **note}
     return note
@@ -112,3 +145,35 @@ def tombstone(post: Post) -> dict[str, Any]:
     if post.deleted_at:
         tomb["deleted"] = iso(post.deleted_at)
     return tomb
+
+
+class NoteRenderer:
+    """Renders local posts with everything the media rules decide: which attachment URLs
+    may leave the server, and the author's data-mining reservation. Built once per process
+    (``Services.notes``) and used by every door a post leaves by."""
+
+    def __init__(self, media_url: MediaUrl, data_mining_for: Callable[[Account], str | None]) -> None:
+        self.media_url = media_url
+        self.data_mining_for = data_mining_for
+
+    async def note(self, post: Post, author: Account, *, with_context: bool = True) -> dict[str, Any]:
+        [note] = await self.notes([post], author, with_context=with_context)
+        return note
+
+    async def notes(self, posts: list[Post], author: Account, *, with_context: bool = False) -> list[dict[str, Any]]:
+        """Several posts of one author, their attachments read in one query."""
+        by_post: dict[int, list[MediaAttachment]] = {post.pk: [] for post in posts}
+        for attachment in await MediaAttachment.filter(post_id__in=list(by_post)).order_by("id"):
+            by_post[attachment.post_id].append(attachment)
+        data_mining = self.data_mining_for(author)
+        return [
+            note_object(
+                post,
+                author,
+                by_post[post.pk],
+                media_url=self.media_url,
+                data_mining=data_mining,
+                with_context=with_context,
+            )
+            for post in posts
+        ]

@@ -81,6 +81,13 @@ class MediaAttachment(Model):
     # Remote media kept in the local cache: when it was fetched and last served.
     cached_at = fields.DatetimeField(null=True)
     last_accessed_at = fields.DatetimeField(null=True)
+    # Remote media: None until fetched, then "cached", "evicted" (files pruned, fetched
+    # again on demand), "proxied" (checked, never stored), "refused" or "failed".
+    remote_state = fields.CharField(max_length=16, null=True, db_index=True)
+    # Why a remote file is refused (the AI mark found) or could not be fetched.
+    refused_reason = fields.TextField(null=True)
+    # Lease of the worker fetching this remote file (see models.queue.claim_due).
+    claimed_until = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

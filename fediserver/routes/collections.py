@@ -24,16 +24,19 @@ from fediserver.routes.negotiation import (
     signed_reader,
     wants_activity_json,
 )
-from outbox.objects import OBJECT_CONTEXT, iso, note_object, tombstone
+from outbox.objects import OBJECT_CONTEXT, NoteRenderer, iso, tombstone
 
 blueprint = Blueprint("collections", __name__)
 
 SHOWN_TO_ANYONE = (Visibility.PUBLIC, Visibility.UNLISTED)
 
 
-def create_activity(post: Post, author: Account) -> dict[str, Any]:
+def _notes() -> NoteRenderer:
+    return current_app.config["SERVICES"].notes
+
+
+def create_activity(note: dict[str, Any], post: Post, author: Account) -> dict[str, Any]:
     """The Create that published a local post, as the outbox lists it."""
-    note = note_object(post, author, with_context=False)
     return {
         "id": f"{post.uri}/activity",
         "type": "Create",
@@ -76,7 +79,8 @@ async def outbox(username: str):
         return refusal
 
     async def render(posts: list[Post]) -> list[dict[str, Any]]:
-        return [create_activity(post, account) for post in posts]
+        notes = await _notes().notes(posts, account)
+        return [create_activity(note, post, account) for note, post in zip(notes, posts, strict=True)]
 
     return await _paged(_shown_posts(account), account.outbox_url, render, OBJECT_CONTEXT)
 
@@ -117,7 +121,7 @@ async def featured(username: str):
     if refusal is not None:
         return refusal
     pinned = await _shown_posts(account).filter(pinned_at__isnull=False).order_by("-pinned_at")
-    notes = [note_object(post, account, with_context=False) for post in pinned]
+    notes = await _notes().notes(pinned, account)
     return activity_json({
         "@context": OBJECT_CONTEXT,
         "id": account.featured_url,
@@ -140,7 +144,7 @@ async def status(username: str, post_id: int):
     if not wants_activity_json(request.headers.get("Accept")):
         return Response(post_html(post, account), content_type="text/html; charset=utf-8",
                         headers={"Vary": "Accept"})
-    return activity_json(note_object(post, account))
+    return activity_json(await _notes().note(post, account))
 
 
 async def _may_read(post: Post, author: Account) -> bool:
