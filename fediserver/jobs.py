@@ -13,6 +13,8 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
+from outbox.delivery import delivery_jobs
+
 log = logging.getLogger(__name__)
 
 
@@ -66,7 +68,7 @@ class JobRunner:
 
 
 # Each room that owns a queue adds a factory here: Services -> job kinds.
-JOB_FACTORIES: list[Callable[..., Sequence[JobKind]]] = []
+JOB_FACTORIES: list[Callable[..., Sequence[JobKind]]] = [delivery_jobs]
 
 
 def build_jobs(services) -> list[JobKind]:

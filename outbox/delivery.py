@@ -1,0 +1,268 @@
+"""The delivery worker: claims due jobs, signs each POST, sends it, records what happened.
+
+One `DeliveryWorker.run_once` takes a batch of due ``Delivery`` rows (never rows of a
+parked host, never rows another worker holds), posts every one through the shared
+`SafeHttpClient` (pooled keep-alive connections) with at most ``concurrency`` requests
+in flight and ``per_host_concurrency`` per host, then writes the outcomes: what each
+status means and when to retry live in `outbox.lifecycle`.
+
+Each POST is signed by the sending actor with `DoubleKnockSigner` (RFC 9421 first,
+draft-cavage when the host refuses it); the generation a host accepted is kept in
+``Domain.signature_generation`` and knocked with first from then on, by every worker.
+
+The lease a worker takes on its batch outlasts two knocks of the request timeout; a job
+whose lease ran short while it waited for a free slot is handed back untried, so no job
+is ever on the wire after its lease ended. A worker that dies mid-request simply lets
+its lease run out and the job is sent again: at least once on the wire, recorded as
+delivered once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from tortoise.expressions import F, Q
+
+from federation.double_knock import DoubleKnockSigner, origin_of
+from federation.errors import FetchError, UnsafeURLError
+from federation.http_client import SafeHttpClient
+from federation.keys import KeyFormatError, load_private_key_pem
+from fediserver.models import Account, Activity, Delivery, DeliveryState, Domain
+from fediserver.models.queue import claim_due, utcnow
+from outbox.lifecycle import HOST_FAILURES, TRANSITIONS, HostHealth, Outcome, RetrySchedule, classify
+
+log = logging.getLogger(__name__)
+
+DELIVERY_HEADERS = {
+    "content-type": 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"',
+    "accept": "application/activity+json, application/ld+json",
+}
+# Signers (with their parsed keys) kept per worker; an instance has few posting actors.
+MAX_CACHED_SIGNERS = 1_000
+
+
+@dataclass(frozen=True)
+class DeliveryConfig:
+    batch_size: int = 100
+    concurrency: int = 50
+    per_host_concurrency: int = 4
+    request_timeout_seconds: float = 10.0
+    schedule: RetrySchedule = RetrySchedule()
+    health: HostHealth = HostHealth()
+
+    @property
+    def lease_seconds(self) -> float:
+        """Long enough for a wait in line plus two knocks, each bounded by the timeout."""
+        return 3 * self.request_timeout_seconds + 5
+
+    @property
+    def lease_needed_to_send(self) -> timedelta:
+        return timedelta(seconds=2 * self.request_timeout_seconds + 1)
+
+
+def delivery_config(settings) -> DeliveryConfig:
+    delivery = settings.delivery
+    return DeliveryConfig(
+        batch_size=delivery.batch_size,
+        concurrency=delivery.concurrency,
+        per_host_concurrency=delivery.per_host_concurrency,
+        request_timeout_seconds=settings.federation.request_timeout_seconds,
+        schedule=RetrySchedule(
+            first_retry_seconds=delivery.first_retry_seconds,
+            max_retry_seconds=delivery.max_retry_seconds,
+            max_attempts=delivery.max_attempts,
+            give_up_after=timedelta(hours=delivery.give_up_after_hours),
+        ),
+        health=HostHealth(park_after_failures=delivery.park_after_failures, park_seconds=delivery.park_seconds),
+    )
+
+
+@dataclass
+class Attempt:
+    """What happened to one job in this batch (outcome None: handed back untried)."""
+
+    job: Delivery
+    outcome: Outcome | None
+    status: int | None = None
+    error: str | None = None
+    generation: str | None = None
+
+
+class DeliveryWorker:
+    """The ``deliveries`` job kind."""
+
+    name = "deliveries"
+
+    def __init__(self, http: SafeHttpClient, config: DeliveryConfig, *, clock: Callable[[], datetime] = utcnow) -> None:
+        self.http = http
+        self.config = config
+        self.clock = clock
+        self._signers: dict[int, DoubleKnockSigner] = {}
+        self._overall = asyncio.Semaphore(config.concurrency)
+
+    async def run_once(self) -> int:
+        now = self.clock()
+        parked = await Domain.filter(parked_until__gt=now).values_list("name", flat=True)
+        jobs = await claim_due(
+            Delivery,
+            due_field="next_attempt_at",
+            batch=self.config.batch_size,
+            lease_seconds=self.config.lease_seconds,
+            now=now,
+            exclude=Q(domain__in=list(parked)) if parked else None,
+            state=DeliveryState.QUEUED,
+        )
+        if not jobs:
+            return 0
+        activities = {a.id: a for a in await Activity.filter(id__in={job.activity_id for job in jobs})}
+        actors = {a.id: a for a in await Account.filter(id__in={a.actor_id for a in activities.values()})}
+        domains = await _domains({job.domain for job in jobs})
+        bodies = {pk: json.dumps(a.payload, separators=(",", ":")).encode() for pk, a in activities.items()}
+        per_host: defaultdict[str, asyncio.Semaphore] = defaultdict(
+            lambda: asyncio.Semaphore(self.config.per_host_concurrency)
+        )
+
+        async def deliver(job: Delivery) -> Attempt:
+            activity = activities[job.activity_id]
+            async with per_host[job.domain], self._overall:
+                return await self._attempt(job, actors.get(activity.actor_id), bodies[job.activity_id],
+                                           domains[job.domain])
+
+        attempts = await asyncio.gather(*(deliver(job) for job in jobs))
+        await self._record(attempts, domains)
+        return len(jobs)
+
+    async def _attempt(self, job: Delivery, actor: Account | None, body: bytes, domain: Domain) -> Attempt:
+        if domain.blocked:
+            return Attempt(job, Outcome.REFUSED, error=f"host {domain.name} is blocked")
+        if job.claimed_until - self.clock() < self.config.lease_needed_to_send:
+            return Attempt(job, None)
+        try:
+            signer = self._signer(actor)
+        except (KeyFormatError, ValueError) as error:
+            return Attempt(job, Outcome.REFUSED, error=f"cannot sign: {error}")
+        if domain.signature_generation:
+            signer.load({origin_of(job.inbox_url): domain.signature_generation})
+        try:
+            status, _response = await signer.request("POST", job.inbox_url, DELIVERY_HEADERS, body)
+        except UnsafeURLError as error:
+            return Attempt(job, Outcome.REFUSED, error=str(error))
+        except FetchError as error:
+            return Attempt(job, Outcome.TRY_AGAIN, error=str(error))
+        outcome = classify(status)
+        if outcome == Outcome.DELIVERED:
+            return Attempt(job, outcome, status, generation=signer.preferred_generation(job.inbox_url).value)
+        return Attempt(job, outcome, status, error=f"HTTP {status}")
+
+    def _signer(self, actor: Account | None) -> DoubleKnockSigner:
+        if actor is None or not actor.private_key_pem or not actor.public_key_id:
+            raise ValueError("the sending actor has no signing key")
+        signer = self._signers.get(actor.id)
+        if signer is None:
+            if len(self._signers) >= MAX_CACHED_SIGNERS:
+                self._signers.clear()
+            signer = DoubleKnockSigner(
+                self._send, key_id=actor.public_key_id, private_key=load_private_key_pem(actor.private_key_pem)
+            )
+            self._signers[actor.id] = signer
+        return signer
+
+    async def _send(self, method: str, url: str, headers: dict[str, str], body: bytes | None):
+        response = await self.http.post(url, content=body or b"", headers=headers)
+        return response.status, response
+
+    async def _record(self, attempts: list[Attempt], domains: dict[str, Domain]) -> None:
+        now = self.clock()
+        delivered: defaultdict[int, list[int]] = defaultdict(list)
+        handed_back: list[int] = []
+        for attempt in attempts:
+            job = attempt.job
+            if attempt.outcome is None:
+                handed_back.append(job.pk)
+            elif attempt.outcome == Outcome.DELIVERED:
+                delivered[attempt.status or 200].append(job.pk)
+            else:
+                await self._record_failure(attempt, now)
+        for status, ids in delivered.items():
+            # Only a queued job becomes delivered: a job sent twice is recorded once.
+            await Delivery.filter(id__in=ids, state=DeliveryState.QUEUED).update(
+                state=DeliveryState.DELIVERED, delivered_at=now, last_status=status, last_error=None,
+                attempts=F("attempts") + 1, claimed_until=None,
+            )
+        if handed_back:
+            await Delivery.filter(id__in=handed_back, state=DeliveryState.QUEUED).update(claimed_until=None)
+        await self._record_host_health(attempts, domains, now)
+
+    async def _record_failure(self, attempt: Attempt, now: datetime) -> None:
+        job = attempt.job
+        tried = job.attempts + 1
+        state = TRANSITIONS[attempt.outcome]
+        next_attempt = None
+        reason = attempt.error
+        if state == DeliveryState.QUEUED:
+            next_attempt = self.config.schedule.next_attempt(tried, job.created_at, now)
+            if next_attempt is None:
+                state = DeliveryState.FAILED
+                reason = f"gave up after {tried} attempts; last: {attempt.error}"
+        await Delivery.filter(id=job.pk, state=DeliveryState.QUEUED).update(
+            state=state, attempts=tried, last_status=attempt.status, last_error=reason, claimed_until=None,
+            **({"next_attempt_at": next_attempt} if next_attempt else {}),
+        )
+        if state == DeliveryState.FAILED:
+            log.info("delivery %s to %s failed for good: %s", job.pk, job.inbox_url, reason)
+
+    async def _record_host_health(self, attempts: list[Attempt], domains: dict[str, Domain], now: datetime) -> None:
+        """Per host, in batch order: a success clears the count of failures in a row."""
+        by_host: defaultdict[str, list[Attempt]] = defaultdict(list)
+        for attempt in attempts:
+            if attempt.outcome is not None:
+                by_host[attempt.job.domain].append(attempt)
+        for name, host_attempts in by_host.items():
+            domain = domains[name]
+            succeeded = [a for a in host_attempts if a.outcome == Outcome.DELIVERED]
+            last_success = max((i for i, a in enumerate(host_attempts) if a.outcome == Outcome.DELIVERED), default=-1)
+            failures = [a for a in host_attempts[last_success + 1 :] if a.outcome in HOST_FAILURES]
+            changes: dict = {}
+            if succeeded:
+                changes.update(consecutive_failures=len(failures), last_success_at=now)
+                if not failures:
+                    changes["parked_until"] = None
+                generation = succeeded[-1].generation
+                if generation and generation != domain.signature_generation:
+                    changes["signature_generation"] = generation
+            elif failures:
+                changes["consecutive_failures"] = F("consecutive_failures") + len(failures)
+            if failures:
+                changes.update(last_failure_at=now, last_error=failures[-1].error)
+            if not changes:
+                continue
+            await Domain.filter(id=domain.pk).update(**changes)
+            if failures:
+                park_until = self.config.health.parked_until(self.config.health.park_after_failures, now)
+                parked = await Domain.filter(
+                    id=domain.pk, consecutive_failures__gte=self.config.health.park_after_failures
+                ).update(parked_until=park_until)
+                if parked:
+                    log.warning("host %s parked until %s after repeated failures: %s", name, park_until,
+                                failures[-1].error)
+
+
+async def _domains(names: set[str]) -> dict[str, Domain]:
+    """The ``Domain`` rows of these hosts, created for hosts seen for the first time."""
+    known = {d.name: d for d in await Domain.filter(name__in=names)}
+    missing = names - known.keys()
+    if missing:
+        await Domain.bulk_create([Domain(name=name) for name in missing], ignore_conflicts=True)
+        known.update({d.name: d for d in await Domain.filter(name__in=missing)})
+    return known
+
+
+def delivery_jobs(services) -> list[DeliveryWorker]:
+    """The job factory registered in `fediserver.jobs`."""
+    return [DeliveryWorker(services.http, delivery_config(services.settings))]
