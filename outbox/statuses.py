@@ -172,7 +172,7 @@ async def _render(author: Account, text: str):
 
 
 def _hashtag_tags(author: Account, hashtags: list[str]) -> list[dict[str, str]]:
-    return [{"type": "Hashtag", "href": _base_url(author) + tag_path(tag), "name": f"#{tag.lower()}"} for tag in hashtags]
+    return [{"type": "Hashtag", "href": _base_url(author) + tag_path(tag), "name": f"#{tag}"} for tag in hashtags]
 
 
 def _base_url(author: Account) -> str:

@@ -34,7 +34,7 @@ class Mention:
 class RenderedText:
     html: str
     mentions: list[Mention] = field(default_factory=list)
-    hashtags: list[str] = field(default_factory=list)
+    hashtags: list[str] = field(default_factory=list)  # lower-cased, each once
 
 
 
@@ -76,7 +76,7 @@ def render(text: str, *, mention_urls: dict[Mention, str], tag_url) -> RenderedT
     for paragraph in paragraphs:
         lines = [_render_line(line, token) for line in paragraph.split("\n")]
         rendered.append(f"<p>{'<br />'.join(lines)}</p>")
-    return RenderedText("".join(rendered), list(dict.fromkeys(mentions)), list(dict.fromkeys(hashtags)))
+    return RenderedText("".join(rendered), list(dict.fromkeys(mentions)), list(dict.fromkeys(t.lower() for t in hashtags)))
 
 
 def _render_line(line: str, token) -> str:
