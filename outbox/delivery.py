@@ -1,18 +1,19 @@
 """The delivery worker: claims due jobs, signs each POST, sends it, records what happened.
 
-One `DeliveryWorker.run_once` takes a batch of due ``Delivery`` rows (never rows of a
-parked host, never rows another worker holds), posts every one through the shared
-`SafeHttpClient` (pooled keep-alive connections) with at most ``concurrency`` requests
-in flight and ``per_host_concurrency`` per host, then writes the outcomes: what each
-status means and when to retry live in `outbox.lifecycle`.
+`DeliveryWorker.run_once` claims due ``Delivery`` rows (never rows of a parked host, of
+a host already at its limit here, or rows another worker holds) and starts each as a
+task posting through the shared `SafeHttpClient` (pooled keep-alive connections), with
+at most ``concurrency`` requests in flight and ``per_host_concurrency`` per host. Each
+task writes its outcome when it has one; what each status means and when to retry live
+in `outbox.lifecycle`.
 
 Each POST is signed by the sending actor with `DoubleKnockSigner` (RFC 9421 first,
 draft-cavage when the host refuses it); the generation a host accepted is kept in
 ``Domain.signature_generation`` and knocked with first from then on, by every worker.
 
-The lease a worker takes on its batch outlasts two knocks of the request timeout; a job
-whose lease ran short while it waited for a free slot is handed back untried, so no job
-is ever on the wire after its lease ended. A worker that dies mid-request simply lets
+The lease a worker takes on a job outlasts two knocks of the request timeout; a job
+whose lease ran short while it waited for its host's slot is handed back untried, so no
+job is ever on the wire after its lease ended. A worker that dies mid-request simply lets
 its lease run out and the job is sent again: at least once on the wire, recorded as
 delivered once.
 """
@@ -22,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections import defaultdict
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -95,7 +96,12 @@ class Attempt:
 
 
 class DeliveryWorker:
-    """The ``deliveries`` job kind."""
+    """The ``deliveries`` job kind.
+
+    Deliveries run as tasks in the background: `run_once` claims as many due jobs as
+    there are free slots and starts them, so one slow host never holds up the others.
+    Each job records its own outcome the moment it has one.
+    """
 
     name = "deliveries"
 
@@ -104,18 +110,24 @@ class DeliveryWorker:
         self.config = config
         self.clock = clock
         self._signers: dict[int, DoubleKnockSigner] = {}
-        self._overall = asyncio.Semaphore(config.concurrency)
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._per_host: dict[str, asyncio.Semaphore] = {}
+        self._host_load: Counter[str] = Counter()
 
     async def run_once(self) -> int:
+        """Start up to one batch of due jobs; waits for a free slot when all are taken."""
+        while len(self._in_flight) >= self.config.concurrency:
+            await asyncio.wait(self._in_flight, return_when=asyncio.FIRST_COMPLETED)
         now = self.clock()
-        parked = await Domain.filter(parked_until__gt=now).values_list("name", flat=True)
+        busy = [host for host, load in self._host_load.items() if load >= self.config.per_host_concurrency]
+        skipped = [*await Domain.filter(parked_until__gt=now).values_list("name", flat=True), *busy]
         jobs = await claim_due(
             Delivery,
             due_field="next_attempt_at",
-            batch=self.config.batch_size,
+            batch=min(self.config.batch_size, self.config.concurrency - len(self._in_flight)),
             lease_seconds=self.config.lease_seconds,
             now=now,
-            exclude=Q(domain__in=list(parked)) if parked else None,
+            exclude=Q(domain__in=skipped) if skipped else None,
             state=DeliveryState.QUEUED,
         )
         if not jobs:
@@ -124,19 +136,33 @@ class DeliveryWorker:
         actors = {a.id: a for a in await Account.filter(id__in={a.actor_id for a in activities.values()})}
         domains = await _domains({job.domain for job in jobs})
         bodies = {pk: json.dumps(a.payload, separators=(",", ":")).encode() for pk, a in activities.items()}
-        per_host: defaultdict[str, asyncio.Semaphore] = defaultdict(
-            lambda: asyncio.Semaphore(self.config.per_host_concurrency)
-        )
-
-        async def deliver(job: Delivery) -> Attempt:
-            activity = activities[job.activity_id]
-            async with per_host[job.domain], self._overall:
-                return await self._attempt(job, actors.get(activity.actor_id), bodies[job.activity_id],
-                                           domains[job.domain])
-
-        attempts = await asyncio.gather(*(deliver(job) for job in jobs))
-        await self._record(attempts, domains)
+        for job in jobs:
+            actor = actors.get(activities[job.activity_id].actor_id)
+            self._host_load[job.domain] += 1
+            task = asyncio.create_task(self._deliver(job, actor, bodies[job.activity_id], domains[job.domain]))
+            self._in_flight.add(task)
+            task.add_done_callback(self._in_flight.discard)
         return len(jobs)
+
+    async def drain(self) -> None:
+        """Wait until every started delivery has finished and been recorded."""
+        while self._in_flight:
+            await asyncio.gather(*self._in_flight)
+
+    async def _deliver(self, job: Delivery, actor: Account | None, body: bytes, domain: Domain) -> None:
+        slot = self._per_host.setdefault(job.domain, asyncio.Semaphore(self.config.per_host_concurrency))
+        try:
+            async with slot:
+                attempt = await self._attempt(job, actor, body, domain)
+            await self._record(attempt, domain)
+        except Exception:
+            # The lease runs out and another attempt follows; nothing is lost.
+            log.exception("delivery %s to %s could not be completed", job.pk, job.inbox_url)
+        finally:
+            self._host_load[job.domain] -= 1
+            if not self._host_load[job.domain]:
+                del self._host_load[job.domain]
+                self._per_host.pop(job.domain, None)
 
     async def _attempt(self, job: Delivery, actor: Account | None, body: bytes, domain: Domain) -> Attempt:
         if domain.blocked:
@@ -177,80 +203,53 @@ class DeliveryWorker:
         response = await self.http.post(url, content=body or b"", headers=headers)
         return response.status, response
 
-    async def _record(self, attempts: list[Attempt], domains: dict[str, Domain]) -> None:
-        now = self.clock()
-        delivered: defaultdict[int, list[int]] = defaultdict(list)
-        handed_back: list[int] = []
-        for attempt in attempts:
-            job = attempt.job
-            if attempt.outcome is None:
-                handed_back.append(job.pk)
-            elif attempt.outcome == Outcome.DELIVERED:
-                delivered[attempt.status or 200].append(job.pk)
-            else:
-                await self._record_failure(attempt, now)
-        for status, ids in delivered.items():
+    async def _record(self, attempt: Attempt, domain: Domain) -> None:
+        job, now = attempt.job, self.clock()
+        if attempt.outcome is None:
+            await Delivery.filter(id=job.pk, state=DeliveryState.QUEUED).update(claimed_until=None)
+            return
+        if attempt.outcome == Outcome.DELIVERED:
             # Only a queued job becomes delivered: a job sent twice is recorded once.
-            await Delivery.filter(id__in=ids, state=DeliveryState.QUEUED).update(
-                state=DeliveryState.DELIVERED, delivered_at=now, last_status=status, last_error=None,
+            await Delivery.filter(id=job.pk, state=DeliveryState.QUEUED).update(
+                state=DeliveryState.DELIVERED, delivered_at=now, last_status=attempt.status, last_error=None,
                 attempts=F("attempts") + 1, claimed_until=None,
             )
-        if handed_back:
-            await Delivery.filter(id__in=handed_back, state=DeliveryState.QUEUED).update(claimed_until=None)
-        await self._record_host_health(attempts, domains, now)
-
-    async def _record_failure(self, attempt: Attempt, now: datetime) -> None:
-        job = attempt.job
+            await self._host_answered(domain, attempt.generation, now)
+            return
         tried = job.attempts + 1
-        state = TRANSITIONS[attempt.outcome]
-        next_attempt = None
-        reason = attempt.error
+        state, reason, next_attempt = TRANSITIONS[attempt.outcome], attempt.error, None
         if state == DeliveryState.QUEUED:
             next_attempt = self.config.schedule.next_attempt(tried, job.created_at, now)
             if next_attempt is None:
-                state = DeliveryState.FAILED
-                reason = f"gave up after {tried} attempts; last: {attempt.error}"
+                state, reason = DeliveryState.FAILED, f"gave up after {tried} attempts; last: {attempt.error}"
         await Delivery.filter(id=job.pk, state=DeliveryState.QUEUED).update(
             state=state, attempts=tried, last_status=attempt.status, last_error=reason, claimed_until=None,
             **({"next_attempt_at": next_attempt} if next_attempt else {}),
         )
         if state == DeliveryState.FAILED:
             log.info("delivery %s to %s failed for good: %s", job.pk, job.inbox_url, reason)
+        if attempt.outcome in HOST_FAILURES:
+            await self._host_failed(domain, attempt.error, now)
 
-    async def _record_host_health(self, attempts: list[Attempt], domains: dict[str, Domain], now: datetime) -> None:
-        """Per host, in batch order: a success clears the count of failures in a row."""
-        by_host: defaultdict[str, list[Attempt]] = defaultdict(list)
-        for attempt in attempts:
-            if attempt.outcome is not None:
-                by_host[attempt.job.domain].append(attempt)
-        for name, host_attempts in by_host.items():
-            domain = domains[name]
-            succeeded = [a for a in host_attempts if a.outcome == Outcome.DELIVERED]
-            last_success = max((i for i, a in enumerate(host_attempts) if a.outcome == Outcome.DELIVERED), default=-1)
-            failures = [a for a in host_attempts[last_success + 1 :] if a.outcome in HOST_FAILURES]
-            changes: dict = {}
-            if succeeded:
-                changes.update(consecutive_failures=len(failures), last_success_at=now)
-                if not failures:
-                    changes["parked_until"] = None
-                generation = succeeded[-1].generation
-                if generation and generation != domain.signature_generation:
-                    changes["signature_generation"] = generation
-            elif failures:
-                changes["consecutive_failures"] = F("consecutive_failures") + len(failures)
-            if failures:
-                changes.update(last_failure_at=now, last_error=failures[-1].error)
-            if not changes:
-                continue
-            await Domain.filter(id=domain.pk).update(**changes)
-            if failures:
-                park_until = self.config.health.parked_until(self.config.health.park_after_failures, now)
-                parked = await Domain.filter(
-                    id=domain.pk, consecutive_failures__gte=self.config.health.park_after_failures
-                ).update(parked_until=park_until)
-                if parked:
-                    log.warning("host %s parked until %s after repeated failures: %s", name, park_until,
-                                failures[-1].error)
+    async def _host_answered(self, domain: Domain, generation: str | None, now: datetime) -> None:
+        """A success clears the host's failures in a row and any park."""
+        await Domain.filter(id=domain.pk).filter(Q(consecutive_failures__gt=0) | Q(parked_until__isnull=False)).update(
+            consecutive_failures=0, parked_until=None, last_success_at=now
+        )
+        if generation and generation != domain.signature_generation:
+            domain.signature_generation = generation
+            await Domain.filter(id=domain.pk).update(signature_generation=generation, last_success_at=now)
+
+    async def _host_failed(self, domain: Domain, error: str | None, now: datetime) -> None:
+        health = self.config.health
+        await Domain.filter(id=domain.pk).update(
+            consecutive_failures=F("consecutive_failures") + 1, last_failure_at=now, last_error=error
+        )
+        park_until = health.park_ends(now)
+        if await Domain.filter(id=domain.pk, consecutive_failures__gte=health.park_after_failures).update(
+            parked_until=park_until
+        ):
+            log.warning("host %s parked until %s after repeated failures: %s", domain.name, park_until, error)
 
 
 async def _domains(names: set[str]) -> dict[str, Domain]:

@@ -88,12 +88,11 @@ class RetrySchedule:
 
 @dataclass(frozen=True)
 class HostHealth:
-    """When a host is parked, and for how long."""
+    """A host is parked after ``park_after_failures`` host failures in a row, for ``park_seconds``."""
 
     park_after_failures: int = 10
     park_seconds: float = 300.0
 
-    def parked_until(self, consecutive_failures: int, now: datetime) -> datetime | None:
-        if consecutive_failures < self.park_after_failures:
-            return None
+    def park_ends(self, now: datetime) -> datetime:
+        """When a host parked at ``now`` may be tried again."""
         return now + timedelta(seconds=self.park_seconds)

@@ -49,7 +49,7 @@ async def test_the_peer_verifies_and_records_our_follow_and_post(db, peer, worke
         post = await statuses.post_status(ada, f"Hello @bob@{host}, a new sketch", visibility="public")
         worker = worker_factory()
         while await worker.run_once():
-            pass
+            await worker.drain()
 
         received_follow = await peer.control.wait_for("Follow", actor=ada.uri)
         received_create = await peer.control.wait_for("Create", actor=ada.uri)

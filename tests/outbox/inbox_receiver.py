@@ -3,7 +3,7 @@
 Each `InboxReceiver` serves ``/inbox`` over real HTTP, checks every request's HTTP
 Signature with `federation.signatures.verify_request` against the public keys it was
 given, answers as it is told (a list of statuses to answer first, the signature
-generations it understands, a pause per request), and records every arrival and how
+generations it understands, a pause per request, or a gate to wait for), and records every arrival and how
 many copies of the same (activity, inbox) were in flight at once.
 """
 
@@ -36,6 +36,8 @@ class InboxReceiver:
     then: int = 202
     understands: frozenset[Generation] = frozenset(Generation)
     pause_seconds: float = 0.0
+    # When set, every request waits for it before being answered.
+    gate: asyncio.Event | None = None
     arrivals: list[Arrival] = field(default_factory=list)
     in_flight: Counter = field(default_factory=Counter)
     most_in_flight: Counter = field(default_factory=Counter)
@@ -79,6 +81,8 @@ class InboxReceiver:
         try:
             if self.pause_seconds:
                 await asyncio.sleep(self.pause_seconds)
+            if self.gate is not None:
+                await self.gate.wait()
             generation = Generation.RFC9421 if "signature-input" in request.headers else Generation.CAVAGE
             signer = None
             if generation not in self.understands:
