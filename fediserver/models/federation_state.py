@@ -72,6 +72,8 @@ class Delivery(Model):
     class Meta:
         table = "deliveries"
         unique_together = (("activity", "inbox_url"),)
+        # Claiming reads only queued rows by due time; delivered ones pile up behind it.
+        indexes = (("state", "next_attempt_at"),)
 
 
 class InboundState(StrEnum):
