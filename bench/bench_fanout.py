@@ -2,12 +2,15 @@
 
     PYTHONPATH=. python bench/bench_fanout.py [--followers 10000 --hosts 1000]
         [--postgres postgres://postgres@127.0.0.1:5432/postgres] [--skip-sqlite]
+        [--personal-inboxes]
 
 This process plays the 1,000 remote servers (one shared inbox each, a distinct port on
 127.0.0.1 per host, answering 202 with keep-alive; they count but do not verify
 signatures), builds a fresh database with an artist and her followers, starts the
 `fediserver worker` processes (two on PostgreSQL, one on SQLite), posts once through
 `outbox.statuses.post_status` and times until every delivery is recorded as delivered.
+With ``--personal-inboxes`` the followers' servers have no shared inbox, so every
+follower gets a delivery of its own (10,000 instead of 1,000).
 Prints deliveries/s, the workers' CPU seconds and peak RSS (ru_maxrss).
 """
 
@@ -61,7 +64,7 @@ async def start_inboxes(hosts: int) -> tuple[list[asyncio.Server], list[int]]:
     return servers, [server.sockets[0].getsockname()[1] for server in servers]
 
 
-async def build_database(url: str, ports: list[int], followers: int) -> Account:
+async def build_database(url: str, ports: list[int], followers: int, shared: bool) -> Account:
     config = db.tortoise_config(url)
     await db.migrate(config)
     await db.close_database()
@@ -72,7 +75,7 @@ async def build_database(url: str, ports: list[int], followers: int) -> Account:
         host = f"127.0.0.1:{ports[i % len(ports)]}"
         base = f"http://{host}/users/f{i}"
         accounts.append(Account(username=f"f{i}", domain=host, uri=base, inbox_url=f"{base}/inbox",
-                                shared_inbox_url=f"http://{host}/inbox"))
+                                shared_inbox_url=f"http://{host}/inbox" if shared else None))
     await Account.bulk_create(accounts, batch_size=1000)
     ids = await Account.exclude(pk=artist.pk).values_list("id", flat=True)
     await Follow.bulk_create([Follow(follower_id=pk, target=artist, state=FollowState.ACCEPTED) for pk in ids],
@@ -87,10 +90,11 @@ def write_config(folder: Path, url: str) -> Path:
     return path
 
 
-async def run_case(label: str, url: str, workers: int, ports: list[int], followers: int, folder: Path) -> dict:
+async def run_case(label: str, url: str, workers: int, ports: list[int], followers: int, folder: Path,
+                   shared: bool) -> dict:
     from outbox.statuses import post_status
 
-    artist = await build_database(url, ports, followers)
+    artist = await build_database(url, ports, followers, shared)
     config = write_config(folder, url)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     procs = [subprocess.Popen([sys.executable, "-m", "fediserver.cli", "--config", str(config), "worker"],
@@ -125,6 +129,7 @@ async def main() -> None:
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432/postgres",
                         help="a PostgreSQL server where a scratch database may be created ('' to skip)")
     parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument("--personal-inboxes", action="store_true", help="no shared inboxes: one delivery per follower")
     args = parser.parse_args()
 
     servers, ports = await start_inboxes(args.hosts)
@@ -133,7 +138,7 @@ async def main() -> None:
         folder = Path(scratch)
         if not args.skip_sqlite:
             results.append(await run_case("SQLite, 1 worker", f"sqlite://{folder}/fanout.sqlite3", 1, ports,
-                                          args.followers, folder))
+                                          args.followers, folder, not args.personal_inboxes))
         if args.postgres:
             import asyncpg
 
@@ -143,14 +148,16 @@ async def main() -> None:
             await connection.execute(f'CREATE DATABASE "{name}"')
             try:
                 url = args.postgres.rsplit("/", 1)[0] + f"/{name}"
-                results.append(await run_case("PostgreSQL, 2 workers", url, 2, ports, args.followers, folder))
+                results.append(await run_case("PostgreSQL, 2 workers", url, 2, ports, args.followers, folder,
+                                              not args.personal_inboxes))
             finally:
                 await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
                 await connection.close()
     for server in servers:
         server.close()
 
-    print(f"\n{args.followers} followers on {args.hosts} hosts, one public post\n")
+    inboxes = "one inbox per follower" if args.personal_inboxes else "one shared inbox per host"
+    print(f"\n{args.followers} followers on {args.hosts} hosts ({inboxes}), one public post\n")
     print("| case | deliveries | arrivals | seconds | deliveries/s | worker CPU s | peak RSS per worker MB |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for r in results:

@@ -4,7 +4,7 @@
 a host already at its limit here, or rows another worker holds) and starts each as a
 task posting through the shared `SafeHttpClient` (pooled keep-alive connections), with
 at most ``concurrency`` requests in flight and ``per_host_concurrency`` per host. Each
-task writes its outcome when it has one; what each status means and when to retry live
+task writes its outcome when it has one (successes finishing together share one write); what each status means and when to retry live
 in `outbox.lifecycle`.
 
 Each POST is signed by the sending actor with `DoubleKnockSigner` (RFC 9421 first,
@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -113,6 +113,8 @@ class DeliveryWorker:
         self._in_flight: set[asyncio.Task[None]] = set()
         self._per_host: dict[str, asyncio.Semaphore] = {}
         self._host_load: Counter[str] = Counter()
+        self._delivered: list[tuple[Attempt, asyncio.Future[None]]] = []
+        self._writer: asyncio.Task[None] | None = None
 
     async def run_once(self) -> int:
         """Start up to one batch of due jobs; waits for a free slot when all are taken."""
@@ -209,11 +211,7 @@ class DeliveryWorker:
             await Delivery.filter(id=job.pk, state=DeliveryState.QUEUED).update(claimed_until=None)
             return
         if attempt.outcome == Outcome.DELIVERED:
-            # Only a queued job becomes delivered: a job sent twice is recorded once.
-            await Delivery.filter(id=job.pk, state=DeliveryState.QUEUED).update(
-                state=DeliveryState.DELIVERED, delivered_at=now, last_status=attempt.status, last_error=None,
-                attempts=F("attempts") + 1, claimed_until=None,
-            )
+            await self._record_delivered(attempt)
             await self._host_answered(domain, attempt.generation, now)
             return
         tried = job.attempts + 1
@@ -231,17 +229,48 @@ class DeliveryWorker:
         if attempt.outcome in HOST_FAILURES:
             await self._host_failed(domain, attempt.error, now)
 
+    async def _record_delivered(self, attempt: Attempt) -> None:
+        """Group commit: successes arriving while one write runs are written together next;
+        each caller returns once its own row is written."""
+        written = asyncio.get_running_loop().create_future()
+        self._delivered.append((attempt, written))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_delivered())
+        await written
+
+    async def _write_delivered(self) -> None:
+        while self._delivered:
+            group, self._delivered = self._delivered, []
+            by_status: defaultdict[int | None, list[int]] = defaultdict(list)
+            for attempt, _ in group:
+                by_status[attempt.status].append(attempt.job.pk)
+            try:
+                for status, ids in by_status.items():
+                    # Only a queued job becomes delivered: a job sent twice is recorded once.
+                    await Delivery.filter(id__in=ids, state=DeliveryState.QUEUED).update(
+                        state=DeliveryState.DELIVERED, delivered_at=self.clock(), last_status=status,
+                        last_error=None, attempts=F("attempts") + 1, claimed_until=None,
+                    )
+            except Exception as error:
+                for _, written in group:
+                    written.set_exception(error)
+            else:
+                for _, written in group:
+                    written.set_result(None)
+
     async def _host_answered(self, domain: Domain, generation: str | None, now: datetime) -> None:
-        """A success clears the host's failures in a row and any park."""
-        await Domain.filter(id=domain.pk).filter(Q(consecutive_failures__gt=0) | Q(parked_until__isnull=False)).update(
-            consecutive_failures=0, parked_until=None, last_success_at=now
-        )
+        """A success clears the host's failures in a row and any park (written only when
+        there is something to clear or a new signature kind to remember)."""
+        if domain.consecutive_failures or domain.parked_until is not None:
+            domain.consecutive_failures, domain.parked_until = 0, None
+            await Domain.filter(id=domain.pk).update(consecutive_failures=0, parked_until=None, last_success_at=now)
         if generation and generation != domain.signature_generation:
             domain.signature_generation = generation
             await Domain.filter(id=domain.pk).update(signature_generation=generation, last_success_at=now)
 
     async def _host_failed(self, domain: Domain, error: str | None, now: datetime) -> None:
         health = self.config.health
+        domain.consecutive_failures += 1
         await Domain.filter(id=domain.pk).update(
             consecutive_failures=F("consecutive_failures") + 1, last_failure_at=now, last_error=error
         )
