@@ -139,7 +139,7 @@ class FederationSettings(Section):
 class DeliverySettings(Section):
     """The outbound delivery queue and its workers."""
 
-    # Jobs one worker claims at a time (they are in flight together).
+    # The most jobs one worker claims at once (never more than it has free slots for).
     batch_size: int = Field(default=100, ge=1, le=5_000)
     # Requests in flight at once, per worker process and per remote host.
     concurrency: int = Field(default=50, ge=1, le=1_000)

@@ -2,8 +2,9 @@
 
 A job kind is anything with a ``name`` and an ``async run_once() -> int`` that does one
 batch of work and returns how many items it handled; the runner calls it again at once
-while there is work and sleeps a little when there is none. Several processes may run
-the same job kinds: the queues themselves make claiming safe.
+while there is work and sleeps a little when there is none. A job kind that keeps work
+running between calls also has ``async aclose()``, awaited when the runner stops.
+Several processes may run the same job kinds: the queues themselves make claiming safe.
 """
 
 from __future__ import annotations
@@ -43,6 +44,10 @@ class JobRunner:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
+        for job in self.jobs:
+            close = getattr(job, "aclose", None)
+            if close is not None:
+                await close()
 
     async def wait(self) -> None:
         await self._stopping.wait()

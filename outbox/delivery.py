@@ -4,8 +4,8 @@
 a host already at its limit here, or rows another worker holds) and starts each as a
 task posting through the shared `SafeHttpClient` (pooled keep-alive connections), with
 at most ``concurrency`` requests in flight and ``per_host_concurrency`` per host. Each
-task writes its outcome when it has one (successes finishing together share one write); what each status means and when to retry live
-in `outbox.lifecycle`.
+task writes its outcome as soon as it has one (successes finishing together share one
+write); what each status means and when to retry live in `outbox.lifecycle`.
 
 Each POST is signed by the sending actor with `DoubleKnockSigner` (RFC 9421 first,
 draft-cavage when the host refuses it); the generation a host accepted is kept in
@@ -15,7 +15,7 @@ The lease a worker takes on a job outlasts two knocks of the request timeout; a 
 whose lease ran short while it waited for its host's slot is handed back untried, so no
 job is ever on the wire after its lease ended. A worker that dies mid-request simply lets
 its lease run out and the job is sent again: at least once on the wire, recorded as
-delivered once.
+delivered once. A worker told to stop lets the deliveries it started finish first.
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ def delivery_config(settings) -> DeliveryConfig:
 
 @dataclass
 class Attempt:
-    """What happened to one job in this batch (outcome None: handed back untried)."""
+    """What happened to one job (outcome None: handed back untried)."""
 
     job: Delivery
     outcome: Outcome | None
@@ -100,7 +100,6 @@ class DeliveryWorker:
 
     Deliveries run as tasks in the background: `run_once` claims as many due jobs as
     there are free slots and starts them, so one slow host never holds up the others.
-    Each job records its own outcome the moment it has one.
     """
 
     name = "deliveries"
@@ -150,6 +149,17 @@ class DeliveryWorker:
         """Wait until every started delivery has finished and been recorded."""
         while self._in_flight:
             await asyncio.gather(*self._in_flight)
+
+    async def aclose(self) -> None:
+        """Let started deliveries finish; any still running after a lease are cancelled
+        (their leases run out and they are sent again later)."""
+        try:
+            async with asyncio.timeout(self.config.lease_seconds):
+                await self.drain()
+        except TimeoutError:
+            for task in self._in_flight:
+                task.cancel()
+            await asyncio.gather(*self._in_flight, return_exceptions=True)
 
     async def _deliver(self, job: Delivery, actor: Account | None, body: bytes, domain: Domain) -> None:
         slot = self._per_host.setdefault(job.domain, asyncio.Semaphore(self.config.per_host_concurrency))

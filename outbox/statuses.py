@@ -101,8 +101,9 @@ async def edit_status(
     post.tags = mention_tags + _hashtag_tags(author, rendered.hashtags)
     if spoiler_text is not None:
         post.summary = spoiler_text
-    if sensitive is not None or spoiler_text:
-        post.sensitive = bool(sensitive) or bool(post.summary)
+    if sensitive is not None:
+        post.sensitive = sensitive
+    post.sensitive = post.sensitive or bool(post.summary)
     post.edited_at = utcnow()
     async with in_transaction():
         await post.save()

@@ -181,3 +181,17 @@ async def test_a_job_whose_lease_ran_short_in_line_is_handed_back_untried(ada, w
         assert slow.accepted_ids() == [first.uri]
     waiting = await Delivery.get(activity=second)
     assert (waiting.state, waiting.attempts, waiting.claimed_until) == (DeliveryState.QUEUED, 0, None)
+
+
+async def test_a_stopping_worker_lets_started_deliveries_finish(ada, worker_factory):
+    gate = asyncio.Event()
+    async with trusting(ada, gate=gate) as slow:
+        [record] = await send_like(ada, [slow.inbox])
+        worker = worker_factory()
+        assert await worker.run_once() == 1
+        await wait_until(lambda: slow.in_flight[record.uri])
+        stopping = asyncio.create_task(worker.aclose())
+        gate.set()
+        await stopping
+        assert slow.accepted_ids() == [record.uri]
+    assert (await Delivery.get(activity=record)).state == DeliveryState.DELIVERED
