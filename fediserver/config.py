@@ -161,6 +161,15 @@ class DeliverySettings(Section):
         return self
 
 
+class InboxSettings(Section):
+    """Processing of received activities."""
+
+    # Stored activities one worker claims and applies at a time.
+    batch_size: int = Field(default=50, ge=1, le=1000)
+    # Times a failing handler is tried before the activity is recorded as failed.
+    max_attempts: int = Field(default=5, ge=1, le=50)
+
+
 class ProtectionSettings(Section):
     """The instance's do-not-train and media protection rules."""
 
@@ -199,6 +208,7 @@ class Settings(Section):
     media: MediaSettings = MediaSettings()
     federation: FederationSettings = FederationSettings()
     delivery: DeliverySettings = DeliverySettings()
+    inbox: InboxSettings = InboxSettings()
     protection: ProtectionSettings = ProtectionSettings()
     registrations: RegistrationSettings = RegistrationSettings()
 

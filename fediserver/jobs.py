@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
+from inbox.processing import inbound_jobs
 from outbox.delivery import delivery_jobs
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,7 @@ class JobRunner:
 
 
 # Each room that owns a queue adds a factory here: Services -> job kinds.
-JOB_FACTORIES: list[Callable[..., Sequence[JobKind]]] = [delivery_jobs]
+JOB_FACTORIES: list[Callable[..., Sequence[JobKind]]] = [inbound_jobs, delivery_jobs]
 
 
 def build_jobs(services) -> list[JobKind]:

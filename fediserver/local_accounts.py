@@ -8,10 +8,9 @@ import re
 import secrets
 from datetime import UTC, datetime
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from tortoise.exceptions import IntegrityError
 
+from federation.keys import generate_rsa_private_key_pem, load_private_key_pem, public_key_pem
 from fediserver.models import Account, ApiToken
 from fediserver.models.accounts import LOCAL_DOMAIN
 from fediserver.urls import InstanceUrls
@@ -58,14 +57,8 @@ def verify_password(password: str, stored: str | None) -> bool:
 
 def generate_key_pair() -> tuple[str, str]:
     """A new RSA-2048 key pair as (private PEM, public PEM): what Mastodon-compatible peers verify."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private_pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
-    public_pem = key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode()
-    return private_pem, public_pem
+    private_pem = generate_rsa_private_key_pem()
+    return private_pem, public_key_pem(load_private_key_pem(private_pem))
 
 
 async def create_local_account(

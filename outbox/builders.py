@@ -66,8 +66,9 @@ def delete_note(actor: Account, tomb: dict[str, Any], *, to: list[str], cc: list
     return _activity(actor, "Delete", tomb, to=to, cc=cc)
 
 
-def follow(actor: Account, target: Account) -> dict[str, Any]:
-    return _activity(actor, "Follow", target.uri, to=[target.uri])
+def follow(actor: Account, target_uri: str) -> dict[str, Any]:
+    """``actor`` (local) asks to follow the remote actor ``target_uri``."""
+    return _activity(actor, "Follow", target_uri, to=[target_uri])
 
 
 def like(actor: Account, post_uri: str, post_author: Account) -> dict[str, Any]:

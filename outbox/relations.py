@@ -37,7 +37,7 @@ async def follow(account: Account, target: Account) -> Follow:
         if target.is_local:
             return await Follow.create(follower=account, target=target, state=FollowState.ACCEPTED)
         _check_reachable(target)
-        activity = builders.follow(account, target)
+        activity = builders.follow(account, target.uri)
         record = await Follow.create(follower=account, target=target, uri=activity["id"], state=FollowState.PENDING)
         await publish(activity, actor=account, inboxes=personal_inbox(target))
     return record

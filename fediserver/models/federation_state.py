@@ -95,6 +95,7 @@ class InboundItem(Model):
     attempts = fields.IntField(default=0)
     available_at = fields.DatetimeField(db_index=True)
     claimed_until = fields.DatetimeField(null=True)
+    # Why it was ignored or failed; while pending, why the last attempt failed.
     last_error = fields.TextField(null=True)
     received_at = fields.DatetimeField(auto_now_add=True)
     processed_at = fields.DatetimeField(null=True)

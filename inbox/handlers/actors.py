@@ -1,0 +1,57 @@
+"""Remote actors changing themselves: Update of their profile, Delete of their account,
+and Move to a new account.
+
+Only an actor may change itself: an embedded actor whose id is not the sender's is
+forged. A Move is followed only when the new account names the old one in
+``alsoKnownAs``; local followers then follow the new account (a Follow each, sent
+through the outbox) and are told.
+"""
+
+from __future__ import annotations
+
+from tortoise.expressions import Q
+
+from federation.vocab import Actor
+from fediserver.models import Follow, FollowState, NotificationKind, Post
+from fediserver.models.accounts import LOCAL_DOMAIN
+from inbox.handlers.base import Forged, Ignored, Inbound, find_account, notify, require_object_id
+from inbox.remote_accounts import store_remote_actor
+from outbox.builders import follow
+from outbox.publish import personal_inbox, publish
+
+
+async def update_actor(inbound: Inbound, actor: Actor) -> None:
+    if actor.id != inbound.sender.uri:
+        raise Forged(f"{inbound.sender.uri} may not update the actor {actor.id}")
+    await store_remote_actor(actor, inbound.raw_object)
+
+
+async def delete_actor(inbound: Inbound) -> None:
+    """The account is gone: suspend it, drop its posts and every follow to or from it."""
+    sender = inbound.sender
+    await Follow.filter(Q(follower=sender) | Q(target=sender)).delete()
+    await Post.filter(account=sender).delete()
+    sender.suspended = True
+    await sender.save(update_fields=["suspended"])
+
+
+async def handle_move(inbound: Inbound) -> None:
+    old = inbound.sender
+    if require_object_id(inbound) != old.uri:
+        raise Forged(f"{old.uri} may not move {inbound.activity.object_id}")
+    new = await find_account(inbound.activity.target)
+    if new is None:
+        raise Ignored(f"the new account {inbound.activity.target} is not known here; not fetched")
+    if old.uri not in (new.also_known_as or []):
+        raise Forged(f"{new.uri} does not list {old.uri} in alsoKnownAs")
+    old.moved_to_uri = new.uri
+    await old.save(update_fields=["moved_to_uri"])
+    local_follows = await Follow.filter(target=old, follower__domain=LOCAL_DOMAIN).prefetch_related("follower")
+    for old_follow in local_follows:
+        follower = old_follow.follower
+        if not await Follow.exists(follower=follower, target=new):
+            activity = follow(follower, new.uri)
+            await Follow.create(follower=follower, target=new, uri=activity["id"], state=FollowState.PENDING)
+            await publish(activity, actor=follower, inboxes=personal_inbox(new))
+        await old_follow.delete()
+        await notify(follower.id, old, NotificationKind.MOVE)

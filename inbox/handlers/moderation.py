@@ -1,0 +1,42 @@
+"""Moderation between servers: a remote Block of one of ours, and Flag (a report).
+
+A Block ends follows both ways. A Flag becomes a ``Report`` against the local account it
+names (or the author of the posts it names) for the moderators.
+"""
+
+from __future__ import annotations
+
+from tortoise.expressions import Q
+
+from fediserver.models import Account, Block, Follow, Post, Report
+from inbox.handlers.base import Ignored, Inbound, find_account, require_object_id
+
+
+async def handle_block(inbound: Inbound) -> None:
+    sender = inbound.sender
+    target = await find_account(require_object_id(inbound))
+    if target is None or not target.is_local:
+        raise Ignored(f"{inbound.activity.object_id} is not one of our accounts")
+    await Block.get_or_create(account=sender, target=target, defaults={"uri": inbound.activity.id})
+    await Follow.filter(Q(follower=sender, target=target) | Q(follower=target, target=sender)).delete()
+
+
+async def handle_flag(inbound: Inbound) -> None:
+    activity = inbound.activity
+    if activity.id and await Report.exists(uri=activity.id):
+        raise Ignored(f"report {activity.id} is already stored")
+    accounts = await Account.filter(uri__in=activity.object_ids).all()
+    post_uris = [uri for uri in activity.object_ids if uri not in {a.uri for a in accounts}]
+    target = next((a for a in accounts if a.is_local), accounts[0] if accounts else None)
+    if target is None and post_uris:
+        post = await Post.filter(uri__in=post_uris).first()
+        target = await Account.get(id=post.account_id) if post else None
+    if target is None:
+        raise Ignored("the report names no account or post known here")
+    await Report.create(
+        reporter=inbound.sender,
+        target=target,
+        post_uris=post_uris,
+        comment=inbound.text_field("content", "summary") or "",
+        uri=activity.id,
+    )
