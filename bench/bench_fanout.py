@@ -48,14 +48,20 @@ class Inbox(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         self.buffer += data
         while (end := self.buffer.find(b"\r\n\r\n")) >= 0:
-            head = self.buffer[:end].lower()
-            start = head.find(b"content-length:")
-            length = int(head[start + 15:head.find(b"\r\n", start) if b"\r\n" in head[start:] else None]) if start >= 0 else 0
+            length = _content_length(self.buffer[:end])
             if len(self.buffer) < end + 4 + length:
                 return
             self.buffer = self.buffer[end + 4 + length:]
             Inbox.arrivals += 1
             self.transport.write(ACCEPTED)  # type: ignore[attr-defined]
+
+
+def _content_length(head: bytes) -> int:
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            return int(value)
+    return 0
 
 
 async def start_inboxes(hosts: int) -> tuple[list[asyncio.Server], list[int]]:

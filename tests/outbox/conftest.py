@@ -16,6 +16,8 @@ from tests.conftest import make_settings
 from tests.outbox.inbox_receiver import InboxReceiver
 
 URLS = InstanceUrls("https://art.example")
+# The author of the remote posts the delivery tests like (never stored).
+FAR_AUTHOR = Account(username="zoe", domain="far.example", uri="https://far.example/users/zoe")
 
 
 class Clock:

@@ -14,7 +14,7 @@ from outbox import builders
 from outbox.lifecycle import RetrySchedule
 from outbox.publish import publish
 from tests.interop.harness import wait_until
-from tests.outbox.conftest import Clock, trusting
+from tests.outbox.conftest import FAR_AUTHOR, Clock, trusting
 
 
 async def deliver_due(worker) -> int:
@@ -27,7 +27,7 @@ async def deliver_due(worker) -> int:
 async def send_like(ada, inboxes, n: int = 1):
     records = []
     for i in range(n):
-        activity = builders._activity(ada, "Like", f"https://far.example/notes/{i}", to=[])
+        activity = builders.like(ada, f"https://far.example/notes/{i}", FAR_AUTHOR)
         records.append(await publish(activity, actor=ada, inboxes=inboxes))
     return records
 

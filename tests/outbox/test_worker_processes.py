@@ -17,7 +17,7 @@ from fediserver.db import database_kind
 from fediserver.models import Delivery, DeliveryState
 from outbox import builders
 from outbox.publish import publish
-from tests.outbox.conftest import trusting
+from tests.outbox.conftest import FAR_AUTHOR, trusting
 
 BATCH = 3
 
@@ -68,7 +68,7 @@ async def test_a_killed_worker_leaves_nothing_undelivered(ada, db, tmp_path):
     config = write_config(tmp_path, db)
     async with AsyncExitStack() as stack:
         receivers = [await stack.enter_async_context(trusting(ada, pause_seconds=0.3)) for _ in range(12)]
-        activity = builders._activity(ada, "Like", "https://far.example/notes/1", to=[])
+        activity = builders.like(ada, "https://far.example/notes/1", FAR_AUTHOR)
         await publish(activity, actor=ada, inboxes=[r.inbox for r in receivers])
 
         def arrived() -> int:
@@ -107,7 +107,7 @@ async def test_two_workers_never_send_the_same_job_at_once(ada, db, tmp_path):
     config = write_config(tmp_path, db)
     async with AsyncExitStack() as stack:
         receivers = [await stack.enter_async_context(trusting(ada, pause_seconds=0.1)) for _ in range(8)]
-        activities = [builders._activity(ada, "Like", f"https://far.example/notes/{i}", to=[]) for i in range(5)]
+        activities = [builders.like(ada, f"https://far.example/notes/{i}", FAR_AUTHOR) for i in range(5)]
         for activity in activities:
             await publish(activity, actor=ada, inboxes=[r.inbox for r in receivers])
 
