@@ -33,6 +33,5 @@ async def queue_report(*, now: datetime | None = None, failures: int = 10) -> Qu
 
 async def unpark_host(name: str) -> bool:
     """Let a parked host's jobs be claimed again at once; False when no such host is parked."""
-    return bool(
-        await Domain.filter(name=name.lower(), parked_until__isnull=False).update(parked_until=None, consecutive_failures=0)
-    )
+    parked = Domain.filter(name=name.lower(), parked_until__isnull=False)
+    return bool(await parked.update(parked_until=None, consecutive_failures=0))

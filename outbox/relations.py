@@ -51,7 +51,8 @@ async def unfollow(account: Account, target: Account) -> None:
     async with in_transaction():
         await existing.delete()
         if not target.is_local and existing.uri:
-            original = {"id": existing.uri, "type": "Follow", "actor": account.uri, "object": target.uri, "to": [target.uri]}
+            original = {"id": existing.uri, "type": "Follow", "actor": account.uri, "object": target.uri,
+                        "to": [target.uri]}
             await publish(builders.undo(account, original), actor=account, inboxes=personal_inbox(target))
 
 

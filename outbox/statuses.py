@@ -166,8 +166,8 @@ async def _render(author: Account, text: str):
         tag_url=lambda tag: _base_url(author) + tag_path(tag),
     )
     tags = [
-        {"type": "Mention", "href": accounts[m].uri, "name": f"@{accounts[m].username}@{accounts[m].domain or local_host}"}
-        for m in rendered.mentions
+        {"type": "Mention", "href": account.uri, "name": f"@{account.username}@{account.domain or local_host}"}
+        for account in (accounts[m] for m in rendered.mentions)
     ]
     return rendered, tags
 

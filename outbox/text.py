@@ -14,7 +14,10 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
-_MENTION = r"(?<![\w@/.])@(?P<user>[A-Za-z0-9_]+(?:[.-][A-Za-z0-9_]+)*)(?:@(?P<host>[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*(?::\d+)?))?"
+_MENTION = (
+    r"(?<![\w@/.])@(?P<user>[A-Za-z0-9_]+(?:[.-][A-Za-z0-9_]+)*)"
+    r"(?:@(?P<host>[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*(?::\d+)?))?"
+)
 _HASHTAG = r"(?<![\w&#/])#(?P<tag>\w*[^\W\d_]\w*)"
 _URL = r"(?P<url>https?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]])"
 TOKENS = re.compile(f"{_URL}|{_MENTION}|{_HASHTAG}")
@@ -76,7 +79,8 @@ def render(text: str, *, mention_urls: dict[Mention, str], tag_url) -> RenderedT
     for paragraph in paragraphs:
         lines = [_render_line(line, token) for line in paragraph.split("\n")]
         rendered.append(f"<p>{'<br />'.join(lines)}</p>")
-    return RenderedText("".join(rendered), list(dict.fromkeys(mentions)), list(dict.fromkeys(t.lower() for t in hashtags)))
+    unique_tags = list(dict.fromkeys(tag.lower() for tag in hashtags))
+    return RenderedText("".join(rendered), list(dict.fromkeys(mentions)), unique_tags)
 
 
 def _render_line(line: str, token) -> str:
