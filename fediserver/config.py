@@ -142,7 +142,7 @@ class DeliverySettings(Section):
     # The most jobs one worker claims at once (never more than it has free slots for).
     batch_size: int = Field(default=100, ge=1, le=5_000)
     # Requests in flight at once, per worker process and per remote host.
-    concurrency: int = Field(default=50, ge=1, le=1_000)
+    concurrency: int = Field(default=20, ge=1, le=1_000)
     per_host_concurrency: int = Field(default=4, ge=1, le=100)
     # Retries: the first after this long, doubling up to the cap, with jitter.
     first_retry_seconds: float = Field(default=60.0, gt=0, le=86_400)

@@ -25,7 +25,7 @@ import json
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from tortoise.expressions import F, Q
@@ -51,7 +51,7 @@ MAX_CACHED_SIGNERS = 1_000
 @dataclass(frozen=True)
 class DeliveryConfig:
     batch_size: int = 100
-    concurrency: int = 50
+    concurrency: int = 20
     per_host_concurrency: int = 4
     request_timeout_seconds: float = 10.0
     schedule: RetrySchedule = RetrySchedule()
@@ -104,8 +104,16 @@ class DeliveryWorker:
 
     name = "deliveries"
 
-    def __init__(self, http: SafeHttpClient, config: DeliveryConfig, *, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self,
+        http: SafeHttpClient,
+        config: DeliveryConfig,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        owns_client: bool = False,
+    ) -> None:
         self.http = http
+        self._owns_client = owns_client
         self.config = config
         self.clock = clock
         self._signers: dict[int, DoubleKnockSigner] = {}
@@ -152,7 +160,7 @@ class DeliveryWorker:
 
     async def aclose(self) -> None:
         """Let started deliveries finish; any still running after a lease are cancelled
-        (their leases run out and they are sent again later)."""
+        (their leases run out and they are sent again later). Closes the worker's own client."""
         try:
             async with asyncio.timeout(self.config.lease_seconds):
                 await self.drain()
@@ -160,6 +168,8 @@ class DeliveryWorker:
             for task in self._in_flight:
                 task.cancel()
             await asyncio.gather(*self._in_flight, return_exceptions=True)
+        if self._owns_client:
+            await self.http.aclose()
 
     async def _deliver(self, job: Delivery, actor: Account | None, body: bytes, domain: Domain) -> None:
         slot = self._per_host.setdefault(job.domain, asyncio.Semaphore(self.config.per_host_concurrency))
@@ -302,5 +312,13 @@ async def _domains(names: set[str]) -> dict[str, Domain]:
 
 
 def delivery_jobs(services) -> list[DeliveryWorker]:
-    """The job factory registered in `fediserver.jobs`."""
-    return [DeliveryWorker(services.http, delivery_config(services.settings))]
+    """The job factory registered in `fediserver.jobs`.
+
+    The worker gets a client of its own with a pool as large as its concurrency: the
+    pool's bookkeeping walks every pooled connection on each request, so connections
+    beyond what can be used at once only cost CPU."""
+    config = delivery_config(services.settings)
+    client = SafeHttpClient(
+        replace(services.http.settings, max_connections=config.concurrency), policy=services.http.policy
+    )
+    return [DeliveryWorker(client, config, owns_client=True)]
