@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fediserver.models import Activity, Block, Delivery, Favourite, Follow, FollowState, Post, Visibility
+from fediserver.models import Account, Activity, Block, Delivery, Favourite, Follow, FollowState, Post, Visibility
 from fediserver.local_accounts import create_local_account
 from outbox import relations, statuses
 from outbox.errors import ActionError
@@ -173,3 +173,14 @@ async def test_blocking_ends_follows_both_ways_and_tells_the_target(ada):
     await relations.unblock(ada, far)
     undo, _ = await sent("Undo")
     assert undo["object"]["type"] == "Block" and not await Block.exists()
+
+
+async def test_follows_that_cannot_be_made_are_refused_with_the_reason(ada):
+    nowhere = await Account.create(username="ghost", domain="far.example", uri="https://far.example/users/ghost")
+    with pytest.raises(ActionError, match="no known inbox"):
+        await relations.follow(ada, nowhere)
+    with pytest.raises(ActionError, match="cannot follow itself"):
+        await relations.follow(ada, ada)
+    with pytest.raises(ActionError, match="not an account of this instance"):
+        await relations.follow(nowhere, ada)
+    assert not await Follow.exists() and not await Activity.exists()
