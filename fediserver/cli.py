@@ -89,6 +89,15 @@ def build_parser() -> argparse.ArgumentParser:
     listing.set_defaults(handler=cmd_account_list)
     account.set_defaults(handler=lambda args: account.print_help() or EXIT_USAGE)
 
+    delivery = commands.add_parser("delivery", help="look at the outbound delivery queue")
+    delivery_commands = delivery.add_subparsers(title="delivery commands", metavar="ACTION")
+    status = delivery_commands.add_parser("status", help="jobs by state, parked hosts, recent failures and why")
+    status.set_defaults(handler=cmd_delivery_status)
+    unpark = delivery_commands.add_parser("unpark", help="let a parked host's deliveries go out again now")
+    unpark.add_argument("host", help="the host as deliveries name it, e.g. art.example or 127.0.0.1:8001")
+    unpark.set_defaults(handler=cmd_delivery_unpark)
+    delivery.set_defaults(handler=lambda args: delivery.print_help() or EXIT_USAGE)
+
     token = commands.add_parser("token", help="manage client API tokens")
     token_commands = token.add_subparsers(title="token commands", metavar="ACTION")
     token_create = token_commands.add_parser("create", help="print a new bearer token for the client API")
@@ -349,6 +358,35 @@ def cmd_account_list(args: argparse.Namespace) -> int:
 
     _with_database(settings, work)
     return 0
+
+
+def cmd_delivery_status(args: argparse.Namespace) -> int:
+    from outbox.queue_report import queue_report
+
+    async def work() -> None:
+        report = await queue_report()
+        print(", ".join(f"{state} {count}" for state, count in report.by_state.items()) + f"; due now {report.due_now}")
+        for host in report.parked:
+            print(f"parked {host.name} until {host.parked_until:%Y-%m-%d %H:%M:%S} UTC "
+                  f"after {host.consecutive_failures} failures: {host.last_error}")
+        for job in report.recent_failures:
+            print(f"failed {job.inbox_url} after {job.attempts} attempt(s): {job.last_error}")
+
+    _with_database(_settings(args), work)
+    return 0
+
+
+def cmd_delivery_unpark(args: argparse.Namespace) -> int:
+    from outbox.queue_report import unpark_host
+
+    async def work() -> int:
+        if await unpark_host(args.host):
+            print(f"{args.host} unparked; its due deliveries go out with the next claim")
+            return 0
+        print(f"{args.host} is not parked", file=sys.stderr)
+        return 1
+
+    return _with_database(_settings(args), work) or 0
 
 
 def cmd_token_create(args: argparse.Namespace) -> int:

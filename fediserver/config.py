@@ -169,6 +169,31 @@ class WatermarkConfig(Section):
     text_height: float = Field(default=0.05, gt=0.0, le=0.5)
 
 
+class DeliverySettings(Section):
+    """The outbound delivery queue and its workers."""
+
+    # The most jobs one worker claims at once (never more than it has free slots for).
+    batch_size: int = Field(default=100, ge=1, le=5_000)
+    # Requests in flight at once, per worker process and per remote host.
+    concurrency: int = Field(default=20, ge=1, le=1_000)
+    per_host_concurrency: int = Field(default=4, ge=1, le=100)
+    # Retries: the first after this long, doubling up to the cap, with jitter.
+    first_retry_seconds: float = Field(default=60.0, gt=0, le=86_400)
+    max_retry_seconds: float = Field(default=50_400.0, gt=0, le=7 * 86_400)
+    # A job is given up after this many attempts or once it is this old, whichever first.
+    max_attempts: int = Field(default=20, ge=1, le=100)
+    give_up_after_hours: float = Field(default=168.0, gt=0, le=24 * 90)
+    # A host failing this many deliveries in a row is left alone for park_seconds.
+    park_after_failures: int = Field(default=10, ge=1, le=1_000)
+    park_seconds: float = Field(default=300.0, gt=0, le=7 * 86_400)
+
+    @model_validator(mode="after")
+    def _cap_above_first_retry(self) -> DeliverySettings:
+        if self.max_retry_seconds < self.first_retry_seconds:
+            raise ValueError("max_retry_seconds must not be below first_retry_seconds")
+        return self
+
+
 class InboxSettings(Section):
     """Processing of received activities."""
 
@@ -238,6 +263,7 @@ class Settings(Section):
     database: DatabaseSettings = DatabaseSettings()
     media: MediaSettings = MediaSettings()
     federation: FederationSettings = FederationSettings()
+    delivery: DeliverySettings = DeliverySettings()
     inbox: InboxSettings = InboxSettings()
     protection: ProtectionSettings = ProtectionSettings()
     registrations: RegistrationSettings = RegistrationSettings()

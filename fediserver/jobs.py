@@ -2,8 +2,9 @@
 
 A job kind is anything with a ``name`` and an ``async run_once() -> int`` that does one
 batch of work and returns how many items it handled; the runner calls it again at once
-while there is work and sleeps a little when there is none. Several processes may run
-the same job kinds: the queues themselves make claiming safe.
+while there is work and sleeps a little when there is none. A job kind that keeps work
+running between calls also has ``async aclose()``, awaited when the runner stops.
+Several processes may run the same job kinds: the queues themselves make claiming safe.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from inbox.processing import inbound_jobs
+from outbox.delivery import delivery_jobs
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +45,10 @@ class JobRunner:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
+        for job in self.jobs:
+            close = getattr(job, "aclose", None)
+            if close is not None:
+                await close()
 
     async def wait(self) -> None:
         await self._stopping.wait()
@@ -68,7 +74,7 @@ class JobRunner:
 
 
 # Each room that owns a queue adds a factory here: Services -> job kinds.
-JOB_FACTORIES: list[Callable[..., Sequence[JobKind]]] = [inbound_jobs]
+JOB_FACTORIES: list[Callable[..., Sequence[JobKind]]] = [inbound_jobs, delivery_jobs]
 
 
 def build_jobs(services) -> list[JobKind]:

@@ -18,7 +18,7 @@ class Domain(Model):
     id = fields.BigIntField(primary_key=True)
     name = fields.CharField(max_length=255, unique=True)
     software = fields.CharField(max_length=64, null=True)
-    # Which HTTP Signature generation the host accepted last ("rfc9421" or "cavage").
+    # Which HTTP Signature generation the host accepted last ("rfc9421" or "draft-cavage").
     signature_generation = fields.CharField(max_length=16, null=True)
     blocked = fields.BooleanField(default=False)
     consecutive_failures = fields.IntField(default=0)
@@ -72,6 +72,8 @@ class Delivery(Model):
     class Meta:
         table = "deliveries"
         unique_together = (("activity", "inbox_url"),)
+        # Claiming reads only queued rows by due time; delivered ones pile up behind it.
+        indexes = (("state", "next_attempt_at"),)
 
 
 class InboundState(StrEnum):

@@ -1,0 +1,46 @@
+"""Who must receive an activity: the inboxes for a post, a boost, or one account.
+
+Followers are reached through one shared inbox per server (`outbox.publish.follower_inboxes`);
+mentioned and replied-to accounts through theirs. Direct messages go to the personal
+inboxes of the accounts addressed and nowhere else. Local accounts need no delivery.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from fediserver.models import Account, Post, Visibility
+from outbox.publish import follower_inboxes, personal_inbox
+
+
+def server_inbox(account: Account) -> list[str]:
+    """Where a remote account is reached when others on its server may get the same copy."""
+    if account.is_local:
+        return []
+    url = account.shared_inbox_url or account.inbox_url
+    return [url] if url else []
+
+
+async def addressed_accounts(post: Post) -> list[Account]:
+    """The accounts a post names besides its followers: mentions and the replied-to author."""
+    uris = [*post.recipients, *(tag["href"] for tag in post.tags if tag.get("type") == "Mention" and tag.get("href"))]
+    if not uris:
+        return []
+    return await Account.filter(uri__in=list(dict.fromkeys(uris)))
+
+
+async def post_inboxes(post: Post, author: Account) -> list[str]:
+    """Inboxes for the Create, Update or Delete of ``post``."""
+    addressed = await addressed_accounts(post)
+    if post.visibility == Visibility.DIRECT:
+        return _unique(url for account in addressed for url in personal_inbox(account))
+    inboxes = await follower_inboxes(author)
+    return _unique([*inboxes, *(url for account in addressed for url in server_inbox(account))])
+
+
+async def boost_inboxes(booster: Account, original_author: Account) -> list[str]:
+    return _unique([*await follower_inboxes(booster), *server_inbox(original_author)])
+
+
+def _unique(urls: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(url for url in urls if url))

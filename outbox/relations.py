@@ -1,0 +1,161 @@
+"""Follows, favourites, boosts and blocks made by local accounts, and their undoing.
+
+Each action changes the local rows and publishes the activity to the one inbox (or,
+for boosts, the followers) that must hear of it, in one transaction. Doing what is
+already done changes nothing and sends nothing; so does undoing what was never done.
+A remote follow stays pending until the remote server's Accept arrives; a local one is
+accepted at once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
+
+from fediserver.models import Account, Block, Favourite, Follow, FollowState, Post, Visibility
+from fediserver.models.queue import utcnow
+from outbox import builders
+from outbox.errors import ActionError
+from outbox.publish import personal_inbox, publish
+from outbox.recipients import boost_inboxes
+
+
+async def follow(account: Account, target: Account) -> Follow:
+    _check_local(account)
+    if target.pk == account.pk:
+        raise ActionError("an account cannot follow itself")
+    if await Block.filter(Q(account=account, target=target) | Q(account=target, target=account)).exists():
+        raise ActionError(f"@{account.acct} and @{target.acct} block each other")
+    existing = await Follow.get_or_none(follower=account, target=target)
+    if existing is not None and existing.state != FollowState.REJECTED:
+        return existing
+    async with in_transaction():
+        if existing is not None:
+            await existing.delete()
+        if target.is_local:
+            return await Follow.create(follower=account, target=target, state=FollowState.ACCEPTED)
+        _check_reachable(target)
+        activity = builders.follow(account, target.uri)
+        record = await Follow.create(follower=account, target=target, uri=activity["id"], state=FollowState.PENDING)
+        await publish(activity, actor=account, inboxes=personal_inbox(target))
+    return record
+
+
+async def unfollow(account: Account, target: Account) -> None:
+    _check_local(account)
+    existing = await Follow.get_or_none(follower=account, target=target)
+    if existing is None:
+        return
+    async with in_transaction():
+        await existing.delete()
+        if not target.is_local and existing.uri:
+            original = {"id": existing.uri, "type": "Follow", "actor": account.uri, "object": target.uri,
+                        "to": [target.uri]}
+            await publish(builders.undo(account, original), actor=account, inboxes=personal_inbox(target))
+
+
+async def favourite(account: Account, post: Post) -> Favourite:
+    _check_local(account)
+    _check_visible(post)
+    existing = await Favourite.get_or_none(account=account, post=post)
+    if existing is not None:
+        return existing
+    author = await post.account
+    activity = builders.like(account, post.uri, author)
+    async with in_transaction():
+        record = await Favourite.create(account=account, post=post, uri=activity["id"])
+        await publish(activity, actor=account, inboxes=personal_inbox(author))
+    return record
+
+
+async def unfavourite(account: Account, post: Post) -> None:
+    _check_local(account)
+    existing = await Favourite.get_or_none(account=account, post=post)
+    if existing is None:
+        return
+    author = await post.account
+    async with in_transaction():
+        await existing.delete()
+        original = {"id": existing.uri, "type": "Like", "actor": account.uri, "object": post.uri, "to": [author.uri]}
+        await publish(builders.undo(account, original), actor=account, inboxes=personal_inbox(author))
+
+
+async def reblog(account: Account, post: Post) -> Post:
+    """Boost ``post``: a Post row pointing at it, and an Announce to followers and its author."""
+    _check_local(account)
+    _check_visible(post)
+    if post.boost_of_id is not None:
+        post = await post.boost_of
+    if post.visibility not in (Visibility.PUBLIC, Visibility.UNLISTED):
+        raise ActionError("only public and unlisted posts can be boosted")
+    existing = await Post.get_or_none(account=account, boost_of=post, deleted_at=None)
+    if existing is not None:
+        return existing
+    author = await post.account
+    activity = builders.announce(account, post.uri, author, public=True)
+    async with in_transaction():
+        boost = await Post.create(
+            uri=activity["id"], account=account, boost_of=post, visibility=Visibility.PUBLIC,
+            local=True, published_at=utcnow(),
+        )
+        await publish(activity, actor=account, inboxes=await boost_inboxes(account, author))
+    return boost
+
+
+async def unreblog(account: Account, post: Post) -> None:
+    _check_local(account)
+    boost = await Post.get_or_none(account=account, boost_of=post, deleted_at=None)
+    if boost is None:
+        return
+    author = await post.account
+    original: dict[str, Any] = {"id": boost.uri, "type": "Announce", "actor": account.uri, "object": post.uri}
+    original["to"], original["cc"] = [builders.PUBLIC], [author.uri, account.followers_url]
+    async with in_transaction():
+        await boost.delete()
+        await publish(builders.undo(account, original), actor=account, inboxes=await boost_inboxes(account, author))
+
+
+async def block(account: Account, target: Account) -> Block:
+    """Block ``target``: follows both ways end, and a remote target's server is told."""
+    _check_local(account)
+    if target.pk == account.pk:
+        raise ActionError("an account cannot block itself")
+    existing = await Block.get_or_none(account=account, target=target)
+    if existing is not None:
+        return existing
+    activity = builders.block(account, target)
+    async with in_transaction():
+        await Follow.filter(Q(follower=account, target=target) | Q(follower=target, target=account)).delete()
+        record = await Block.create(account=account, target=target, uri=activity["id"])
+        await publish(activity, actor=account, inboxes=personal_inbox(target))
+    return record
+
+
+async def unblock(account: Account, target: Account) -> None:
+    _check_local(account)
+    existing = await Block.get_or_none(account=account, target=target)
+    if existing is None:
+        return
+    async with in_transaction():
+        await existing.delete()
+        original = {"id": existing.uri, "type": "Block", "actor": account.uri, "object": target.uri, "to": [target.uri]}
+        await publish(builders.undo(account, original), actor=account, inboxes=personal_inbox(target))
+
+
+def _check_local(account: Account) -> None:
+    if not account.is_local:
+        raise ActionError(f"@{account.acct} is not an account of this instance")
+    if account.suspended:
+        raise ActionError(f"@{account.acct} is suspended")
+
+
+def _check_reachable(target: Account) -> None:
+    if not target.inbox_url:
+        raise ActionError(f"@{target.acct} has no known inbox; fetch the account first")
+
+
+def _check_visible(post: Post) -> None:
+    if post.deleted_at is not None:
+        raise ActionError("that post has been deleted")

@@ -1,0 +1,193 @@
+"""Posting, editing and deleting statuses: the local change and its delivery, together.
+
+Each action writes the post and hands the matching activity (Create, Update, Delete) to
+`outbox.publish` with its recipients, in one transaction: either both happen or neither.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from urllib.parse import urlsplit
+
+from tortoise.transactions import in_transaction
+
+from fediserver.models import Account, MediaAttachment, Post, Visibility
+from fediserver.models.queue import utcnow
+from outbox import builders
+from outbox.errors import ActionError
+from outbox.objects import NoteRenderer, addressing, note_object, tombstone
+from outbox.publish import publish
+from outbox.recipients import post_inboxes
+from outbox.text import Mention, find_mentions, render, tag_path
+
+MAX_TEXT_LENGTH = 5_000
+
+
+async def post_status(
+    author: Account,
+    text: str,
+    *,
+    visibility: Visibility | str,
+    sensitive: bool = False,
+    spoiler_text: str = "",
+    in_reply_to: Post | None = None,
+    media: Sequence[MediaAttachment] = (),
+    language: str | None = None,
+    notes: NoteRenderer | None = None,
+) -> Post:
+    """Publish a new post by the local ``author``; returns it, its Create queued.
+
+    ``notes`` is ``Services.notes``, which renders attachments with the URLs the media
+    rules let leave the server; it is needed whenever ``media`` is given."""
+    visibility = _visibility(visibility)
+    _check_author(author)
+    _check_text(text, media)
+    for attachment in media:
+        if attachment.account_id != author.pk or attachment.post_id is not None:
+            raise ActionError(f"media {attachment.pk} is not an unused upload of @{author.acct}")
+    if in_reply_to is not None and in_reply_to.deleted_at is not None:
+        raise ActionError("cannot reply to a deleted post")
+    rendered, mention_tags = await _render(author, text)
+    replied_author = await in_reply_to.account if in_reply_to is not None else None
+    now = utcnow()
+    async with in_transaction():
+        post = await Post.create(
+            uri=f"{author.uri}/statuses/pending-{uuid.uuid4().hex}",
+            account=author,
+            content=rendered.html,
+            source_text=text,
+            summary=spoiler_text,
+            sensitive=sensitive or bool(spoiler_text),
+            visibility=visibility,
+            recipients=[replied_author.uri] if replied_author is not None else [],
+            in_reply_to=in_reply_to,
+            in_reply_to_uri=in_reply_to.uri if in_reply_to is not None else None,
+            tags=mention_tags + _hashtag_tags(author, rendered.hashtags),
+            language=language,
+            license=author.default_license,
+            local=True,
+            published_at=now,
+        )
+        post.uri = f"{author.uri}/statuses/{post.pk}"
+        post.url = f"{author.url or author.uri}/{post.pk}"
+        await post.save(update_fields=["uri", "url"])
+        for attachment in media:
+            attachment.post = post
+            await attachment.save(update_fields=["post_id"])
+        note = await _note(post, author, media, notes)
+        await publish(builders.create_note(author, note), actor=author, inboxes=await post_inboxes(post, author))
+    return post
+
+
+async def edit_status(
+    post: Post,
+    text: str,
+    *,
+    spoiler_text: str | None = None,
+    sensitive: bool | None = None,
+    notes: NoteRenderer | None = None,
+) -> Post:
+    """Change a local post's text (and content warning); its Update goes to the same
+    audience plus anyone newly mentioned."""
+    author = await post.account
+    _check_author(author)
+    if post.deleted_at is not None:
+        raise ActionError("cannot edit a deleted post")
+    if post.boost_of_id is not None:
+        raise ActionError("a boost has no text to edit")
+    attachments = await MediaAttachment.filter(post=post).order_by("id")
+    _check_text(text, attachments)
+    rendered, mention_tags = await _render(author, text)
+    post.content = rendered.html
+    post.source_text = text
+    post.tags = mention_tags + _hashtag_tags(author, rendered.hashtags)
+    if spoiler_text is not None:
+        post.summary = spoiler_text
+    if sensitive is not None:
+        post.sensitive = sensitive
+    post.sensitive = post.sensitive or bool(post.summary)
+    post.edited_at = utcnow()
+    async with in_transaction():
+        await post.save()
+        note = await _note(post, author, attachments, notes)
+        await publish(builders.update_note(author, note), actor=author, inboxes=await post_inboxes(post, author))
+    return post
+
+
+async def delete_status(post: Post) -> Post:
+    """Delete a local post; a Delete with its Tombstone goes to everyone who received it."""
+    author = await post.account
+    _check_author(author)
+    if post.deleted_at is not None:
+        return post
+    mentioned = [tag["href"] for tag in post.tags if tag.get("type") == "Mention" and tag.get("href")]
+    to, cc = addressing(author, post.visibility, [*post.recipients, *mentioned])
+    inboxes = await post_inboxes(post, author)
+    post.deleted_at = utcnow()
+    async with in_transaction():
+        await post.save(update_fields=["deleted_at"])
+        await publish(builders.delete_note(author, tombstone(post), to=to, cc=cc), actor=author, inboxes=inboxes)
+    return post
+
+
+async def _note(post: Post, author: Account, media: Sequence[MediaAttachment], notes: NoteRenderer | None) -> dict:
+    """The Note as every other door renders it (``Services.notes``: media URLs and rights)."""
+    if notes is not None:
+        return await notes.note(post, author, with_context=False)
+    if media:
+        raise ValueError("a post with media needs the NoteRenderer of the media rules (Services.notes)")
+    return note_object(post, author, with_context=False)
+
+
+def _visibility(value: Visibility | str) -> Visibility:
+    try:
+        return Visibility(value)
+    except ValueError:
+        choices = ", ".join(v.value for v in Visibility)
+        raise ActionError(f"visibility {value!r}: expected one of {choices}") from None
+
+
+def _check_author(author: Account) -> None:
+    if not author.is_local:
+        raise ActionError(f"@{author.acct} is not an account of this instance")
+    if author.suspended:
+        raise ActionError(f"@{author.acct} is suspended")
+
+
+def _check_text(text: str, media: Sequence[MediaAttachment]) -> None:
+    if not text.strip() and not media:
+        raise ActionError("a post needs text or media")
+    if len(text) > MAX_TEXT_LENGTH:
+        raise ActionError(f"text is {len(text)} characters; the limit is {MAX_TEXT_LENGTH}")
+
+
+async def _render(author: Account, text: str):
+    """The HTML and Mention tags for ``text``; every mention must name a known account."""
+    local_host = urlsplit(author.uri).netloc.lower()
+    accounts: dict[Mention, Account] = {}
+    for mention in find_mentions(text):
+        domain = "" if mention.host in ("", local_host) else mention.host
+        account = await Account.get_or_none(username=mention.username, domain=domain)
+        if account is None:
+            raise ActionError(f"{mention.handle}: unknown account; look it up before mentioning it")
+        accounts[mention] = account
+    rendered = render(
+        text,
+        mention_urls={m: a.url or a.uri for m, a in accounts.items()},
+        tag_url=lambda tag: _base_url(author) + tag_path(tag),
+    )
+    tags = [
+        {"type": "Mention", "href": account.uri, "name": f"@{account.username}@{account.domain or local_host}"}
+        for account in (accounts[m] for m in rendered.mentions)
+    ]
+    return rendered, tags
+
+
+def _hashtag_tags(author: Account, hashtags: list[str]) -> list[dict[str, str]]:
+    return [{"type": "Hashtag", "href": _base_url(author) + tag_path(tag), "name": f"#{tag}"} for tag in hashtags]
+
+
+def _base_url(author: Account) -> str:
+    parts = urlsplit(author.uri)
+    return f"{parts.scheme}://{parts.netloc}"
