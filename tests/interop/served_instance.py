@@ -5,6 +5,10 @@ The app runs on the database the ``db`` fixture opened (SQLite or PostgreSQL), w
 Fedify peer on loopback can discover it, fetch its actors and deliver to it. Every
 request that reaches the app is recorded (method, path, headers, status) so a test can
 see, for example, which signature generation a peer's POST carried.
+
+With ``run_jobs=True`` the background jobs (inbound processing, deliveries) run in the
+same loop while the instance serves, as ``fediserver run`` does, only polling their
+queues more often when idle so a test waits less.
 """
 
 from __future__ import annotations
@@ -18,8 +22,13 @@ from hypercorn.asyncio import serve
 from hypercorn.config import Config
 
 from fediserver.app import create_app
+from fediserver.jobs import JobRunner, build_jobs
 from fediserver.services import Services
 from tests.conftest import make_settings
+
+
+# How long an idle job waits before looking at its queue again (the runner's default is 1 s).
+JOB_IDLE_SECONDS = 0.05
 
 
 def free_port() -> int:
@@ -40,6 +49,7 @@ class Exchange:
 class ServedInstance:
     database_url: str
     federation: dict[str, Any] = field(default_factory=dict)
+    run_jobs: bool = False
     port: int = 0
     exchanges: list[Exchange] = field(default_factory=list)
 
@@ -88,6 +98,9 @@ class ServedInstance:
         self._stop = asyncio.Event()
         self._task = asyncio.create_task(serve(self._recording_app, config, shutdown_trigger=self._stop.wait))
         await self._wait_listening()
+        self._jobs = JobRunner(build_jobs(self.services), idle_seconds=JOB_IDLE_SECONDS) if self.run_jobs else None
+        if self._jobs is not None:
+            self._jobs.start()
         return self
 
     async def _wait_listening(self) -> None:
@@ -105,5 +118,7 @@ class ServedInstance:
         raise RuntimeError(f"fediserver did not start listening on {self.base_url}")
 
     async def __aexit__(self, *exc_info: object) -> None:
+        if self._jobs is not None:
+            await self._jobs.stop()
         self._stop.set()
         await self._task

@@ -1,0 +1,119 @@
+"""Two-way federation with an independent Fedify peer: follows, posts and reply threads.
+
+Our instance is served by a real Hypercorn with its background jobs running, on SQLite
+and PostgreSQL; the peer verifies every signature we send and we verify every one it
+sends. Each test drives one side and waits until the other side shows what a person
+there would see. (Discovery of alice by WebFinger and the 401s for tampered, stale and
+unsigned posts are proven in test_fediserver_with_fedify.py.)
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from fediserver.models import Follow, FollowState, Notification, NotificationKind, Post
+from outbox import relations
+from tests.interop.two_way import (
+    alice,
+    alice_follows,
+    alice_posts,
+    arrived_post,
+    assert_no_refusals,
+    eventually,
+    followers_of_alice,
+    live_instance,  # noqa: F401  (fixture)
+    peer,  # noqa: F401  (fixture)
+    peer_follows_alice,
+    peer_receives,
+)
+
+pytestmark = pytest.mark.interop
+
+
+async def test_the_peer_follows_alice_and_receives_our_accept(live_instance, peer):
+    bob = peer.actor("bob")
+
+    follow_id = await peer_follows_alice(live_instance, peer)
+
+    accept = await peer_receives(peer, "Accept", actor=(await alice(live_instance)).uri)
+    assert accept["activity"]["object"]["id"] == follow_id
+    assert await followers_of_alice(live_instance) == [bob.id]
+    follow = await Follow.get(uri=follow_id)
+    assert follow.state == FollowState.ACCEPTED
+    assert await Notification.filter(kind=NotificationKind.FOLLOW, from_account__uri=bob.id).count() == 1
+    await assert_no_refusals(peer)
+
+
+async def test_alice_follows_the_peer_and_its_accept_arrives(live_instance, peer):
+    me = await alice(live_instance)
+
+    await alice_follows(live_instance, peer)
+
+    [follower] = await peer.control.followers("bob")
+    assert (follower["id"], follower["state"]) == (me.uri, "accepted")
+    received = await peer_receives(peer, "Follow", actor=me.uri)
+    assert received["signature"] == "rfc9421"
+    await assert_no_refusals(peer)
+
+
+async def test_posts_travel_both_ways(live_instance, peer):
+    bob = peer.actor("bob")
+    await peer_follows_alice(live_instance, peer)
+    await alice_follows(live_instance, peer)
+
+    post = await alice_posts(live_instance, "A new charcoal study, fresh off the easel")
+    create = await peer_receives(peer, "Create", lambda a: a["object"] == post.uri)
+    assert create["activity"]["object"]["content"] == post.content
+    assert "charcoal study" in post.content
+
+    sent = await peer.control.post(
+        "bob", '<p>My <b>sketchbook</b> page<script>alert("x")</script>'
+               '<a href="https://bob.example/s" onclick="steal()">more</a></p>')
+    theirs = await arrived_post(sent["note_id"])
+    assert (await theirs.account).uri == bob.id
+    assert "sketchbook" in theirs.content and "more" in theirs.content
+    assert "<script" not in theirs.content and "onclick" not in theirs.content
+    assert 'rel="nofollow noopener noreferrer"' in theirs.content
+    await assert_no_refusals(peer)
+
+
+async def test_reply_threads_both_ways(live_instance, peer):
+    await peer_follows_alice(live_instance, peer)
+    await alice_follows(live_instance, peer)
+    post = await alice_posts(live_instance, "Which brush for wet-on-wet?")
+    await peer_receives(peer, "Create", lambda a: a["object"] == post.uri)
+
+    reply = await peer.control.post("bob", "<p>A round sable, size 8</p>", in_reply_to=post.uri,
+                                    mentions=[f"alice@{live_instance.domain}"])
+    their_reply = await arrived_post(reply["note_id"])
+    assert their_reply.in_reply_to_id == post.pk
+    assert await Notification.exists(kind=NotificationKind.MENTION, post=their_reply)
+
+    answer = await alice_posts(live_instance, "Thanks, I will try it!", in_reply_to=their_reply)
+    create = await peer_receives(peer, "Create", lambda a: a["object"] == answer.uri)
+    assert create["activity"]["object"]["inReplyTo"] == reply["note_id"]
+    await assert_no_refusals(peer)
+
+
+async def test_unfollows_both_ways(live_instance, peer):
+    me = await alice(live_instance)
+    follow_id = await peer_follows_alice(live_instance, peer)
+    bob = await alice_follows(live_instance, peer)
+
+    await peer.control.unfollow("bob", f"alice@{live_instance.domain}")
+    async def follow_gone():
+        return not await Follow.exists(uri=follow_id)
+
+    await eventually(follow_gone, "bob's follow removed here")
+    assert await followers_of_alice(live_instance) == []
+
+    await relations.unfollow(me, bob)
+    undo = await peer_receives(peer, "Undo", actor=me.uri)
+    assert undo["activity"]["object"]["type"] == "Follow"
+
+    async def forgotten():
+        return await peer.control.followers("bob") == []
+
+    await eventually(forgotten, "alice gone from bob's followers on the peer")
+    assert not await Post.filter(account=me).exists()
+    await assert_no_refusals(peer)
