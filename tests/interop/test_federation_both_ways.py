@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from fediserver.models import Follow, FollowState, Notification, NotificationKind, Post
+from fediserver.models import Follow, FollowState, Notification, NotificationKind, Post, Visibility
 from outbox import relations
 from tests.interop.two_way import (
     alice,
@@ -74,6 +74,33 @@ async def test_posts_travel_both_ways(live_instance, peer):
     assert "sketchbook" in theirs.content and "more" in theirs.content
     assert "<script" not in theirs.content and "onclick" not in theirs.content
     assert 'rel="nofollow noopener noreferrer"' in theirs.content
+    await assert_no_refusals(peer)
+
+
+async def test_audiences_and_content_warnings_carry_over_both_ways(live_instance, peer):
+    alice_uri = (await alice(live_instance)).uri
+    bob = peer.actor("bob")
+    await peer_follows_alice(live_instance, peer)
+    await alice_follows(live_instance, peer)
+
+    warned = await peer.control.post("bob", "<p>Life drawing session</p>", summary="nudity", sensitive=True,
+                                     prefer_shared_inbox=True)
+    followers_only = await peer.control.post("bob", "<p>Work in progress</p>", public=False, prefer_shared_inbox=True)
+    direct = await peer.control.post("bob", "<p>Commission?</p>", public=False, to_followers=False,
+                                     mentions=[f"alice@{live_instance.domain}"])
+    warned_post = await arrived_post(warned["note_id"])
+    assert (warned_post.summary, warned_post.sensitive, warned_post.visibility) == ("nudity", True, Visibility.PUBLIC)
+    assert (await arrived_post(followers_only["note_id"])).visibility == Visibility.PRIVATE
+    direct_post = await arrived_post(direct["note_id"])
+    assert (direct_post.visibility, direct_post.recipients) == (Visibility.DIRECT, [alice_uri])
+
+    ours_direct = await alice_posts(live_instance, f"Yes! @bob@127.0.0.1:{peer.port}", visibility="direct")
+    received = await peer_receives(peer, "Create", lambda a: a["object"] == ours_direct.uri)
+    assert received["recipient"] == "bob"
+    assert (received["activity"]["object"]["to"], received["activity"]["object"]["cc"]) == ([bob.id], [])
+    ours_private = await alice_posts(live_instance, "Sketches for followers", visibility="private")
+    received = await peer_receives(peer, "Create", lambda a: a["object"] == ours_private.uri)
+    assert received["activity"]["object"]["to"] == [f"{alice_uri}/followers"]
     await assert_no_refusals(peer)
 
 
