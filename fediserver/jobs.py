@@ -27,10 +27,18 @@ class JobKind(Protocol):
 
 
 class JobRunner:
-    def __init__(self, jobs: Sequence[JobKind], *, idle_seconds: float = 1.0, error_seconds: float = 5.0) -> None:
+    def __init__(
+        self,
+        jobs: Sequence[JobKind],
+        *,
+        idle_seconds: float = 1.0,
+        error_seconds: float = 5.0,
+        stop_grace_seconds: float = 30.0,
+    ) -> None:
         self.jobs = list(jobs)
         self.idle_seconds = idle_seconds
         self.error_seconds = error_seconds
+        self.stop_grace_seconds = stop_grace_seconds
         self._stopping = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -40,9 +48,14 @@ class JobRunner:
         log.info("background jobs started: %s", ", ".join(job.name for job in self.jobs) or "none")
 
     async def stop(self) -> None:
+        """Let each job finish the batch it is in, then stop; a batch still running after
+        ``stop_grace_seconds`` is cancelled. Cancelling at once could cut a job off while it
+        opens a transaction, which leaves SQLite's connection locked for good."""
         self._stopping.set()
-        for task in self._tasks:
-            task.cancel()
+        if self._tasks:
+            _finished, unfinished = await asyncio.wait(self._tasks, timeout=self.stop_grace_seconds)
+            for task in unfinished:
+                task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
         for job in self.jobs:
