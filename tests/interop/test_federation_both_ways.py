@@ -56,6 +56,23 @@ async def test_alice_follows_the_peer_and_its_accept_arrives(live_instance, peer
     await assert_no_refusals(peer)
 
 
+async def test_a_follow_the_peer_refuses_ends_rejected_and_can_be_asked_again(live_instance, peer):
+    me = await alice(live_instance)
+    await peer.control.set_follow_policy("carol", "reject")
+    carol = await live_instance.services.remote_actors.fetch_actor(peer.actor("carol").id)
+
+    refused = await relations.follow(me, carol)
+    await eventually(lambda: Follow.get_or_none(pk=refused.pk, state=FollowState.REJECTED),
+                     "alice's follow of carol rejected here")
+    assert await peer.control.followers("carol") == []
+
+    await peer.control.set_follow_policy("carol", "accept")
+    await alice_follows(live_instance, peer, "carol")
+    [follower] = await peer.control.followers("carol")
+    assert (follower["id"], follower["state"]) == (me.uri, "accepted")
+    await assert_no_refusals(peer)
+
+
 async def test_posts_travel_both_ways(live_instance, peer):
     bob = peer.actor("bob")
     await peer_follows_alice(live_instance, peer)
