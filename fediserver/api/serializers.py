@@ -200,7 +200,7 @@ async def _status(post: Post, facts: _StatusFacts, accounts: _AccountCache, link
         "bookmarked": False,
         "pinned": post.pinned_at is not None,
         "content": post.content,
-        "text": post.source_text,
+        "text": None,
         "reblog": None,
         "application": None,
         "account": await accounts.json(post.account),

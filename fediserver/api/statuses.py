@@ -58,6 +58,7 @@ async def delete(status_id: str):
     if post.boost_of_id is not None:
         raise unprocessable("this is a boost; undo it with /unreblog on the boosted post")
     document = await status_json(post, account, services().media_links)
+    document["text"] = post.source_text  # Mastodon's "delete and redraft" starts from the source
     await statuses.delete_status(post)
     return jsonify(document)
 

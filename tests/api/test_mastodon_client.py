@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import requests
-from mastodon import MastodonAPIError, MastodonNotFoundError, MastodonUnauthorizedError
+import io
 
-from fediserver.models import Activity, Delivery, MediaAttachment
-from fediserver.models import Account
+import requests
+from mastodon import Mastodon, MastodonAPIError, MastodonNotFoundError, MastodonUnauthorizedError
+from PIL import Image
+
+from fediserver.models import Account, Activity, Delivery, MediaAttachment
 from outbox.objects import DATA_MINING_VOCABULARY
 from tests.api.conftest import artwork_jpeg, call
 from tests.media import samples
@@ -74,7 +76,7 @@ async def test_an_artist_posts_artwork_and_others_react(served, make_artist, tmp
     assert (await call(bea.client.status_unreblog, status.id)).reblogged is False
 
     deleted = await call(ada.client.status_delete, status.id)
-    assert deleted.id == status.id
+    assert deleted.id == status.id and deleted.text == "Harbour study #ink"
     try:
         await call(ada.client.status, status.id)
         raise AssertionError("a deleted status is still shown")
@@ -118,8 +120,6 @@ async def test_lookup_and_account_of_local_artists(served, make_artist):
 
 
 async def test_requests_without_a_valid_token_are_refused(served, make_artist):
-    from mastodon import Mastodon
-
     await make_artist("ada")
     anonymous = Mastodon(api_base_url=served.base_url)
     for client, reason in ((anonymous, "missing"), (Mastodon(access_token="not-a-token", api_base_url=served.base_url), "invalid")):
@@ -221,3 +221,40 @@ async def test_instance_endpoints_describe_the_server(served, make_artist):
     assert v1.configuration.statuses.max_characters > 0
     v2 = await call(ada.client.instance_v2)
     assert v2.domain == served.domain and "image/jpeg" in v2.configuration.media_attachments.supported_mime_types
+
+
+async def test_unknown_endpoints_answer_in_the_api_error_shape(served):
+    response = await call(requests.get, f"{served.base_url}/api/v1/bookmarks")
+    assert response.status_code == 404 and "no such endpoint" in response.json()["error"]
+    response = await call(requests.get, f"{served.base_url}/api/v1/statuses/abc")
+    assert response.status_code == 404 and response.json() == {"error": "Record not found"}
+
+
+async def test_a_pre_protected_upload_is_served_with_its_pixels_untouched(served, make_artist):
+    ada = await make_artist("ada")
+    original = samples.picture((160, 120))
+    response = await call(
+        requests.post, f"{served.base_url}/api/v2/media",
+        files={"file": ("glazed.png", samples.encode(original, "PNG"), "image/png")},
+        data={"description": "Glazed portrait", "pre_protected": "true"},
+        headers={"Authorization": f"Bearer {ada.token}"},
+    )
+    assert response.status_code == 200, response.text
+    media = response.json()
+    assert media["meta"]["original"]["size"] == media["meta"]["small"]["size"] == "160x120"
+    served_file = await call(requests.get, media["url"])
+    assert list(Image.open(io.BytesIO(served_file.content)).get_flattened_data()) == list(original.get_flattened_data())
+
+
+async def test_followers_only_posts_are_shown_only_to_followers(served, make_artist):
+    ada, bea, cy = await make_artist("ada"), await make_artist("bea"), await make_artist("cy")
+    await call(bea.client.account_follow, ada.account.pk)
+    private = await call(ada.client.status_post, "for my followers", visibility="private")
+    assert (await call(bea.client.status, private.id)).visibility == "private"
+    assert private.id in [s.id for s in await call(bea.client.timeline_home)]
+    try:
+        await call(cy.client.status, private.id)
+        raise AssertionError("a followers-only post was shown to a stranger")
+    except MastodonNotFoundError:
+        pass
+    assert private.id not in [s.id for s in await call(cy.client.timeline_public)]
