@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from tortoise.functions import Count
+from tortoise.functions import Count, Max
 
 from fediserver.models import Account, Favourite, Follow, FollowState, MediaAttachment, Notification, Post
 from fediserver.models.interactions import Block, NotificationKind
@@ -33,36 +33,7 @@ def iso(moment: datetime | None) -> str | None:
 
 
 async def account_json(account: Account, *, with_source: bool = False) -> dict[str, Any]:
-    followers = await Follow.filter(target=account, state=FollowState.ACCEPTED).count()
-    following = await Follow.filter(follower=account, state=FollowState.ACCEPTED).count()
-    visible = Post.filter(account=account, deleted_at=None)
-    statuses = await visible.count()
-    last = await visible.order_by("-published_at").first().values_list("published_at", flat=True)
-    document = {
-        "id": str(account.pk),
-        "username": account.username,
-        "acct": account.acct,
-        "display_name": account.display_name,
-        "locked": account.manually_approves_followers,
-        "bot": account.actor_type in ("Service", "Application"),
-        "discoverable": account.discoverable,
-        "indexable": account.indexable,
-        "group": account.actor_type == "Group",
-        "created_at": iso(account.created_at),
-        "note": account.summary,
-        "url": account.url or account.uri,
-        "uri": account.uri,
-        "avatar": account.avatar_url or "",
-        "avatar_static": account.avatar_url or "",
-        "header": account.header_url or "",
-        "header_static": account.header_url or "",
-        "followers_count": followers,
-        "following_count": following,
-        "statuses_count": statuses,
-        "last_status_at": last.date().isoformat() if last else None,
-        "emojis": [],
-        "fields": [_field(f) for f in account.profile_fields or [] if isinstance(f, dict)],
-    }
+    document = (await accounts_json([account]))[account.pk]
     if with_source:
         document["source"] = {
             "note": account.summary,
@@ -73,6 +44,59 @@ async def account_json(account: Account, *, with_source: bool = False) -> dict[s
             "follow_requests_count": await Follow.filter(target=account, state=FollowState.PENDING).count(),
         }
     return document
+
+
+async def accounts_json(accounts: Iterable[Account]) -> dict[int, dict[str, Any]]:
+    """Accounts by id, their follower, following and post counts read in three queries."""
+    by_id = {account.pk: account for account in accounts}
+    ids = list(by_id)
+    accepted = Follow.filter(state=FollowState.ACCEPTED)
+    followers = await _counts(accepted.filter(target_id__in=ids), "target_id")
+    following = await _counts(accepted.filter(follower_id__in=ids), "follower_id")
+    posts = await (
+        Post.filter(account_id__in=ids, deleted_at=None)
+        .annotate(n=Count("id"), last=Max("published_at"))
+        .group_by("account_id")
+        .values("account_id", "n", "last")
+    )
+    statuses = {row["account_id"]: (row["n"], _moment(row["last"])) for row in posts}
+    return {
+        pk: {
+            "id": str(pk),
+            "username": account.username,
+            "acct": account.acct,
+            "display_name": account.display_name,
+            "locked": account.manually_approves_followers,
+            "bot": account.actor_type in ("Service", "Application"),
+            "discoverable": account.discoverable,
+            "indexable": account.indexable,
+            "group": account.actor_type == "Group",
+            "created_at": iso(account.created_at),
+            "note": account.summary,
+            "url": account.url or account.uri,
+            "uri": account.uri,
+            "avatar": account.avatar_url or "",
+            "avatar_static": account.avatar_url or "",
+            "header": account.header_url or "",
+            "header_static": account.header_url or "",
+            "followers_count": followers[pk],
+            "following_count": following[pk],
+            "statuses_count": statuses.get(pk, (0, None))[0],
+            "last_status_at": _date(statuses.get(pk, (0, None))[1]),
+            "emojis": [],
+            "fields": [_field(f) for f in account.profile_fields or [] if isinstance(f, dict)],
+        }
+        for pk, account in by_id.items()
+    }
+
+
+def _moment(value: datetime | str | None) -> datetime | None:
+    """A MAX() over a datetime column: a datetime on PostgreSQL, text on SQLite."""
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _date(moment: datetime | None) -> str | None:
+    return moment.date().isoformat() if moment else None
 
 
 def _field(field: dict) -> dict[str, Any]:
@@ -151,10 +175,10 @@ async def statuses_json(posts: list[Post], viewer: Account | None, links: MediaL
     result = []
     for post in posts:
         if post.boost_of_id is not None and post.boost_of_id in boosted:
-            original = await _status(boosted[post.boost_of_id], facts, accounts, links)
-            result.append(_boost(post, original, await accounts.json(post.account)))
+            original = _status(boosted[post.boost_of_id], facts, accounts, links)
+            result.append(_boost(post, original, accounts.json(post.account)))
         elif post.boost_of_id is None:
-            result.append(await _status(post, facts, accounts, links))
+            result.append(_status(post, facts, accounts, links))
     return result
 
 
@@ -178,7 +202,7 @@ def _boost(boost: Post, original: dict[str, Any], booster: dict[str, Any]) -> di
     }
 
 
-async def _status(post: Post, facts: _StatusFacts, accounts: _AccountCache, links: MediaLinks) -> dict[str, Any]:
+def _status(post: Post, facts: _StatusFacts, accounts: _AccountCache, links: MediaLinks) -> dict[str, Any]:
     return {
         "id": str(post.pk),
         "created_at": iso(post.published_at),
@@ -203,7 +227,7 @@ async def _status(post: Post, facts: _StatusFacts, accounts: _AccountCache, link
         "text": None,
         "reblog": None,
         "application": None,
-        "account": await accounts.json(post.account),
+        "account": accounts.json(post.account),
         "media_attachments": [media_json(a, links) for a in facts.attachments.get(post.pk, []) if links.media_url(a)],
         "mentions": [facts.mentions[href] for href in _mention_hrefs(post) if href in facts.mentions],
         "tags": [
@@ -260,34 +284,29 @@ async def _counts(query, column: str) -> Counter:
 
 
 class _AccountCache:
-    """Each author rendered once per response."""
+    """Each account rendered once per response, all of them in one batch."""
 
-    def __init__(self) -> None:
-        self._json: dict[int, dict[str, Any]] = {}
+    def __init__(self, rendered: dict[int, dict[str, Any]]) -> None:
+        self._json = rendered
 
     @classmethod
     async def of(cls, accounts: Iterable[Account]) -> _AccountCache:
-        cache = cls()
-        for account in accounts:
-            await cache.json(account)
-        return cache
+        return cls(await accounts_json(accounts))
 
-    async def json(self, account: Account) -> dict[str, Any]:
-        if account.pk not in self._json:
-            self._json[account.pk] = await account_json(account)
+    def json(self, account: Account) -> dict[str, Any]:
         return self._json[account.pk]
 
 
 async def notifications_json(rows: list[Notification], viewer: Account, links: MediaLinks) -> list[dict[str, Any]]:
     posts = [n.post for n in rows if n.post is not None]
     rendered = {p.pk: s for p, s in zip(posts, await statuses_json(posts, viewer, links))} if posts else {}
-    accounts = _AccountCache()
+    accounts = await _AccountCache.of(n.from_account for n in rows)
     return [
         {
             "id": str(n.pk),
             "type": NOTIFICATION_TYPES[n.kind],
             "created_at": iso(n.created_at),
-            "account": await accounts.json(n.from_account),
+            "account": accounts.json(n.from_account),
             "status": rendered.get(n.post_id) if n.post_id else None,
         }
         for n in rows

@@ -58,6 +58,9 @@ async def test_an_artist_posts_artwork_and_others_react(served, make_artist, tmp
     relationship = await call(bea.client.account_follow, ada.account.pk)
     assert relationship.following is True and relationship.id == str(ada.account.pk)
     assert status.id in [s.id for s in await call(bea.client.timeline_home)]
+    profile = await call(bea.client.account, ada.account.pk)
+    assert (profile.followers_count, profile.following_count, profile.statuses_count) == (1, 0, 1)
+    assert profile.last_status_at is not None
 
     favourited = await call(bea.client.status_favourite, status.id)
     assert favourited.favourited is True and favourited.favourites_count == 1
