@@ -60,9 +60,6 @@ class Params:
             return False
         raise unprocessable(f"{name} must be true or false, not {value!r}")
 
-    def __contains__(self, name: str) -> bool:
-        return name in self._values
-
 
 def record_id(value: str) -> int:
     """A path id; anything but a number names no record."""

@@ -261,3 +261,23 @@ async def test_followers_only_posts_are_shown_only_to_followers(served, make_art
     except MastodonNotFoundError:
         pass
     assert private.id not in [s.id for s in await call(cy.client.timeline_public)]
+
+
+async def test_an_accounts_posts_as_each_reader_may_see_them(served, make_artist, tmp_path):
+    ada, bea, cy = await make_artist("ada"), await make_artist("bea"), await make_artist("cy")
+    await call(bea.client.account_follow, ada.account.pk)
+    picture = tmp_path / "study.jpg"
+    picture.write_bytes(artwork_jpeg((300, 200)))
+    media = await call(ada.client.media_post, str(picture), mime_type="image/jpeg")
+    public = await call(ada.client.status_post, "public study", media_ids=[media])
+    private = await call(ada.client.status_post, "for followers", visibility="private")
+    direct = await call(ada.client.status_post, "just a note to myself", visibility="direct")
+    await call(ada.client.status_reblog, (await call(bea.client.status_post, "bea's work")).id)
+
+    own = [s.id for s in await call(ada.client.account_statuses, ada.account.pk)]
+    assert own[1:] == [direct.id, private.id, public.id] and len(own) == 4
+    assert [s.id for s in await call(bea.client.account_statuses, ada.account.pk, exclude_reblogs=True)] == [
+        private.id, public.id
+    ]
+    assert [s.id for s in await call(cy.client.account_statuses, ada.account.pk, exclude_reblogs=True)] == [public.id]
+    assert [s.id for s in await call(cy.client.account_statuses, ada.account.pk, only_media=True)] == [public.id]
