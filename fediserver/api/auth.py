@@ -9,6 +9,7 @@ the caller), 422 for a request that cannot be carried out.
 from __future__ import annotations
 
 from quart import Blueprint, current_app, g, jsonify, request
+from werkzeug.exceptions import HTTPException
 
 from fediserver.local_accounts import account_for_token
 from fediserver.models import Account
@@ -72,6 +73,10 @@ def install_error_handlers(blueprint: Blueprint) -> None:
     @blueprint.errorhandler(ActionError)
     async def _action_error(error: ActionError):
         return jsonify({"error": f"Validation failed: {error}"}), 422
+
+    @blueprint.errorhandler(HTTPException)
+    async def _http_error(error: HTTPException):
+        return jsonify({"error": error.description or error.name}), error.code or 500
 
     @blueprint.errorhandler(MediaRejected)
     async def _media_rejected(error: MediaRejected):

@@ -281,3 +281,15 @@ async def test_an_accounts_posts_as_each_reader_may_see_them(served, make_artist
     ]
     assert [s.id for s in await call(cy.client.account_statuses, ada.account.pk, exclude_reblogs=True)] == [public.id]
     assert [s.id for s in await call(cy.client.account_statuses, ada.account.pk, only_media=True)] == [public.id]
+
+
+async def test_an_upload_over_the_request_limit_is_refused_in_the_api_error_shape(served, make_artist):
+    ada = await make_artist("ada")
+    served.app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
+    response = await call(
+        requests.post, f"{served.base_url}/api/v2/media",
+        files={"file": ("big.jpg", artwork_jpeg((1200, 900)), "image/jpeg")},
+        headers={"Authorization": f"Bearer {ada.token}"},
+    )
+    assert response.status_code == 413 and response.json()["error"]
+    assert await MediaAttachment.all().count() == 0
