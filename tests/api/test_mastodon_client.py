@@ -293,3 +293,18 @@ async def test_an_upload_over_the_request_limit_is_refused_in_the_api_error_shap
     )
     assert response.status_code == 413 and response.json()["error"]
     assert await MediaAttachment.all().count() == 0
+
+
+async def test_a_reply_with_a_mention_and_content_warning(served, make_artist):
+    ada, bea = await make_artist("ada"), await make_artist("bea")
+    original = await call(ada.client.status_post, "Finished the triptych")
+    reply = await call(
+        bea.client.status_post, "@ada the middle panel!", in_reply_to_id=original.id,
+        spoiler_text="art talk", language="en",
+    )
+    assert (reply.in_reply_to_id, reply.in_reply_to_account_id) == (original.id, str(ada.account.pk))
+    assert reply.sensitive is True and reply.spoiler_text == "art talk"
+    assert [(m.id, m.acct) for m in reply.mentions] == [(str(ada.account.pk), "ada")]
+    assert (await call(ada.client.status, original.id)).replies_count == 1
+    [mention] = await call(ada.client.notifications, types=["mention"])
+    assert (mention.account.acct, mention.status.id) == ("bea", reply.id)
