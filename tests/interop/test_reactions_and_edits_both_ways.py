@@ -40,7 +40,7 @@ async def _posts_both_ways(instance: ServedInstance, peer: FedifyPeer) -> tuple[
 
 
 async def test_likes_and_their_undos_both_ways(live_instance, peer):
-    me = await alice(live_instance)
+    me = await alice()
     ours, theirs = await _posts_both_ways(live_instance, peer)
 
     like = await peer.control.like("bob", ours.uri)
@@ -64,7 +64,7 @@ async def test_likes_and_their_undos_both_ways(live_instance, peer):
 
 
 async def test_boosts_and_their_undos_both_ways(live_instance, peer):
-    me = await alice(live_instance)
+    me = await alice()
     ours, theirs = await _posts_both_ways(live_instance, peer)
 
     announce = await peer.control.announce("bob", ours.uri)
@@ -119,5 +119,5 @@ async def test_deletes_both_ways(live_instance, peer):
 
     await statuses.delete_status(ours)
     delete = await peer_receives(peer, "Delete", lambda a: a["object"] == ours.uri)
-    assert delete["actor"] == (await alice(live_instance)).uri
+    assert delete["actor"] == (await alice()).uri
     await assert_no_refusals(peer)

@@ -47,7 +47,7 @@ async def peer(fedify_peer: FedifyPeer) -> FedifyPeer:
     return fedify_peer
 
 
-async def alice(instance: ServedInstance) -> Account:
+async def alice() -> Account:
     return await Account.get(username="alice", domain="")
 
 
@@ -72,7 +72,7 @@ async def peer_follows_alice(instance: ServedInstance, peer: FedifyPeer, name: s
     """The peer's actor follows alice (found by WebFinger) until our Accept reaches it; the Follow's id."""
     answer = await peer.control.follow(name, alice_handle(instance))
     assert [d["ok"] for d in answer["deliveries"]] == [True], answer
-    alice_uri = (await alice(instance)).uri
+    alice_uri = (await alice()).uri
 
     async def accepted():
         return any(f["id"] == alice_uri and f["state"] == "accepted" for f in await peer.control.following(name))
@@ -84,7 +84,7 @@ async def peer_follows_alice(instance: ServedInstance, peer: FedifyPeer, name: s
 async def alice_follows(instance: ServedInstance, peer: FedifyPeer, name: str = "bob") -> Account:
     """alice follows the peer's actor until the peer's Accept reaches us; the remote account."""
     remote = await instance.services.remote_actors.fetch_actor(peer.actor(name).id)
-    follow = await relations.follow(await alice(instance), remote)
+    follow = await relations.follow(await alice(), remote)
     await eventually(lambda: Follow.get_or_none(pk=follow.pk, state=FollowState.ACCEPTED),
                      f"alice's follow of {name} accepted here")
     return remote
@@ -95,7 +95,7 @@ async def arrived_post(uri: str) -> Post:
 
 
 async def alice_posts(instance: ServedInstance, text: str, **options: Any) -> Post:
-    return await statuses.post_status(await alice(instance), text, visibility=options.pop("visibility", "public"),
+    return await statuses.post_status(await alice(), text, visibility=options.pop("visibility", "public"),
                                       notes=instance.services.notes, **options)
 
 
