@@ -18,7 +18,9 @@ Reported: accepted (202) activities per second, client-side p50/p99 latency, the
 of unapplied activities when sending stops and how long the worker takes to drain it,
 peak RSS (VmHWM) of the server and the worker, and whether anything was lost: stored
 InboundItem rows and remote Post rows must both equal the 202 answers, with no error.
-The client's own CPU share is printed so one can see it is not the bottleneck.
+The server's CPU time per accepted POST (from /proc) says where the request cost is;
+the client's own CPU share is printed so one can see it is not the bottleneck.
+``--profile FILE`` runs the server under cProfile.
 """
 
 from __future__ import annotations
@@ -218,6 +220,12 @@ def wait_listening(port: int, process: subprocess.Popen) -> None:
     raise SystemExit(f"nothing listens on port {port}")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def peak_rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -262,7 +270,9 @@ def measure(label: str, url: str, actors: ActorServer, args: argparse.Namespace,
     worker = subprocess.Popen([*cli, "worker"], env=env, stdout=subprocess.DEVNULL)
     try:
         wait_listening(port, server)
+        server_cpu = cpu_seconds(server.pid)
         load = asyncio.run(drive(port, requests, args.seconds, args.concurrency))
+        server_cpu = cpu_seconds(server.pid) - server_cpu
         stored, backlog, _, _ = asyncio.run(counts(url))
         stopped = time.perf_counter()
         while True:
@@ -287,8 +297,36 @@ def measure(label: str, url: str, actors: ActorServer, args: argparse.Namespace,
         "stored": stored, "applied": applied, "posts": posts, "errors": len(load.errors) + refused,
         "error_sample": load.errors[:3] + [f"{s}: {c}" for s, c in load.statuses.items() if s != 202],
         "fetches": actors.fetches - fetches_before, "client_cpu": load.client_cpu / load.elapsed,
-        "ran_out": load.sent == len(requests),
+        "ran_out": load.sent == len(requests), "server_cpu_ms": server_cpu * 1000 / max(accepted, 1),
+        "server_cpu_share": server_cpu / load.elapsed,
     }
+
+
+COMPONENTS = (  # (label, path fragments), first match wins
+    ("waiting (event loop idle)", ("select.epoll",)),
+    ("start-up (imports)", ("<frozen", "marshal.loads", "builtins.compile", "builtins.exec")),
+    ("socket send/recv", ("_socket.socket",)),
+    ("signature verification", ("/federation/", "cryptography")),
+    ("inbox endpoint and queue", ("/inbox/",)),
+    ("database driver", ("asyncpg", "aiosqlite", "sqlite3", "_queue.SimpleQueue")),
+    ("ORM and SQL building", ("tortoise", "pypika")),
+    ("Quart", ("quart", "werkzeug")),
+    ("Hypercorn and h11", ("hypercorn", "h11")),
+    ("asyncio", ("asyncio",)),
+)
+
+
+def profile_table(path: str) -> list[tuple[str, float]]:
+    """Own time of the profiled server grouped by component, as shares of the total."""
+    import pstats
+
+    totals: dict[str, float] = {}
+    for (filename, _, function), (_, _, own, _, _) in pstats.Stats(path).stats.items():  # type: ignore[attr-defined]
+        where = f"{filename}:{function}"
+        label = next((name for name, parts in COMPONENTS if any(part in where for part in parts)), "other")
+        totals[label] = totals.get(label, 0.0) + own
+    whole = sum(totals.values())
+    return sorted(((label, own / whole) for label, own in totals.items()), key=lambda row: -row[1])
 
 
 async def _server_execute(url: str, statement: str) -> None:
@@ -330,18 +368,24 @@ def main() -> None:
 
     print(f"{args.actors} actors, concurrency {args.concurrency}, {args.seconds:g} s of signed Create(Note) POSTs; "
           "`fediserver run` (1 worker, jobs off) + `fediserver worker`")
-    print("| database | accepted | accepted/s | p50 ms | p99 ms | backlog at stop | drain s "
+    print("| database | accepted | accepted/s | p50 ms | p99 ms | server CPU ms/POST | backlog at stop | drain s "
           "| server RSS MB | worker RSS MB | stored | posts | errors | lost |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
     for r in rows:
         lost = "none" if r["stored"] == r["accepted"] == r["posts"] == r["applied"] and not r["errors"] else "LOST/ERR"
         print(f"| {r['label']} | {r['accepted']:,} | {r['rate']:,.0f} | {r['p50']:.1f} | {r['p99']:.1f} "
+              f"| {r['server_cpu_ms']:.2f} "
               f"| {r['backlog']:,} | {r['drain']:.1f} | {r['server_rss']:.0f} | {r['worker_rss']:.0f} "
               f"| {r['stored']:,} | {r['posts']:,} | {r['errors']} | {lost} |")
     for r in rows:
         print(f"{r['label']}: key fetches {r['fetches']}, client CPU {r['client_cpu']:.0%} of one core, "
+              f"server CPU {r['server_cpu_share']:.0%} of one core, "
               f"still pending {r['pending']}" + (", RAN OUT of signed requests" if r["ran_out"] else "")
               + (f", errors e.g. {r['error_sample']}" if r["errors"] else ""))
+    if args.profile:
+        print(f"\nserver profile of the last database ({args.profile}), own time by component:")
+        for label, share in profile_table(args.profile):
+            print(f"| {label} | {share:.0%} |")
 
 
 if __name__ == "__main__":
