@@ -40,6 +40,8 @@ class Exchange:
 class ServedInstance:
     database_url: str
     federation: dict[str, Any] = field(default_factory=dict)
+    # Further settings by section, e.g. {"instance": {"data_dir": ...}, "protection": {...}}.
+    sections: dict[str, dict[str, Any]] = field(default_factory=dict)
     port: int = 0
     exchanges: list[Exchange] = field(default_factory=list)
 
@@ -74,11 +76,13 @@ class ServedInstance:
 
     async def __aenter__(self) -> ServedInstance:
         self.port = free_port()
+        sections = {name: dict(values) for name, values in self.sections.items()}
         settings = make_settings(
             self.database_url,
-            instance={"domain": self.domain, "scheme": "http", "allow_http": True},
+            instance={"domain": self.domain, "scheme": "http", "allow_http": True, **sections.pop("instance", {})},
             federation={"allow_private_addresses": True, **self.federation},
             logging={"access_log": False},
+            **sections,
         )
         self.app = create_app(settings, manage_database=False, run_jobs=False)
         config = Config()

@@ -1,0 +1,28 @@
+"""The Mastodon client API, one module per subject: ``auth`` (bearer tokens and the error
+shape), ``accounts``, ``statuses``, ``media``, ``timelines``, ``notifications``,
+``instance``, with ``serializers`` producing Mastodon's JSON entities."""
+
+from __future__ import annotations
+
+from quart import Blueprint, Quart
+
+from fediserver.api import accounts, instance, media, notifications, statuses, timelines
+from fediserver.api.auth import ApiError, install_error_handlers
+from fediserver.api.idempotency import IdempotencyKeys
+
+client_api = Blueprint("api", __name__)
+install_error_handlers(client_api)
+for _subject in (instance, accounts, statuses, media, timelines, notifications):
+    client_api.register_blueprint(_subject.blueprint)
+
+
+
+@client_api.route("/api/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+async def unknown_endpoint(rest: str):
+    """Anything under /api/ that no endpoint answers, in the API's error shape."""
+    raise ApiError(404, f"/api/{rest}: no such endpoint on this server")
+
+
+def install_client_api(app: Quart) -> None:
+    app.config["API_IDEMPOTENCY_KEYS"] = IdempotencyKeys()
+    app.register_blueprint(client_api)

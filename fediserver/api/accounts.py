@@ -1,0 +1,103 @@
+"""Accounts in the client API: who am I, looking an account up, its posts, following and
+unfollowing."""
+
+from __future__ import annotations
+
+from quart import Blueprint, current_app, jsonify, request
+from tortoise.expressions import Subquery
+
+from fediserver.api.auth import not_found, optional_account, require_account, services, unprocessable
+from fediserver.api.notifications import notify_local
+from fediserver.api.pagination import Page, link_header
+from fediserver.api.params import TRUE, record_id
+from fediserver.api.serializers import account_json, relationship_json, statuses_json
+from fediserver.models import Account, Follow, FollowState, MediaAttachment, NotificationKind, Post, Visibility
+from fediserver.models.accounts import LOCAL_DOMAIN
+from outbox import relations
+
+blueprint = Blueprint("api_accounts", __name__)
+
+
+@blueprint.get("/api/v1/accounts/verify_credentials")
+async def verify_credentials():
+    return jsonify(await account_json(await require_account(), with_source=True))
+
+
+@blueprint.get("/api/v1/accounts/lookup")
+async def lookup():
+    await optional_account()
+    acct = (request.args.get("acct") or "").strip().removeprefix("@")
+    if not acct:
+        raise unprocessable("acct is required, e.g. ada or ada@art.example")
+    username, _, host = acct.partition("@")
+    local_host = current_app.config["SETTINGS"].instance.domain.lower()
+    domain = LOCAL_DOMAIN if host.lower() in ("", local_host) else host.lower()
+    account = await Account.get_or_none(username=username, domain=domain, suspended=False)
+    if account is None:
+        raise not_found("Account")
+    return jsonify(await account_json(account))
+
+
+@blueprint.get("/api/v1/accounts/relationships")
+async def relationships():
+    account = await require_account()
+    ids = [record_id(value) for value in request.args.getlist("id[]") + request.args.getlist("id")]
+    targets = {a.pk: a for a in await Account.filter(id__in=ids)}
+    return jsonify([await relationship_json(account, targets[i]) for i in ids if i in targets])
+
+
+@blueprint.get("/api/v1/accounts/<account_id>")
+async def show(account_id: str):
+    await optional_account()
+    return jsonify(await account_json(await _target(account_id)))
+
+
+@blueprint.get("/api/v1/accounts/<account_id>/statuses")
+async def statuses(account_id: str):
+    """An account's posts and boosts the caller may see, newest first (``pinned``,
+    ``only_media``, ``exclude_replies``, ``exclude_reblogs`` narrow it)."""
+    viewer = await optional_account()
+    author = await _target(account_id)
+    visible = [Visibility.PUBLIC, Visibility.UNLISTED]
+    if viewer is not None and await Follow.filter(follower=viewer, target=author, state=FollowState.ACCEPTED).exists():
+        visible.append(Visibility.PRIVATE)
+    query = Post.filter(account=author, deleted_at=None)
+    if viewer is None or viewer.pk != author.pk:
+        query = query.filter(visibility__in=visible)
+    args = request.args
+    if args.get("pinned", "").lower() in TRUE:
+        query = query.filter(pinned_at__isnull=False)
+    if args.get("only_media", "").lower() in TRUE:
+        query = query.filter(id__in=Subquery(MediaAttachment.filter(post_id__isnull=False).values("post_id")))
+    if args.get("exclude_replies", "").lower() in TRUE:
+        query = query.filter(in_reply_to_uri__isnull=True)
+    if args.get("exclude_reblogs", "").lower() in TRUE:
+        query = query.filter(boost_of_id__isnull=True)
+    rows = await Page.from_request().rows(query)
+    return jsonify(await statuses_json(rows, viewer, services().media_links)), 200, link_header(rows)
+
+
+@blueprint.post("/api/v1/accounts/<account_id>/follow")
+async def follow(account_id: str):
+    account = await require_account()
+    target = await _target(account_id)
+    already = await Follow.filter(follower=account, target=target, state=FollowState.ACCEPTED).exists()
+    record = await relations.follow(account, target)
+    if not already and record.state == FollowState.ACCEPTED:
+        await notify_local(target, account, NotificationKind.FOLLOW)
+    return jsonify(await relationship_json(account, target))
+
+
+@blueprint.post("/api/v1/accounts/<account_id>/unfollow")
+async def unfollow(account_id: str):
+    account = await require_account()
+    target = await _target(account_id)
+    await relations.unfollow(account, target)
+    return jsonify(await relationship_json(account, target))
+
+
+async def _target(account_id: str) -> Account:
+    account = await Account.get_or_none(id=record_id(account_id), suspended=False)
+    if account is None:
+        raise not_found("Account")
+    return account

@@ -1,0 +1,104 @@
+"""What clients read about the instance before anything else: ``/api/v1/instance``,
+``/api/v2/instance`` and ``/api/v1/apps/verify_credentials``.
+
+The version names the Mastodon API level we answer to, as other compatible servers do,
+so clients pick the endpoints this server has (``/api/v2/media`` among them).
+"""
+
+from __future__ import annotations
+
+from quart import Blueprint, current_app, jsonify
+
+from fediserver import __version__
+from fediserver.api.auth import require_account
+from fediserver.api.statuses import MAX_MEDIA
+from fediserver.models import Account, Post
+from fediserver.models.accounts import LOCAL_DOMAIN
+from media.intake import supported_formats
+from outbox.statuses import MAX_TEXT_LENGTH
+
+blueprint = Blueprint("api_instance", __name__)
+
+MASTODON_API_LEVEL = "4.2.0"
+MIME_BY_FORMAT = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif", "AVIF": "image/avif"}
+
+
+def _version() -> str:
+    return f"{MASTODON_API_LEVEL} (compatible; fediserver {__version__})"
+
+
+def _configuration() -> dict:
+    settings = current_app.config["SETTINGS"]
+    return {
+        "accounts": {"max_featured_tags": 0, "max_pinned_statuses": 0},
+        "statuses": {"max_characters": MAX_TEXT_LENGTH, "max_media_attachments": MAX_MEDIA,
+                     "characters_reserved_per_url": 23},
+        "media_attachments": {
+            "supported_mime_types": [MIME_BY_FORMAT[f] for f in supported_formats() if f in MIME_BY_FORMAT],
+            "image_size_limit": settings.media.max_upload_bytes,
+            "image_matrix_limit": settings.media.max_pixels,
+            "video_size_limit": 0,
+            "video_frame_rate_limit": 0,
+            "video_matrix_limit": 0,
+        },
+        "polls": {"max_options": 0, "max_characters_per_option": 0, "min_expiration": 0, "max_expiration": 0},
+    }
+
+
+async def _counts() -> tuple[int, int, int]:
+    users = await Account.filter(domain=LOCAL_DOMAIN, suspended=False, actor_type="Person").count()
+    posts = await Post.filter(local=True, deleted_at=None, boost_of_id__isnull=True).count()
+    domains = len(await Account.exclude(domain=LOCAL_DOMAIN).distinct().values_list("domain", flat=True))
+    return users, posts, domains
+
+
+@blueprint.get("/api/v1/instance", strict_slashes=False)
+async def instance_v1():
+    settings = current_app.config["SETTINGS"]
+    users, posts, domains = await _counts()
+    mode = settings.registrations.mode
+    return jsonify({
+        "uri": settings.instance.domain,
+        "title": settings.instance.name,
+        "short_description": settings.instance.description,
+        "description": settings.instance.description,
+        "email": settings.instance.admin_contact,
+        "version": _version(),
+        "urls": {},
+        "stats": {"user_count": users, "status_count": posts, "domain_count": domains},
+        "thumbnail": None,
+        "languages": [],
+        "registrations": mode != "closed",
+        "approval_required": mode == "approval",
+        "invites_enabled": False,
+        "configuration": _configuration(),
+        "contact_account": None,
+        "rules": [],
+    })
+
+
+@blueprint.get("/api/v2/instance", strict_slashes=False)
+async def instance_v2():
+    settings = current_app.config["SETTINGS"]
+    users, _posts, _domains = await _counts()
+    mode = settings.registrations.mode
+    return jsonify({
+        "domain": settings.instance.domain,
+        "title": settings.instance.name,
+        "version": _version(),
+        "source_url": "",
+        "description": settings.instance.description,
+        "usage": {"users": {"active_month": users}},
+        "thumbnail": {"url": ""},
+        "languages": [],
+        "configuration": {"urls": {}, **_configuration(), "translation": {"enabled": False}},
+        "registrations": {"enabled": mode != "closed", "approval_required": mode == "approval", "message": None},
+        "contact": {"email": settings.instance.admin_contact, "account": None},
+        "rules": [],
+    })
+
+
+@blueprint.get("/api/v1/apps/verify_credentials")
+async def app_credentials():
+    await require_account()
+    return jsonify({"name": "fediserver token", "website": None, "scopes": ["read", "write", "follow"]})

@@ -1,0 +1,58 @@
+"""Notifications in the client API, and telling local artists about each other's actions.
+
+Activities from other servers notify through the inbox handlers; an action between two
+accounts of this instance never crosses an inbox, so the API records it here.
+"""
+
+from __future__ import annotations
+
+from quart import Blueprint, jsonify, request
+from tortoise.expressions import Q
+
+from fediserver.api.auth import not_found, require_account, services
+from fediserver.api.pagination import Page, link_header
+from fediserver.api.params import record_id
+from fediserver.api.serializers import NOTIFICATION_TYPES, notifications_json
+from fediserver.models import Account, Notification, NotificationKind, Post
+
+blueprint = Blueprint("api_notifications", __name__)
+
+KIND_BY_TYPE = {name: kind for kind, name in NOTIFICATION_TYPES.items()}
+
+
+async def notify_local(account: Account, sender: Account, kind: NotificationKind, post: Post | None = None) -> None:
+    """Notify the local ``account`` that ``sender`` did something (never oneself, never remote)."""
+    if account.is_local and account.pk != sender.pk:
+        await Notification.create(account=account, from_account=sender, kind=kind, post=post)
+
+
+@blueprint.get("/api/v1/notifications")
+async def index():
+    account = await require_account()
+    query = Notification.filter(
+        Q(post_id__isnull=True) | Q(post__deleted_at__isnull=True), account=account
+    ).select_related("from_account", "post")
+    wanted = _kinds(request.args.getlist("types[]") + request.args.getlist("types"))
+    unwanted = _kinds(request.args.getlist("exclude_types[]") + request.args.getlist("exclude_types"))
+    if wanted:
+        query = query.filter(kind__in=wanted)
+    if unwanted:
+        query = query.exclude(kind__in=unwanted)
+    rows = await Page.from_request().rows(query)
+    return jsonify(await notifications_json(rows, account, services().media_links)), 200, link_header(rows)
+
+
+@blueprint.get("/api/v1/notifications/<notification_id>")
+async def show(notification_id: str):
+    account = await require_account()
+    row = await Notification.get_or_none(id=record_id(notification_id), account=account).select_related(
+        "from_account", "post"
+    )
+    if row is None:
+        raise not_found("Notification")
+    [document] = await notifications_json([row], account, services().media_links)
+    return jsonify(document)
+
+
+def _kinds(names: list[str]) -> list[NotificationKind]:
+    return [KIND_BY_TYPE[name] for name in names if name in KIND_BY_TYPE]

@@ -1,0 +1,313 @@
+"""Mastodon's JSON shapes (Account, Status, MediaAttachment, Relationship, Notification).
+
+Every id is a string and every time ISO 8601 in UTC with milliseconds and ``Z``, as
+Mastodon writes them. Statuses are rendered in batches (``statuses_json``) so a page of
+a timeline costs a handful of queries, not a handful per post. Image URLs come only from
+the media room's ``MediaLinks``: the derivatives that may leave the server, never originals.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from tortoise.functions import Count, Max
+
+from fediserver.models import Account, Favourite, Follow, FollowState, MediaAttachment, Notification, Post
+from fediserver.models.interactions import Block, NotificationKind
+from media.derivatives import fit_box
+from media.links import MediaLinks
+
+# Mastodon's names for our notification kinds; an emoji reaction is named as Pleroma does.
+NOTIFICATION_TYPES = {kind: kind.value for kind in NotificationKind} | {
+    NotificationKind.REACTION: "pleroma:emoji_reaction",
+}
+
+
+def iso(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+async def account_json(account: Account, *, with_source: bool = False) -> dict[str, Any]:
+    document = (await accounts_json([account]))[account.pk]
+    if with_source:
+        document["source"] = {
+            "note": account.summary,
+            "fields": document["fields"],
+            "privacy": "public",
+            "sensitive": False,
+            "language": None,
+            "follow_requests_count": await Follow.filter(target=account, state=FollowState.PENDING).count(),
+        }
+    return document
+
+
+async def accounts_json(accounts: Iterable[Account]) -> dict[int, dict[str, Any]]:
+    """Accounts by id, their follower, following and post counts read in three queries."""
+    by_id = {account.pk: account for account in accounts}
+    ids = list(by_id)
+    accepted = Follow.filter(state=FollowState.ACCEPTED)
+    followers = await _counts(accepted.filter(target_id__in=ids), "target_id")
+    following = await _counts(accepted.filter(follower_id__in=ids), "follower_id")
+    posts = await (
+        Post.filter(account_id__in=ids, deleted_at=None)
+        .annotate(n=Count("id"), last=Max("published_at"))
+        .group_by("account_id")
+        .values("account_id", "n", "last")
+    )
+    statuses = {row["account_id"]: (row["n"], _moment(row["last"])) for row in posts}
+    return {
+        pk: {
+            "id": str(pk),
+            "username": account.username,
+            "acct": account.acct,
+            "display_name": account.display_name,
+            "locked": account.manually_approves_followers,
+            "bot": account.actor_type in ("Service", "Application"),
+            "discoverable": account.discoverable,
+            "indexable": account.indexable,
+            "group": account.actor_type == "Group",
+            "created_at": iso(account.created_at),
+            "note": account.summary,
+            "url": account.url or account.uri,
+            "uri": account.uri,
+            "avatar": account.avatar_url or "",
+            "avatar_static": account.avatar_url or "",
+            "header": account.header_url or "",
+            "header_static": account.header_url or "",
+            "followers_count": followers[pk],
+            "following_count": following[pk],
+            "statuses_count": statuses.get(pk, (0, None))[0],
+            "last_status_at": _date(statuses.get(pk, (0, None))[1]),
+            "emojis": [],
+            "fields": [_field(f) for f in account.profile_fields or [] if isinstance(f, dict)],
+        }
+        for pk, account in by_id.items()
+    }
+
+
+def _moment(value: datetime | str | None) -> datetime | None:
+    """A MAX() over a datetime column: a datetime on PostgreSQL, text on SQLite."""
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _date(moment: datetime | None) -> str | None:
+    return moment.date().isoformat() if moment else None
+
+
+def _field(field: dict) -> dict[str, Any]:
+    return {"name": str(field.get("name", "")), "value": str(field.get("value", "")), "verified_at": None}
+
+
+def media_json(attachment: MediaAttachment, links: MediaLinks) -> dict[str, Any]:
+    """A MediaAttachment; ``meta.small`` is the thumbnail's size (a pre-protected image is its own)."""
+    url = links.media_url(attachment)
+    preview = links.thumbnail_url(attachment)
+    meta: dict[str, Any] = {"focus": {"x": attachment.focal_x, "y": attachment.focal_y}}
+    if attachment.width and attachment.height:
+        meta["original"] = _size(attachment.width, attachment.height)
+        small = (
+            (attachment.width, attachment.height)
+            if attachment.thumbnail_key == attachment.display_key
+            else fit_box(attachment.width, attachment.height, links.rules.derivatives.thumbnail_box)
+        )
+        meta["small"] = _size(*small)
+    return {
+        "id": str(attachment.pk),
+        "type": "image" if attachment.mime.startswith("image/") or not attachment.mime else "unknown",
+        "url": url,
+        "preview_url": preview,
+        "remote_url": attachment.remote_url,
+        "preview_remote_url": None,
+        "text_url": None,
+        "meta": meta,
+        "description": attachment.description or None,
+        "blurhash": attachment.blurhash,
+    }
+
+
+def _size(width: int, height: int) -> dict[str, Any]:
+    return {"width": width, "height": height, "size": f"{width}x{height}", "aspect": round(width / height, 6)}
+
+
+async def relationship_json(account: Account, target: Account) -> dict[str, Any]:
+    outgoing = await Follow.get_or_none(follower=account, target=target)
+    incoming = await Follow.get_or_none(follower=target, target=account)
+    return {
+        "id": str(target.pk),
+        "following": outgoing is not None and outgoing.state == FollowState.ACCEPTED,
+        "showing_reblogs": outgoing is not None and outgoing.state == FollowState.ACCEPTED,
+        "notifying": False,
+        "languages": None,
+        "followed_by": incoming is not None and incoming.state == FollowState.ACCEPTED,
+        "blocking": await Block.filter(account=account, target=target).exists(),
+        "blocked_by": await Block.filter(account=target, target=account).exists(),
+        "muting": False,
+        "muting_notifications": False,
+        "requested": outgoing is not None and outgoing.state == FollowState.PENDING,
+        "requested_by": incoming is not None and incoming.state == FollowState.PENDING,
+        "domain_blocking": False,
+        "endorsed": False,
+        "note": "",
+    }
+
+
+async def status_json(post: Post, viewer: Account | None, links: MediaLinks) -> dict[str, Any]:
+    [document] = await statuses_json([post], viewer, links)
+    return document
+
+
+async def statuses_json(posts: list[Post], viewer: Account | None, links: MediaLinks) -> list[dict[str, Any]]:
+    """Statuses in the given order; a boost carries its original as ``reblog``."""
+    await Post.fetch_for_list(posts, "account")
+    originals = {p.boost_of_id for p in posts if p.boost_of_id is not None}
+    boosted = (
+        {p.pk: p for p in await Post.filter(id__in=originals, deleted_at=None).select_related("account")}
+        if originals else {}
+    )
+    shown = [p for p in posts if p.boost_of_id is None] + list(boosted.values())
+    facts = await _StatusFacts.load(shown, viewer)
+    accounts = await _AccountCache.of([p.account for p in posts] + [p.account for p in boosted.values()])
+    result = []
+    for post in posts:
+        if post.boost_of_id is not None and post.boost_of_id in boosted:
+            original = _status(boosted[post.boost_of_id], facts, accounts, links)
+            result.append(_boost(post, original, accounts.json(post.account)))
+        elif post.boost_of_id is None:
+            result.append(_status(post, facts, accounts, links))
+    return result
+
+
+def _boost(boost: Post, original: dict[str, Any], booster: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **original,
+        "id": str(boost.pk),
+        "created_at": iso(boost.published_at),
+        "uri": boost.uri,
+        "url": None,
+        "account": booster,
+        "reblog": original,
+        "content": "",
+        "media_attachments": [],
+        "mentions": [],
+        "tags": [],
+        "in_reply_to_id": None,
+        "in_reply_to_account_id": None,
+        "spoiler_text": "",
+        "edited_at": None,
+    }
+
+
+def _status(post: Post, facts: _StatusFacts, accounts: _AccountCache, links: MediaLinks) -> dict[str, Any]:
+    return {
+        "id": str(post.pk),
+        "created_at": iso(post.published_at),
+        "edited_at": iso(post.edited_at),
+        "in_reply_to_id": str(post.in_reply_to_id) if post.in_reply_to_id else None,
+        "in_reply_to_account_id": facts.reply_authors.get(post.in_reply_to_id),
+        "sensitive": post.sensitive,
+        "spoiler_text": post.summary,
+        "visibility": post.visibility.value,
+        "language": post.language,
+        "uri": post.uri,
+        "url": post.url or post.uri,
+        "replies_count": facts.replies[post.pk],
+        "reblogs_count": facts.reblogs[post.pk],
+        "favourites_count": facts.favourites[post.pk],
+        "favourited": post.pk in facts.favourited,
+        "reblogged": post.pk in facts.reblogged,
+        "muted": False,
+        "bookmarked": False,
+        "pinned": post.pinned_at is not None,
+        "content": post.content,
+        "text": None,
+        "reblog": None,
+        "application": None,
+        "account": accounts.json(post.account),
+        "media_attachments": [media_json(a, links) for a in facts.attachments.get(post.pk, []) if links.media_url(a)],
+        "mentions": [facts.mentions[href] for href in _mention_hrefs(post) if href in facts.mentions],
+        "tags": [
+            {"name": tag["name"].lstrip("#"), "url": tag.get("href", "")}
+            for tag in post.tags
+            if tag.get("type") == "Hashtag" and isinstance(tag.get("name"), str)
+        ],
+        "emojis": [],
+        "card": None,
+        "poll": None,
+    }
+
+
+def _mention_hrefs(post: Post) -> list[str]:
+    return [tag["href"] for tag in post.tags if tag.get("type") == "Mention" and isinstance(tag.get("href"), str)]
+
+
+class _StatusFacts:
+    """What a page of statuses needs besides the rows: counts, the viewer's own actions,
+    attachments, mentioned accounts and replied-to authors, each read in one query."""
+
+    @classmethod
+    async def load(cls, posts: list[Post], viewer: Account | None) -> _StatusFacts:
+        facts = cls()
+        ids = [p.pk for p in posts]
+        facts.favourites = await _counts(Favourite.filter(post_id__in=ids), "post_id")
+        facts.reblogs = await _counts(Post.filter(boost_of_id__in=ids, deleted_at=None), "boost_of_id")
+        facts.replies = await _counts(Post.filter(in_reply_to_id__in=ids, deleted_at=None), "in_reply_to_id")
+        facts.favourited, facts.reblogged = set(), set()
+        if viewer is not None and ids:
+            facts.favourited = set(await Favourite.filter(account=viewer, post_id__in=ids).values_list("post_id", flat=True))
+            facts.reblogged = set(
+                await Post.filter(account=viewer, boost_of_id__in=ids, deleted_at=None).values_list("boost_of_id", flat=True)
+            )
+        facts.attachments = {}
+        for attachment in await MediaAttachment.filter(post_id__in=ids).order_by("id"):
+            facts.attachments.setdefault(attachment.post_id, []).append(attachment)
+        reply_ids = {p.in_reply_to_id for p in posts if p.in_reply_to_id}
+        facts.reply_authors = {
+            row["id"]: str(row["account_id"])
+            for row in await Post.filter(id__in=reply_ids).values("id", "account_id")
+        } if reply_ids else {}
+        hrefs = {href for p in posts for href in _mention_hrefs(p)}
+        facts.mentions = {
+            a.uri: {"id": str(a.pk), "username": a.username, "acct": a.acct, "url": a.url or a.uri}
+            for a in await Account.filter(uri__in=hrefs)
+        } if hrefs else {}
+        return facts
+
+
+async def _counts(query, column: str) -> Counter:
+    rows = await query.annotate(n=Count("id")).group_by(column).values(column, "n")
+    return Counter({row[column]: row["n"] for row in rows})
+
+
+class _AccountCache:
+    """Each account rendered once per response, all of them in one batch."""
+
+    def __init__(self, rendered: dict[int, dict[str, Any]]) -> None:
+        self._json = rendered
+
+    @classmethod
+    async def of(cls, accounts: Iterable[Account]) -> _AccountCache:
+        return cls(await accounts_json(accounts))
+
+    def json(self, account: Account) -> dict[str, Any]:
+        return self._json[account.pk]
+
+
+async def notifications_json(rows: list[Notification], viewer: Account, links: MediaLinks) -> list[dict[str, Any]]:
+    posts = [n.post for n in rows if n.post is not None]
+    rendered = {p.pk: s for p, s in zip(posts, await statuses_json(posts, viewer, links))} if posts else {}
+    accounts = await _AccountCache.of(n.from_account for n in rows)
+    return [
+        {
+            "id": str(n.pk),
+            "type": NOTIFICATION_TYPES[n.kind],
+            "created_at": iso(n.created_at),
+            "account": accounts.json(n.from_account),
+            "status": rendered.get(n.post_id) if n.post_id else None,
+        }
+        for n in rows
+    ]

@@ -1,0 +1,155 @@
+"""Statuses in the client API: posting (with uploaded media), reading, deleting,
+favouriting and boosting. Everything that leaves the server goes through the outbox
+actions (``outbox.statuses``, ``outbox.relations``) and the delivery queue."""
+
+from __future__ import annotations
+
+from quart import Blueprint, current_app, jsonify, request
+
+from fediserver.api.auth import ApiError, not_found, optional_account, require_account, services, unprocessable
+from fediserver.api.notifications import notify_local
+from fediserver.api.params import Params, record_id
+from fediserver.api.serializers import status_json
+from fediserver.models import Account, Favourite, Follow, FollowState, MediaAttachment, NotificationKind, Post, Visibility
+from outbox import relations, statuses
+
+blueprint = Blueprint("api_statuses", __name__)
+
+MAX_MEDIA = 4
+
+
+@blueprint.post("/api/v1/statuses")
+async def create():
+    account = await require_account()
+    key = request.headers.get("Idempotency-Key")
+    idempotency_keys = current_app.config["API_IDEMPOTENCY_KEYS"]
+    if key and (earlier := await idempotency_keys.post_for(account, key)) is not None:
+        return jsonify(await status_json(earlier, account, services().media_links))
+    params = await Params.read()
+    post = await statuses.post_status(
+        account,
+        params.text("status", "") or "",
+        visibility=params.text("visibility") or Visibility.PUBLIC,
+        sensitive=params.flag("sensitive"),
+        spoiler_text=params.text("spoiler_text", "") or "",
+        in_reply_to=await _reply_target(account, params.text("in_reply_to_id")),
+        media=await _own_media(account, params.texts("media_ids")),
+        language=params.text("language") or None,
+        notes=services().notes,
+    )
+    if key:
+        idempotency_keys.remember(account, key, post)
+    await _notify_mentioned(account, post)
+    return jsonify(await status_json(post, account, services().media_links))
+
+
+@blueprint.get("/api/v1/statuses/<status_id>")
+async def show(status_id: str):
+    viewer = await optional_account()
+    return jsonify(await status_json(await visible_post(status_id, viewer), viewer, services().media_links))
+
+
+@blueprint.delete("/api/v1/statuses/<status_id>")
+async def delete(status_id: str):
+    account = await require_account()
+    post = await visible_post(status_id, account)
+    if post.account_id != account.pk:
+        raise ApiError(403, "This action is not allowed: only the author can delete a post")
+    if post.boost_of_id is not None:
+        raise unprocessable("this is a boost; undo it with /unreblog on the boosted post")
+    document = await status_json(post, account, services().media_links)
+    document["text"] = post.source_text  # Mastodon's "delete and redraft" starts from the source
+    await statuses.delete_status(post)
+    return jsonify(document)
+
+
+@blueprint.post("/api/v1/statuses/<status_id>/favourite")
+async def favourite(status_id: str):
+    account = await require_account()
+    post = await _original(await visible_post(status_id, account))
+    if not await Favourite.filter(account=account, post=post).exists():
+        await relations.favourite(account, post)
+        await notify_local(await post.account, account, NotificationKind.FAVOURITE, post)
+    return jsonify(await status_json(post, account, services().media_links))
+
+
+@blueprint.post("/api/v1/statuses/<status_id>/unfavourite")
+async def unfavourite(status_id: str):
+    account = await require_account()
+    post = await _original(await visible_post(status_id, account))
+    await relations.unfavourite(account, post)
+    return jsonify(await status_json(post, account, services().media_links))
+
+
+@blueprint.post("/api/v1/statuses/<status_id>/reblog")
+async def reblog(status_id: str):
+    account = await require_account()
+    post = await _original(await visible_post(status_id, account))
+    already = await Post.filter(account=account, boost_of=post, deleted_at=None).exists()
+    boost = await relations.reblog(account, post)
+    if not already:
+        await notify_local(await post.account, account, NotificationKind.REBLOG, post)
+    return jsonify(await status_json(boost, account, services().media_links))
+
+
+@blueprint.post("/api/v1/statuses/<status_id>/unreblog")
+async def unreblog(status_id: str):
+    account = await require_account()
+    post = await _original(await visible_post(status_id, account))
+    await relations.unreblog(account, post)
+    return jsonify(await status_json(post, account, services().media_links))
+
+
+async def visible_post(status_id: str, viewer: Account | None) -> Post:
+    """The post if ``viewer`` may see it; 404 otherwise, as for a post that does not exist."""
+    post = await Post.get_or_none(id=record_id(status_id), deleted_at=None).select_related("account")
+    if post is None or not await can_see(post, viewer):
+        raise not_found("Status")
+    return post
+
+
+async def can_see(post: Post, viewer: Account | None) -> bool:
+    if post.visibility in (Visibility.PUBLIC, Visibility.UNLISTED):
+        return True
+    if viewer is None:
+        return False
+    if post.account_id == viewer.pk:
+        return True
+    addressed = viewer.uri in post.recipients or any(tag.get("href") == viewer.uri for tag in post.tags)
+    if post.visibility == Visibility.PRIVATE:
+        follows = await Follow.filter(follower=viewer, target_id=post.account_id, state=FollowState.ACCEPTED).exists()
+        return follows or addressed
+    return addressed
+
+
+async def _original(post: Post) -> Post:
+    """Acting on a boost acts on the boosted post, as Mastodon does."""
+    if post.boost_of_id is None:
+        return post
+    original = await Post.get_or_none(id=post.boost_of_id, deleted_at=None).select_related("account")
+    if original is None:
+        raise not_found("Status")
+    return original
+
+
+async def _reply_target(account: Account, status_id: str | None) -> Post | None:
+    if not status_id:
+        return None
+    return await visible_post(status_id, account)
+
+
+async def _own_media(account: Account, media_ids: list[str]) -> list[MediaAttachment]:
+    if len(media_ids) > MAX_MEDIA:
+        raise unprocessable(f"a post may carry at most {MAX_MEDIA} media, not {len(media_ids)}")
+    wanted = [record_id(value) for value in media_ids]
+    found = {a.pk: a for a in await MediaAttachment.filter(id__in=wanted, account=account, remote_url=None)}
+    missing = [str(i) for i in wanted if i not in found]
+    if missing:
+        raise unprocessable(f"media {', '.join(missing)} not found among your uploads")
+    return [found[i] for i in wanted]
+
+
+async def _notify_mentioned(author: Account, post: Post) -> None:
+    hrefs = [tag["href"] for tag in post.tags if tag.get("type") == "Mention" and tag.get("href")]
+    for account in await Account.filter(uri__in=hrefs, domain=""):
+        await notify_local(account, author, NotificationKind.MENTION, post)

@@ -1,0 +1,41 @@
+"""Timelines in the client API: home (the artist's own posts and boosts and those of the
+accounts they follow) and public (public posts, ``local=true`` for this instance's only),
+newest first with Mastodon's id cursors and ``Link`` header."""
+
+from __future__ import annotations
+
+from quart import Blueprint, jsonify, request
+from tortoise.expressions import Q
+
+from fediserver.api.auth import optional_account, require_account, services
+from fediserver.api.pagination import Page, link_header
+from fediserver.api.params import TRUE
+from fediserver.api.serializers import statuses_json
+from fediserver.models import Follow, FollowState, Post, Visibility
+
+blueprint = Blueprint("api_timelines", __name__)
+
+
+@blueprint.get("/api/v1/timelines/home")
+async def home():
+    account = await require_account()
+    followed = await Follow.filter(follower=account, state=FollowState.ACCEPTED).values_list("target_id", flat=True)
+    query = Post.filter(
+        Q(account_id=account.pk)
+        | Q(account_id__in=list(followed), visibility__in=[Visibility.PUBLIC, Visibility.UNLISTED, Visibility.PRIVATE]),
+        deleted_at=None,
+    )
+    rows = await Page.from_request().rows(query.select_related("account"))
+    return jsonify(await statuses_json(rows, account, services().media_links)), 200, link_header(rows)
+
+
+@blueprint.get("/api/v1/timelines/public")
+async def public():
+    viewer = await optional_account()
+    query = Post.filter(visibility=Visibility.PUBLIC, deleted_at=None, boost_of_id__isnull=True)
+    if request.args.get("local", "").lower() in TRUE:
+        query = query.filter(local=True)
+    elif request.args.get("remote", "").lower() in TRUE:
+        query = query.filter(local=False)
+    rows = await Page.from_request().rows(query.select_related("account"))
+    return jsonify(await statuses_json(rows, viewer, services().media_links)), 200, link_header(rows)
