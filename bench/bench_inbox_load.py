@@ -187,7 +187,7 @@ async def drive(port: int, requests: list[bytes], seconds: float, concurrency: i
             except (OSError, asyncio.IncompleteReadError) as error:
                 result.errors.append(f"{type(error).__name__}: {error}")
                 close = True
-            if close:
+            if close and writer is not None:
                 writer.close()
                 reader = writer = None
         if writer is not None:
