@@ -9,6 +9,7 @@ rotated it. `verify_with_key_refresh` runs one verification with that refresh-on
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -174,12 +175,15 @@ class CachingKeyResolver:
 
     `resolve` is what `verify_request(resolve_key=...)` wants; `refresh` bypasses the
     cache (for a key that no longer verifies, the remote side may have rotated it).
-    Keys are cached under the key id that was asked for.
+    Keys are cached under the key id that was asked for. Concurrent fetches of one key id
+    share a single request: a burst of POSTs from a sender we have not met yet fetches
+    its actor once.
     """
 
     def __init__(self, cache: KeyCache, fetch: KeyFetcher) -> None:
         self._cache = cache
         self._fetch = fetch
+        self._in_flight: dict[str, asyncio.Future[ResolvedKey]] = {}
 
     async def resolve(self, key_id: str) -> ResolvedKey:
         cached = await self._cache.get(key_id)
@@ -188,6 +192,15 @@ class CachingKeyResolver:
         return await self.refresh(key_id)
 
     async def refresh(self, key_id: str) -> ResolvedKey:
+        fetching = self._in_flight.get(key_id)
+        if fetching is None:
+            fetching = asyncio.ensure_future(self._fetch_and_cache(key_id))
+            self._in_flight[key_id] = fetching
+            fetching.add_done_callback(lambda _: self._in_flight.pop(key_id, None))
+        # Shielded: one waiting request giving up must not cancel the fetch the others share.
+        return await asyncio.shield(fetching)
+
+    async def _fetch_and_cache(self, key_id: str) -> ResolvedKey:
         try:
             _, owner, pem = await self._fetch(key_id)
         except KeyUnavailable:

@@ -2,7 +2,9 @@
 
 SQLite is the embedded default: one file under the data folder, in WAL mode with
 ``synchronous=NORMAL`` (durable across process crashes, fast commits) and a busy timeout
-so the web process and a worker can share it. PostgreSQL is chosen by ``database.url``.
+so the web process and a worker can share it; transactions take the write lock when they
+begin (``fediserver.sqlite_engine``), so they wait for it rather than fail. PostgreSQL
+is chosen by ``database.url``.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from tortoise import Tortoise, connections
+from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.migrations.api import migrate as run_migrations
 from tortoise.migrations.executor import MigrationExecutor
@@ -36,7 +39,8 @@ def tortoise_config(database_url: str, pool_size: int = 10) -> dict[str, Any]:
         path = url[len("sqlite://") :].split("?", 1)[0]
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        connection = f"sqlite://{path}?{SQLITE_PRAGMAS}"
+        connection = expand_db_url(f"sqlite://{path}?{SQLITE_PRAGMAS}")
+        connection["engine"] = "fediserver.sqlite_engine"  # write transactions BEGIN IMMEDIATE
     else:
         separator = "&" if urlsplit(url).query else "?"
         connection = f"{url}{separator}maxsize={pool_size}"

@@ -29,11 +29,13 @@ def activity_key(activity: dict[str, Any]) -> str:
 async def store_inbound(
     activity: dict[str, Any], *, actor_uri: str, key_id: str | None
 ) -> tuple[InboundItem, bool]:
-    """Store a verified activity; returns the row and whether it was new."""
+    """Store a verified activity; returns the row and whether it was new.
+
+    New activities are the common case, so the insert comes first and the unique
+    ``activity_uri`` is the duplicate check: one statement per POST, and a redelivery
+    (or a concurrent copy to another inbox) is looked up only when the insert is refused.
+    """
     key = activity_key(activity)
-    existing = await InboundItem.get_or_none(activity_uri=key)
-    if existing is not None:
-        return existing, False
     activity_type = activity.get("type")
     try:
         item = await InboundItem.create(
@@ -44,6 +46,6 @@ async def store_inbound(
             payload=activity,
             available_at=utcnow(),
         )
-    except IntegrityError:  # stored by a concurrent request between the check and the insert
+    except IntegrityError:
         return await InboundItem.get(activity_uri=key), False
     return item, True

@@ -64,11 +64,13 @@ async def store_remote_actor(actor: Actor, document: dict[str, Any] | None = Non
             async with in_transaction():
                 return await Account.create(uri=actor.id, username=_username(actor), domain=domain, **fields)
         except IntegrityError:
-            # Another actor on the same server uses the name (Lemmy's users and communities may).
-            if await Account.exists(uri=actor.id):
-                raise
-            unique = f"{_username(actor)[:200]}-{hashlib.sha256(actor.id.encode()).hexdigest()[:12]}"
-            return await Account.create(uri=actor.id, username=unique, domain=domain, **fields)
+            # Stored meanwhile by a concurrent request (a new sender's first POSTs arriving
+            # together): refresh that row below.
+            account = await Account.get_or_none(uri=actor.id)
+            if account is None:
+                # Another actor on the same server uses the name (Lemmy's users and communities may).
+                unique = f"{_username(actor)[:200]}-{hashlib.sha256(actor.id.encode()).hexdigest()[:12]}"
+                return await Account.create(uri=actor.id, username=unique, domain=domain, **fields)
     if account.is_local:
         raise ValueError(f"{actor.id} is a local account")
     account.update_from_dict(fields)

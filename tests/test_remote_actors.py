@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -98,6 +99,15 @@ async def test_an_actor_with_an_overlong_url_is_a_clear_error(db):
     with pytest.raises(RemoteActorError, match="icon longer than 2048"):
         await store_actor_document(document)
     assert not await Account.exists(uri=document["id"])
+
+
+async def test_the_same_new_actor_stored_twice_at_once_is_one_account(db):
+    document = {"id": "https://else.example/users/bea", "type": "Person", "inbox": "https://else.example/users/bea/inbox",
+                "preferredUsername": "bea", "name": "Bea"}
+    first, second = await asyncio.gather(store_actor_document(document), store_actor_document(document))
+    assert first.id == second.id
+    assert await Account.filter(uri=document["id"]).count() == 1
+    assert (await Account.get(uri=document["id"])).username == "bea"
 
 
 async def test_a_local_account_cannot_be_overwritten_by_a_remote_document(db):

@@ -1,5 +1,7 @@
 """PEM loading, key generation, and the TTL+LRU cache of loaded keys."""
 
+import asyncio
+
 import pytest
 
 from federation.keys import (
@@ -75,6 +77,42 @@ async def test_resolver_fetches_on_a_miss_and_then_serves_the_loaded_key():
     assert first is second
     assert first.owner == "https://a.example/actor"
     assert fetched == ["https://a.example/actor#main-key"]
+
+
+async def test_concurrent_resolves_of_a_new_key_share_one_fetch():
+    fetched = []
+    release = asyncio.Event()
+
+    async def fetch(key_id):
+        fetched.append(key_id)
+        await release.wait()
+        return key_id, "https://a.example/actor", PUBLIC_PEM
+
+    resolver = CachingKeyResolver(MemoryKeyCache(), fetch)
+    waiting = [asyncio.ensure_future(resolver.resolve("https://a.example/actor#main-key")) for _ in range(5)]
+    await asyncio.sleep(0)
+    waiting[0].cancel()  # one request giving up does not stop the fetch the others wait for
+    release.set()
+    keys = await asyncio.gather(*waiting[1:])
+    assert fetched == ["https://a.example/actor#main-key"]
+    assert all(key is keys[0] for key in keys)
+    assert (await resolver.resolve("https://a.example/actor#main-key")) is keys[0]
+
+
+async def test_a_failed_shared_fetch_is_tried_again_by_the_next_request():
+    attempts = []
+
+    async def fetch(key_id):
+        attempts.append(key_id)
+        if len(attempts) == 1:
+            raise ConnectionError("refused")
+        return key_id, "https://a.example/actor", PUBLIC_PEM
+
+    resolver = CachingKeyResolver(MemoryKeyCache(), fetch)
+    with pytest.raises(KeyUnavailable):
+        await resolver.resolve("k")
+    assert (await resolver.resolve("k")).owner == "https://a.example/actor"
+    assert len(attempts) == 2
 
 
 @pytest.mark.parametrize("failure", [ConnectionError("refused"), KeyUnavailable("gone")])
