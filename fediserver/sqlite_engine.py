@@ -7,15 +7,20 @@ storing an inbound POST), SQLite cannot wait for it and fails at once with "data
 is locked", whatever the busy timeout. ``BEGIN IMMEDIATE`` takes the write lock when
 the transaction starts, waiting up to the busy timeout, so the web process and a
 worker share the file without such failures. SQLite allows one writer at a time anyway,
-so nothing is lost in concurrency. Selected by ``fediserver.db.tortoise_config``.
+so nothing is lost in concurrency. A transaction start that does not complete (cancelled,
+or timed out waiting for the lock) gives the connection back. Selected by
+``fediserver.db.tortoise_config``.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import sqlite3
 
-from tortoise.backends.base.client import TransactionContext
+from tortoise.backends.base.client import TransactionalDBClient, TransactionContext
 from tortoise.backends.sqlite.client import SqliteClient, SqliteTransactionContext, SqliteTransactionWrapper
+from tortoise.connection import get_connections
 from tortoise.exceptions import TransactionManagementError
 
 
@@ -28,9 +33,38 @@ class ImmediateTransactionWrapper(SqliteTransactionWrapper):
             raise TransactionManagementError(error) from error
 
 
+class ReleasingTransactionContext(SqliteTransactionContext):
+    """tortoise's SQLite transaction start, made safe when it does not complete.
+
+    The connection's lock is taken before ``BEGIN``; if the task is cancelled there (Quart
+    cancels a request whose client went away, a worker stops) or ``BEGIN IMMEDIATE``
+    times out, tortoise never releases it and every later query of the process waits
+    forever. Here the lock is given back, and a ``BEGIN`` that still ran in the
+    connection's thread is rolled back (queued after it, so it sees the real state).
+    """
+
+    async def __aenter__(self) -> TransactionalDBClient:
+        await self._trxlock.acquire()
+        token = None
+        try:
+            await self.ensure_connection()
+            token = self.token = get_connections().set(self.connection_name, self.connection)
+            await self.connection.begin()
+        except BaseException:
+            if token is not None:
+                get_connections().reset(token)
+            connection = self.connection._connection
+            if connection is not None:
+                with contextlib.suppress(Exception):
+                    await asyncio.shield(connection.rollback())
+            self._trxlock.release()
+            raise
+        return self.connection
+
+
 class ImmediateSqliteClient(SqliteClient):
     def _in_transaction(self) -> TransactionContext:
-        return SqliteTransactionContext(ImmediateTransactionWrapper(self), self._lock)
+        return ReleasingTransactionContext(ImmediateTransactionWrapper(self), self._lock)
 
 
 client_class = ImmediateSqliteClient

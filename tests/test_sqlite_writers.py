@@ -39,3 +39,31 @@ async def test_a_read_then_write_transaction_survives_another_process_writing(db
 
     stored = await Account.get(id=alice.id)
     assert (stored.display_name, stored.summary) == ("Alice", "<p>painter</p>")
+
+
+async def test_a_transaction_cancelled_while_waiting_for_the_write_lock_leaves_the_database_usable(db):
+    """A request whose client went away (Quart cancels its handler) while its transaction
+    was waiting to begin must not keep the connection locked for everyone after it."""
+    if database.database_kind(db) != "sqlite":
+        pytest.skip("about SQLite's single write lock")
+    holder = sqlite3.connect(db[len("sqlite://"):], timeout=30, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+
+    async def write_in_a_transaction() -> None:
+        async with in_transaction():
+            await Account.create(username="never", uri="https://art.example/users/never")
+
+    waiting = asyncio.ensure_future(write_in_a_transaction())
+    await asyncio.sleep(0.3)  # it is now blocked in BEGIN IMMEDIATE
+    waiting.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await waiting
+    holder.execute("ROLLBACK")
+    holder.close()
+
+    # Guards a hang only: a usable database answers in milliseconds.
+    await asyncio.wait_for(create_local_account(InstanceUrls("https://art.example"), "after"), 30)
+    assert await asyncio.wait_for(Account.filter(username="never").exists(), 30) is False
+    async with in_transaction():  # and the next transaction starts cleanly
+        await Account.filter(username="after").update(display_name="After")
+    assert (await Account.get(username="after")).display_name == "After"
