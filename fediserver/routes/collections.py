@@ -87,32 +87,27 @@ async def outbox(username: str):
 
 @blueprint.get("/users/<username>/followers")
 async def followers(username: str):
-    account, refusal = await _artist_or_refusal(username)
-    if refusal is not None:
-        return refusal
-
-    async def render(follows: list[Follow]) -> list[str]:
-        ids = [follow.follower_id for follow in follows]
-        uris = dict(await Account.filter(id__in=ids).values_list("id", "uri"))
-        return [uris[i] for i in ids if i in uris]
-
-    queryset = Follow.filter(target=account, state=FollowState.ACCEPTED)
-    return await _paged(queryset, account.followers_url, render)
+    return await _follow_collection(username, "target", "follower", "followers_url")
 
 
 @blueprint.get("/users/<username>/following")
 async def following(username: str):
+    return await _follow_collection(username, "follower", "target", "following_url")
+
+
+async def _follow_collection(username: str, artist_side: str, listed_side: str, url_field: str):
+    """Accepted follows of the artist (on ``artist_side``), listing the other side's actor ids."""
     account, refusal = await _artist_or_refusal(username)
     if refusal is not None:
         return refusal
 
     async def render(follows: list[Follow]) -> list[str]:
-        ids = [follow.target_id for follow in follows]
+        ids = [getattr(follow, f"{listed_side}_id") for follow in follows]
         uris = dict(await Account.filter(id__in=ids).values_list("id", "uri"))
         return [uris[i] for i in ids if i in uris]
 
-    queryset = Follow.filter(follower=account, state=FollowState.ACCEPTED)
-    return await _paged(queryset, account.following_url, render)
+    queryset = Follow.filter(**{artist_side: account}, state=FollowState.ACCEPTED)
+    return await _paged(queryset, getattr(account, url_field), render)
 
 
 @blueprint.get("/users/<username>/collections/featured")
