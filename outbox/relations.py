@@ -14,7 +14,8 @@ from typing import Any
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from fediserver.models import Account, Block, Favourite, Follow, FollowState, Post, Visibility
+from fediserver.models import Account, Block, Favourite, Follow, FollowState, NotificationKind, Post, Visibility
+from fediserver.models.interactions import notify
 from fediserver.models.queue import utcnow
 from outbox import builders
 from outbox.errors import ActionError
@@ -35,7 +36,9 @@ async def follow(account: Account, target: Account) -> Follow:
         if existing is not None:
             await existing.delete()
         if target.is_local:
-            return await Follow.create(follower=account, target=target, state=FollowState.ACCEPTED)
+            record = await Follow.create(follower=account, target=target, state=FollowState.ACCEPTED)
+            await notify(target.pk, account, NotificationKind.FOLLOW)
+            return record
         _check_reachable(target)
         activity = builders.follow(account, target.uri)
         record = await Follow.create(follower=account, target=target, uri=activity["id"], state=FollowState.PENDING)
@@ -66,6 +69,7 @@ async def favourite(account: Account, post: Post) -> Favourite:
     activity = builders.like(account, post.uri, author)
     async with in_transaction():
         record = await Favourite.create(account=account, post=post, uri=activity["id"])
+        await notify(author.pk, account, NotificationKind.FAVOURITE, post)
         await publish(activity, actor=account, inboxes=personal_inbox(author))
     return record
 
@@ -100,6 +104,7 @@ async def reblog(account: Account, post: Post) -> Post:
             uri=activity["id"], account=account, boost_of=post, visibility=Visibility.PUBLIC,
             local=True, published_at=utcnow(),
         )
+        await notify(author.pk, account, NotificationKind.REBLOG, post)
         await publish(activity, actor=account, inboxes=await boost_inboxes(account, author))
     return boost
 

@@ -12,7 +12,9 @@ from urllib.parse import urlsplit
 
 from tortoise.transactions import in_transaction
 
-from fediserver.models import Account, MediaAttachment, Post, Visibility
+from fediserver.models import Account, MediaAttachment, NotificationKind, Post, Visibility
+from fediserver.models.accounts import LOCAL_DOMAIN
+from fediserver.models.interactions import notify
 from fediserver.models.queue import utcnow
 from outbox import builders
 from outbox.errors import ActionError
@@ -75,6 +77,9 @@ async def post_status(
         for attachment in media:
             attachment.post = post
             await attachment.save(update_fields=["post_id"])
+        hrefs = [tag["href"] for tag in mention_tags]
+        for mentioned in await Account.filter(uri__in=hrefs, domain=LOCAL_DOMAIN):
+            await notify(mentioned.pk, author, NotificationKind.MENTION, post)
         note = await _note(post, author, media, notes)
         await publish(builders.create_note(author, note), actor=author, inboxes=await post_inboxes(post, author))
     return post

@@ -7,11 +7,10 @@ from quart import Blueprint, current_app, jsonify, request
 from tortoise.expressions import Subquery
 
 from fediserver.api.auth import not_found, optional_account, require_account, services, unprocessable
-from fediserver.api.notifications import notify_local
 from fediserver.api.pagination import Page, link_header
 from fediserver.api.params import TRUE, record_id
 from fediserver.api.serializers import account_json, relationship_json, statuses_json
-from fediserver.models import Account, Follow, FollowState, MediaAttachment, NotificationKind, Post, Visibility
+from fediserver.models import Account, Follow, FollowState, MediaAttachment, Post, Visibility
 from fediserver.models.accounts import LOCAL_DOMAIN
 from outbox import relations
 
@@ -81,10 +80,7 @@ async def statuses(account_id: str):
 async def follow(account_id: str):
     account = await require_account()
     target = await _target(account_id)
-    already = await Follow.filter(follower=account, target=target, state=FollowState.ACCEPTED).exists()
-    record = await relations.follow(account, target)
-    if not already and record.state == FollowState.ACCEPTED:
-        await notify_local(target, account, NotificationKind.FOLLOW)
+    await relations.follow(account, target)
     return jsonify(await relationship_json(account, target))
 
 

@@ -13,17 +13,11 @@ from fediserver.api.auth import not_found, require_account, services
 from fediserver.api.pagination import Page, link_header
 from fediserver.api.params import record_id
 from fediserver.api.serializers import NOTIFICATION_TYPES, notifications_json
-from fediserver.models import Account, Notification, NotificationKind, Post
+from fediserver.models import Notification, NotificationKind
 
 blueprint = Blueprint("api_notifications", __name__)
 
 KIND_BY_TYPE = {name: kind for kind, name in NOTIFICATION_TYPES.items()}
-
-
-async def notify_local(account: Account, sender: Account, kind: NotificationKind, post: Post | None = None) -> None:
-    """Notify the local ``account`` that ``sender`` did something (never oneself, never remote)."""
-    if account.is_local and account.pk != sender.pk:
-        await Notification.create(account=account, from_account=sender, kind=kind, post=post)
 
 
 @blueprint.get("/api/v1/notifications")

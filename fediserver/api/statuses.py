@@ -7,10 +7,9 @@ from __future__ import annotations
 from quart import Blueprint, current_app, jsonify, request
 
 from fediserver.api.auth import ApiError, not_found, optional_account, require_account, services, unprocessable
-from fediserver.api.notifications import notify_local
 from fediserver.api.params import Params, record_id
 from fediserver.api.serializers import status_json
-from fediserver.models import Account, Favourite, Follow, FollowState, MediaAttachment, NotificationKind, Post, Visibility
+from fediserver.models import Account, Follow, FollowState, MediaAttachment, Post, Visibility
 from outbox import relations, statuses
 
 blueprint = Blueprint("api_statuses", __name__)
@@ -39,7 +38,6 @@ async def create():
     )
     if key:
         idempotency_keys.remember(account, key, post)
-    await _notify_mentioned(account, post)
     return jsonify(await status_json(post, account, services().media_links))
 
 
@@ -67,9 +65,7 @@ async def delete(status_id: str):
 async def favourite(status_id: str):
     account = await require_account()
     post = await _original(await visible_post(status_id, account))
-    if not await Favourite.filter(account=account, post=post).exists():
-        await relations.favourite(account, post)
-        await notify_local(await post.account, account, NotificationKind.FAVOURITE, post)
+    await relations.favourite(account, post)
     return jsonify(await status_json(post, account, services().media_links))
 
 
@@ -85,10 +81,7 @@ async def unfavourite(status_id: str):
 async def reblog(status_id: str):
     account = await require_account()
     post = await _original(await visible_post(status_id, account))
-    already = await Post.filter(account=account, boost_of=post, deleted_at=None).exists()
     boost = await relations.reblog(account, post)
-    if not already:
-        await notify_local(await post.account, account, NotificationKind.REBLOG, post)
     return jsonify(await status_json(boost, account, services().media_links))
 
 
@@ -147,9 +140,3 @@ async def _own_media(account: Account, media_ids: list[str]) -> list[MediaAttach
     if missing:
         raise unprocessable(f"media {', '.join(missing)} not found among your uploads")
     return [found[i] for i in wanted]
-
-
-async def _notify_mentioned(author: Account, post: Post) -> None:
-    hrefs = [tag["href"] for tag in post.tags if tag.get("type") == "Mention" and tag.get("href")]
-    for account in await Account.filter(uri__in=hrefs, domain=""):
-        await notify_local(account, author, NotificationKind.MENTION, post)

@@ -73,6 +73,20 @@ class Notification(Model):
         table = "notifications"
 
 
+async def notify(account_id: int, sender, kind: NotificationKind, post=None) -> None:
+    """Tell a local account that ``sender`` did something; nothing for oneself or for remote
+    accounts. The one way notifications are made, whether the act arrived by an inbox or
+    was done here."""
+    from fediserver.models.accounts import Account
+
+    if account_id == sender.pk:
+        return
+    account = await Account.get_or_none(id=account_id)
+    if account is None or not account.is_local:
+        return
+    await Notification.create(account=account, from_account=sender, kind=kind, post=post)
+
+
 class Report(Model):
     """A moderation report, made here or received as a Flag."""
 

@@ -14,7 +14,8 @@ from tortoise.expressions import Q
 from federation.vocab import Actor
 from fediserver.models import Follow, FollowState, NotificationKind, Post
 from fediserver.models.accounts import LOCAL_DOMAIN
-from inbox.handlers.base import Forged, Ignored, Inbound, find_account, notify, require_object_id
+from fediserver.models.interactions import notify
+from inbox.handlers.base import Forged, Ignored, Inbound, find_account, require_object_id
 from inbox.remote_accounts import store_remote_actor
 from outbox.builders import follow
 from outbox.publish import personal_inbox, publish

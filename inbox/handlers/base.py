@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from federation.vocab import Activity, same_origin
-from fediserver.models import Account, Notification, NotificationKind, Post
+from fediserver.models import Account, Post
 
 
 class Ignored(Exception):
@@ -80,11 +80,3 @@ async def require_post(uri: str | None) -> Post:
     return post
 
 
-async def notify(account_id: int, sender: Account, kind: NotificationKind, post: Post | None = None) -> None:
-    """Tell a local account that ``sender`` did something; nothing for remote accounts."""
-    if account_id == sender.id:
-        return
-    account = await Account.get_or_none(id=account_id)
-    if account is None or not account.is_local:
-        return
-    await Notification.create(account=account, from_account=sender, kind=kind, post=post)

@@ -12,7 +12,8 @@ from typing import Any
 from federation.vocab import Activity
 from fediserver.models import Account, Block, Follow, FollowState, NotificationKind
 from fediserver.models.accounts import LOCAL_DOMAIN
-from inbox.handlers.base import Ignored, Inbound, find_account, notify, require_activity_id, require_object_id
+from fediserver.models.interactions import notify
+from inbox.handlers.base import Ignored, Inbound, find_account, require_activity_id, require_object_id
 from outbox.builders import accept_follow, reject_follow
 from outbox.publish import personal_inbox, publish
 

@@ -16,7 +16,8 @@ from federation.vocab import Activity, ContentObject, Emoji, Hashtag, Mention, s
 from fediserver.models import Account, MediaAttachment, NotificationKind, Post, Visibility
 from fediserver.models.accounts import LOCAL_DOMAIN
 from fediserver.models.queue import utcnow
-from inbox.handlers.base import Forged, Ignored, Inbound, find_post, notify, require_object_id, require_own_origin
+from fediserver.models.interactions import notify
+from inbox.handlers.base import Forged, Ignored, Inbound, find_post, require_object_id, require_own_origin
 from inbox.sanitize import sanitize_html
 
 STORED_TYPES = frozenset({"Note", "Article", "Page", "Question", "Image"})

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from federation.vocab import Activity, ContentObject, same_origin
 from fediserver.models import Favourite, NotificationKind, Post, Reaction
+from fediserver.models.interactions import notify
 from fediserver.models.queue import utcnow
 from inbox.handlers.base import (
     Ignored,
     Inbound,
     find_account,
     find_post,
-    notify,
     require_activity_id,
     require_object_id,
     require_post,

@@ -184,3 +184,21 @@ async def test_follows_that_cannot_be_made_are_refused_with_the_reason(ada):
     with pytest.raises(ActionError, match="not an account of this instance"):
         await relations.follow(nowhere, ada)
     assert not await Follow.exists() and not await Activity.exists()
+
+
+async def test_local_artists_are_notified_by_the_action_itself(ada):
+    """Whatever the door (client API, a future web page), acting on a local artist tells her once."""
+    from fediserver.models import Notification
+
+    grace = await create_local_account(URLS, "grace")
+    post = await statuses.post_status(ada, "a study in blue", visibility="public")
+    await statuses.post_status(grace, "look, @ada", visibility="public")
+    await relations.favourite(grace, post)
+    await relations.favourite(grace, post)  # already done: no second notification
+    await relations.reblog(grace, post)
+    await relations.follow(grace, ada)
+    await relations.favourite(ada, post)  # her own post: nobody to tell
+
+    kinds = sorted(await Notification.filter(account=ada).values_list("kind", flat=True))
+    assert kinds == ["favourite", "follow", "mention", "reblog"]
+    assert await Notification.filter(account=grace).count() == 0
