@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from inbox.processing import inbound_jobs
+from media.remote import remote_media_jobs
 from outbox.delivery import delivery_jobs
 
 log = logging.getLogger(__name__)
@@ -86,8 +87,8 @@ class JobRunner:
             pass
 
 
-# Each room that owns a queue adds a factory here: Services -> job kinds.
-JOB_FACTORIES: list[Callable[..., Sequence[JobKind]]] = [inbound_jobs, delivery_jobs]
+# Every room that owns a queue has a factory here: Services -> job kinds.
+JOB_FACTORIES: list[Callable[..., Sequence[JobKind]]] = [inbound_jobs, delivery_jobs, remote_media_jobs]
 
 
 def build_jobs(services) -> list[JobKind]:

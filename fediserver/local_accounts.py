@@ -6,13 +6,13 @@ import hashlib
 import hmac
 import re
 import secrets
-from datetime import UTC, datetime
 
 from tortoise.exceptions import IntegrityError
 
 from federation.keys import generate_rsa_private_key_pem, load_private_key_pem, public_key_pem
 from fediserver.models import Account, ApiToken
 from fediserver.models.accounts import LOCAL_DOMAIN
+from fediserver.models.queue import utcnow
 from fediserver.urls import InstanceUrls
 
 USERNAME_RE = re.compile(r"^[a-z0-9_]{1,30}$")
@@ -120,6 +120,6 @@ async def account_for_token(token: str) -> Account | None:
     )
     if api_token is None or api_token.account.suspended:
         return None
-    api_token.last_used_at = datetime.now(UTC)
+    api_token.last_used_at = utcnow()
     await api_token.save(update_fields=["last_used_at"])
     return api_token.account

@@ -19,15 +19,14 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from tortoise.expressions import Q
 
 from federation.errors import FetchError
 from federation.http_client import SafeHttpClient
-from fediserver.jobs import JOB_FACTORIES
 from fediserver.models import MediaAttachment
-from fediserver.models.queue import claim_due
+from fediserver.models.queue import claim_due, utcnow
 from media.derivatives import DerivativeSet, FocalPoint
 from media.intake import IntakeLimits, MediaRejected
 from media.pipeline import CheckedImage, MediaPipeline
@@ -48,10 +47,6 @@ class PruneResult:
     files_removed: int
     bytes_freed: int
     cached_bytes_left: int
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 async def _single_chunk(body: bytes) -> AsyncIterator[bytes]:
@@ -110,7 +105,7 @@ class RemoteMedia:
             stored = StoredFiles(self.store)
             try:
                 keys = [await stored.put(file.path, file.extension) for file in files]
-                now = _now()
+                now = utcnow()
                 await self._set(
                     attachment,
                     remote_state=CACHED,
@@ -147,7 +142,7 @@ class RemoteMedia:
         if attachment.remote_state != CACHED or not attachment.display_key:
             await self.fetch_and_cache(attachment)
         else:
-            await self._set(attachment, last_accessed_at=_now())
+            await self._set(attachment, last_accessed_at=utcnow())
         return attachment.display_key if role == "display" else attachment.thumbnail_key
 
     # --- the cache budget ---------------------------------------------------------
@@ -171,7 +166,7 @@ class RemoteMedia:
         used = await self.cached_bytes()
         removed = freed = 0
         if older_than is not None:
-            stale = await MediaAttachment.filter(remote_state=CACHED, last_accessed_at__lt=_now() - older_than)
+            stale = await MediaAttachment.filter(remote_state=CACHED, last_accessed_at__lt=utcnow() - older_than)
             for row in stale:
                 freed_now = await self._evict(row)
                 used, removed, freed = used - freed_now, removed + 1, freed + freed_now
@@ -246,5 +241,3 @@ def remote_media_jobs(services) -> list[RemoteMediaJob]:
     """The job factory registered with the shell: ``Services`` -> the remote media fetcher."""
     return [RemoteMediaJob(services.remote_media)]
 
-
-JOB_FACTORIES.append(remote_media_jobs)
