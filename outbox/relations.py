@@ -37,7 +37,7 @@ async def follow(account: Account, target: Account) -> Follow:
             await existing.delete()
         if target.is_local:
             record = await Follow.create(follower=account, target=target, state=FollowState.ACCEPTED)
-            await notify(target.pk, account, NotificationKind.FOLLOW)
+            await notify(target, account, NotificationKind.FOLLOW)
             return record
         _check_reachable(target)
         activity = builders.follow(account, target.uri)
@@ -69,7 +69,7 @@ async def favourite(account: Account, post: Post) -> Favourite:
     activity = builders.like(account, post.uri, author)
     async with in_transaction():
         record = await Favourite.create(account=account, post=post, uri=activity["id"])
-        await notify(author.pk, account, NotificationKind.FAVOURITE, post)
+        await notify(author, account, NotificationKind.FAVOURITE, post)
         await publish(activity, actor=account, inboxes=personal_inbox(author))
     return record
 
@@ -104,7 +104,7 @@ async def reblog(account: Account, post: Post) -> Post:
             uri=activity["id"], account=account, boost_of=post, visibility=Visibility.PUBLIC,
             local=True, published_at=utcnow(),
         )
-        await notify(author.pk, account, NotificationKind.REBLOG, post)
+        await notify(author, account, NotificationKind.REBLOG, post)
         await publish(activity, actor=account, inboxes=await boost_inboxes(account, author))
     return boost
 

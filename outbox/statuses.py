@@ -79,7 +79,7 @@ async def post_status(
             await attachment.save(update_fields=["post_id"])
         hrefs = [tag["href"] for tag in mention_tags]
         for mentioned in await Account.filter(uri__in=hrefs, domain=LOCAL_DOMAIN):
-            await notify(mentioned.pk, author, NotificationKind.MENTION, post)
+            await notify(mentioned, author, NotificationKind.MENTION, post)
         note = await _note(post, author, media, notes)
         await publish(builders.create_note(author, note), actor=author, inboxes=await post_inboxes(post, author))
     return post

@@ -7,6 +7,8 @@ from enum import StrEnum
 from tortoise import fields
 from tortoise.models import Model
 
+from fediserver.models.accounts import Account
+
 
 class Favourite(Model):
     id = fields.BigIntField(primary_key=True)
@@ -73,16 +75,12 @@ class Notification(Model):
         table = "notifications"
 
 
-async def notify(account_id: int, sender, kind: NotificationKind, post=None) -> None:
-    """Tell a local account that ``sender`` did something; nothing for oneself or for remote
-    accounts. The one way notifications are made, whether the act arrived by an inbox or
-    was done here."""
-    from fediserver.models.accounts import Account
-
-    if account_id == sender.pk:
-        return
-    account = await Account.get_or_none(id=account_id)
-    if account is None or not account.is_local:
+async def notify(recipient: Account | int, sender: Account, kind: NotificationKind, post=None) -> None:
+    """Tell a local account (an ``Account``, or its id) that ``sender`` did something;
+    nothing for oneself or for remote accounts. The one way notifications are made,
+    whether the act arrived by an inbox or was done here."""
+    account = recipient if isinstance(recipient, Account) else await Account.get_or_none(id=recipient)
+    if account is None or not account.is_local or account.pk == sender.pk:
         return
     await Notification.create(account=account, from_account=sender, kind=kind, post=post)
 
