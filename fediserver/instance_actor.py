@@ -22,10 +22,6 @@ INSTANCE_ACTOR_USERNAME = "actor"
 INSTANCE_ACTOR_TYPE = "Application"
 
 
-def instance_key_id(urls: InstanceUrls) -> str:
-    return f"{urls.instance_actor}#main-key"
-
-
 async def ensure_instance_actor(urls: InstanceUrls, *, instance_name: str = "") -> Account:
     """The instance actor, created with a fresh key pair the first time it is needed."""
     existing = await Account.get_or_none(username=INSTANCE_ACTOR_USERNAME, domain=LOCAL_DOMAIN)
@@ -43,7 +39,7 @@ async def ensure_instance_actor(urls: InstanceUrls, *, instance_name: str = "") 
             shared_inbox_url=urls.shared_inbox,
             display_name=instance_name or urls.base_url.split("://", 1)[1],
             manually_approves_followers=True,
-            public_key_id=instance_key_id(urls),
+            public_key_id=urls.instance_key_id,
             public_key_pem=public_pem,
             private_key_pem=private_pem,
         )

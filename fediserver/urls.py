@@ -46,3 +46,7 @@ class InstanceUrls:
     @property
     def instance_actor(self) -> str:
         return f"{self.base_url}/actor"
+
+    @property
+    def instance_key_id(self) -> str:
+        return f"{self.instance_actor}#main-key"
