@@ -1,13 +1,14 @@
 """The inbox endpoints: ``POST /users/<name>/inbox`` and the shared ``POST /inbox``.
 
-Each POST is answered in the order a sender needs: a body above
-``federation.max_inbox_bytes`` is 413, every signature that cannot be verified is 401
-with a JSON reason (never 202, so a sender trying RFC 9421 first falls back to
-draft-cavage; checked before any database work, so refusals are cheap), an unknown
-recipient is 404. A verified body must be JSON (400 otherwise) whose ``actor`` owns the
-signing key (401 otherwise: relayed activities, signed by someone else, are not
-accepted). It is then stored once in the inbound queue and answered 202; a worker
-does the rest.
+Each POST is answered in the order a sender needs, the cheap checks first: a body above
+``federation.max_inbox_bytes`` is 413; a body that is not an activity we can keep (not
+a JSON object, nested too deeply, no actor: ``inbox.admission``) is 400; every
+signature that cannot be verified is 401 with a JSON reason (never 202, so a sender
+trying RFC 9421 first falls back to draft-cavage); all of these before any database
+work, so refusals are cheap. Then an unknown recipient is 404, and the ``actor`` must
+own the signing key (401 otherwise: relayed activities, signed by someone else, are not
+accepted). The activity is then stored once in the inbound queue and answered 202; a
+worker does the rest.
 
 A Delete of an actor whose key can no longer be fetched (the account is gone, so is
 its key) cannot be verified: when it deletes its own actor it is answered 202 and
@@ -26,6 +27,7 @@ from quart import Blueprint, Response, current_app, request
 from federation.signatures import Reason, SignatureError
 from fediserver.models import Account
 from fediserver.models.accounts import LOCAL_DOMAIN
+from inbox.admission import Refused, admit
 from inbox.queue import store_inbound
 
 blueprint = Blueprint("inbox", __name__)
@@ -39,23 +41,12 @@ def _answer(status: int, error: str | None = None, detail: str = "") -> Response
     return Response(orjson.dumps(body), status=status, content_type="application/json")
 
 
-def _actor_id(activity: dict[str, Any]) -> str | None:
-    actor = activity.get("actor")
-    if isinstance(actor, dict):
-        actor = actor.get("id")
-    return actor if isinstance(actor, str) else None
-
-
-def _is_self_delete(body: bytes) -> bool:
-    try:
-        activity = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        return False
-    if not isinstance(activity, dict) or activity.get("type") != "Delete":
+def _is_self_delete(activity: dict[str, Any], actor: str) -> bool:
+    if activity.get("type") != "Delete":
         return False
     target = activity.get("object")
     target = target.get("id") if isinstance(target, dict) else target
-    return target is not None and target == _actor_id(activity)
+    return target == actor
 
 
 async def _read_body(limit: int) -> bytes | None:
@@ -86,9 +77,14 @@ async def _receive(services, recipient: str | None) -> Response:
     if body is None:
         return _answer(413, "body too large", f"the limit is {limit} bytes")
     try:
+        admitted = admit(body)
+    except Refused as refusal:
+        return _answer(400, refusal.error, refusal.detail)
+    activity, actor = admitted.activity, admitted.actor
+    try:
         signature = await services.verifier.verify("POST", request.scope, request.headers, body)
     except SignatureError as error:
-        if error.reason == Reason.UNKNOWN_KEY and _is_self_delete(body):
+        if error.reason == Reason.UNKNOWN_KEY and _is_self_delete(activity, actor):
             log.info("dropped a Delete of an actor whose key cannot be fetched: %s", error.detail)
             return _answer(202)
         return _answer(401, str(error.reason), error.detail)
@@ -96,15 +92,6 @@ async def _receive(services, recipient: str | None) -> Response:
         uri=services.urls.actor(recipient), domain=LOCAL_DOMAIN, suspended=False
     ).exists():
         return _answer(404, "no such account", recipient)
-    try:
-        activity = orjson.loads(body)
-    except orjson.JSONDecodeError as error:
-        return _answer(400, "body is not JSON", str(error))
-    if not isinstance(activity, dict):
-        return _answer(400, "body is not a JSON object")
-    actor = _actor_id(activity)
-    if actor is None:
-        return _answer(400, "activity has no actor")
     if actor != signature.owner:
         return _answer(
             401,

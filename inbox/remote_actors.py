@@ -19,11 +19,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-import orjson
-
 from federation import jsonld, vocab
 from federation.errors import FetchError, VocabError
 from federation.http_client import FetchResponse
+from federation.received_json import ReceivedJsonError, load_json_object
 from federation.keys import CachingKeyResolver, KeyUnavailable, MemoryKeyCache
 from fediserver.models import Account
 from inbox.remote_accounts import store_remote_actor
@@ -94,10 +93,10 @@ class RemoteActors:
         if not response.ok:
             raise RemoteActorError(f"fetching {url} answered {response.status}")
         try:
-            document = orjson.loads(response.body)
-        except orjson.JSONDecodeError:
-            raise RemoteActorError(f"{url} did not answer JSON") from None
-        if not isinstance(document, dict) or not isinstance(document.get("id"), str):
+            document = load_json_object(response.body)
+        except ReceivedJsonError as error:
+            raise RemoteActorError(f"{url} did not answer a usable JSON object: {error}") from None
+        if not isinstance(document.get("id"), str):
             raise RemoteActorError(f"{url} answered a document without an id")
         if not vocab.same_origin(document["id"], response.url):
             raise RemoteActorError(f"{response.url} served a document with the id {document['id']} of another origin")

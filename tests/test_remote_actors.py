@@ -93,6 +93,16 @@ async def test_unusable_answers_are_clear_errors(services, peer, reply):
         await services.remote_actors.fetch_actor(f"{peer.origin}/users/bad")
 
 
+async def test_an_actor_document_nested_too_deeply_is_a_clear_error(services, peer):
+    deep = b'{"inner":' * 300 + b"{}" + b"}" * 300
+    document = json.dumps(peer.actor_document(id=f"{peer.origin}/users/deep"))[:-1].encode()
+    peer.serve("/users/deep", Reply(200, {"content-type": "application/activity+json"},
+                                    document + b', "attachment": ' + deep + b"}"))
+    with pytest.raises(RemoteActorError, match="JSON nested too deeply"):
+        await services.remote_actors.fetch_actor(f"{peer.origin}/users/deep")
+    assert not await Account.exists(uri=f"{peer.origin}/users/deep")
+
+
 async def test_an_actor_with_an_overlong_url_is_a_clear_error(db):
     document = {"id": "https://else.example/users/a", "type": "Person", "inbox": "https://else.example/inbox",
                 "icon": {"type": "Image", "url": "https://else.example/" + "a" * 3000}}
