@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from federation.received_json import MAX_JSON_DEPTH
-from federation.signatures import Generation
+from federation.signatures import Generation, sign_request
 from fediserver.app import create_app
 from fediserver.local_accounts import create_local_account
 from fediserver.models import Account, InboundItem, InboundState
@@ -113,3 +113,30 @@ async def test_json_nested_deeper_than_the_limit_is_400_before_any_database_work
 async def test_bodies_that_are_no_activity_are_400_with_the_reason(server, peer, body, error):
     response = await post(server, peer, body)
     await assert_refused(server, response, 400, error)
+
+
+@pytest.mark.parametrize(("generation", "error"), [(Generation.CAVAGE, "wrong host"),
+                                                   (Generation.RFC9421, "bad signature")])
+async def test_a_request_signed_for_another_server_is_401(server, peer, generation, error):
+    """The sender signed this POST for the same path on another server; replayed here
+    within the date window, it must not count."""
+    body = json.dumps(peer.activity("Follow", object=f"{BASE}/users/alice")).encode()
+    headers = peer.signed_headers("POST", "https://other.example/inbox", body, generation=generation)
+
+    response = await server.test_client().post("/inbox", data=body, headers=headers)
+
+    answer = await assert_refused(server, response, 401, error)
+    if generation == Generation.CAVAGE:
+        assert answer["detail"] == "signed for host 'other.example', this server is 'art.example'"
+
+
+@pytest.mark.parametrize("host", ["art.example", "ART.example", "art.example:443"])
+async def test_the_signed_host_may_be_spelled_as_senders_spell_it(server, peer, host):
+    body = json.dumps(peer.activity("Follow", object=f"{BASE}/users/alice")).encode()
+    headers = {"content-type": "application/activity+json", "host": host}
+    headers |= sign_request("POST", BASE + "/inbox", headers, body, key_id=peer.key_id,
+                            private_key=peer.private_key, generation=Generation.CAVAGE)
+
+    response = await server.test_client().post("/inbox", data=body, headers=headers)
+
+    assert response.status_code == 202

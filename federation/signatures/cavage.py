@@ -4,7 +4,10 @@ Signing follows Mastodon: `rsa-sha256` over `(request-target) host date digest
 content-type` for a POST and `(request-target) host date` for a GET. Verifying accepts
 `rsa-sha256`, `hs2019` (with an RSA key that is RSASSA-PKCS1-v1_5 SHA-256, as Mastodon
 and GoToSocial send it; with an Ed25519 key, Ed25519) and `ed25519`, reads
-`(created)`/`(expires)`, checks the body's `Digest` and the age of the request.
+`(created)`/`(expires)`, checks the body's `Digest` and the age of the request, and
+requires the signed `Host` to be the host of the URL being verified, so a request
+signed for another server is refused here (RFC 9421 binds the host through
+`@target-uri` or `@authority` the same way).
 """
 
 from __future__ import annotations
@@ -108,6 +111,32 @@ def signing_string(
     return "\n".join(lines)
 
 
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _authority(host: str, scheme: str) -> str:
+    """``host[:port]`` lower-cased, without the scheme's default port."""
+    parts = urlsplit(f"//{host.strip()}")
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    name = (parts.hostname or host.strip()).lower().rstrip(".")
+    name = f"[{name}]" if ":" in name else name
+    return name if port in (None, _DEFAULT_PORTS.get(scheme)) else f"{name}:{port}"
+
+
+def _check_host(url: str, headers: dict[str, list[str]]) -> None:
+    """The signed ``Host`` must name the server the request was sent to (the host of
+    ``url``), so a request signed for another server cannot be replayed here."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    signed = combined_value(headers, "host") or ""
+    expected = _authority(parts.netloc.rpartition("@")[2], scheme)
+    if _authority(signed, scheme) != expected:
+        raise SignatureError(Reason.WRONG_HOST, f"signed for host {signed[:255]!r}, this server is {expected!r}")
+
+
 def _check_time(params: dict[str, str], headers, covered, now: float, policy) -> None:
     moments = []
     if "date" in covered:
@@ -170,6 +199,8 @@ def prepare_signature(
         except DigestError as error:
             raise SignatureError(Reason.BAD_DIGEST, str(error)) from None
     string_to_sign = signing_string(method, url, headers, covered, params)
+    if "host" in covered:
+        _check_host(url, headers)
     _check_time(params, headers, covered, time.time() if now is None else now, policy)
     try:
         signature = base64.b64decode(params["signature"], validate=True)

@@ -29,6 +29,7 @@ class Reason(enum.StrEnum):
     STALE = "stale date"
     FUTURE = "date in the future"
     EXPIRED = "expired"
+    WRONG_HOST = "wrong host"
     UNKNOWN_KEY = "unknown key"
     UNSUPPORTED_ALGORITHM = "unsupported algorithm"
     BAD_SIGNATURE = "bad signature"

@@ -130,6 +130,29 @@ async def test_request_sent_to_another_inbox_is_refused(generation):
     assert await refusal(headers, url="https://peer.example/inbox") == Reason.BAD_SIGNATURE
 
 
+async def test_cavage_request_signed_for_another_host_is_refused_even_on_the_same_path():
+    headers = signed(Generation.CAVAGE, url="https://other.example/users/juno/inbox")
+    assert await refusal(headers) == Reason.WRONG_HOST
+    assert await refusal(signed(Generation.RFC9421, url="https://other.example/users/juno/inbox")) == (
+        Reason.BAD_SIGNATURE
+    )
+
+
+@pytest.mark.parametrize(("url", "host"), [
+    (INBOX, "PEER.example"), (INBOX, "peer.example:443"), (INBOX, "peer.example."),
+    ("http://peer.example:8080/users/juno/inbox", "peer.example:8080"),
+    ("http://[::1]:8080/users/juno/inbox", "[::1]:8080"),
+])
+async def test_cavage_host_is_compared_as_a_host_not_as_text(url, host):
+    headers = {"Content-Type": "application/activity+json", "Host": host}
+    headers |= sign_request("POST", url, headers, BODY, key_id=KEY_ID, private_key=PRIVATE_KEY,
+                            generation=Generation.CAVAGE, now=NOW)
+    assert (await verify(headers, url=url)).key_id == KEY_ID
+    with pytest.raises(SignatureError) as refused:
+        await verify(headers, url=url.replace("peer.example", "art.example").replace("[::1]", "127.0.0.1"))
+    assert refused.value.reason == Reason.WRONG_HOST
+
+
 @pytest.mark.parametrize("generation", GENERATIONS)
 async def test_stale_request_is_refused(generation):
     assert await refusal(signed(generation, now=NOW - 3601)) == Reason.STALE
