@@ -1,7 +1,9 @@
 """The durable inbound queue: a verified activity is stored once, by its id, before 202.
 
 Storing is idempotent: the same activity delivered twice (to a personal and the shared
-inbox, or retried by its sender) becomes one row. Workers claim pending rows with
+inbox, or retried by its sender) becomes one row. An id is remembered with the origin of
+the actor that sent it (the inbox admits only ids on the actor's own server), so one
+server's ids never collide with another's. Workers claim pending rows with
 ``fediserver.models.queue.claim_due`` and run the handler for their type.
 """
 
@@ -13,6 +15,7 @@ from typing import Any
 
 from tortoise.exceptions import IntegrityError
 
+from federation.vocab import origin
 from fediserver.models import InboundItem
 from fediserver.models.queue import utcnow
 
@@ -29,23 +32,27 @@ def activity_key(activity: dict[str, Any]) -> str:
 async def store_inbound(
     activity: dict[str, Any], *, actor_uri: str, key_id: str | None
 ) -> tuple[InboundItem, bool]:
-    """Store a verified activity; returns the row and whether it was new.
+    """Store a verified activity sent by ``actor_uri``; returns the row and whether it was new.
 
     New activities are the common case, so the insert comes first and the unique
-    ``activity_uri`` is the duplicate check: one statement per POST, and a redelivery
-    (or a concurrent copy to another inbox) is looked up only when the insert is refused.
+    (origin, ``activity_uri``) pair is the duplicate check: one statement per POST, and a
+    redelivery (or a concurrent copy to another inbox) is looked up only when the insert
+    is refused.
     """
     key = activity_key(activity)
+    sender_origin = origin(actor_uri)
     activity_type = activity.get("type")
     try:
         item = await InboundItem.create(
+            origin=sender_origin,
             activity_uri=key,
-            activity_type=activity_type if isinstance(activity_type, str) else "Unknown",
+            # Longer names than any handled type are kept whole in the payload.
+            activity_type=activity_type[:32] if isinstance(activity_type, str) else "Unknown",
             actor_uri=actor_uri,
             key_id=key_id,
             payload=activity,
             available_at=utcnow(),
         )
     except IntegrityError:
-        return await InboundItem.get(activity_uri=key), False
+        return await InboundItem.get(origin=sender_origin, activity_uri=key), False
     return item, True

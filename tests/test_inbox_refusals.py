@@ -13,7 +13,7 @@ from federation.received_json import MAX_JSON_DEPTH
 from federation.signatures import Generation, sign_request
 from fediserver.app import create_app
 from fediserver.local_accounts import create_local_account
-from fediserver.models import Account, InboundItem, InboundState
+from fediserver.models import Account, InboundItem, InboundState, Post
 from fediserver.urls import InstanceUrls
 from inbox.processing import InboundProcessor
 from tests.conftest import make_settings
@@ -42,12 +42,12 @@ async def post(app, peer, body: bytes, *, path: str = "/inbox", generation=Gener
     return await app.test_client().post(path, data=body, headers=signed | (headers or {}))
 
 
-async def assert_refused(app, response, status: int, error: str) -> dict[str, Any]:
-    """The answer is ``status`` with ``error`` as its reason, nothing was queued, and the
-    server still answers its health check."""
+async def assert_refused(app, response, status: int, error: str, *, queued: int = 0) -> dict[str, Any]:
+    """The answer is ``status`` with ``error`` as its reason, nothing more was queued than
+    the ``queued`` items before it, and the server still answers its health check."""
     answer = await response.get_json()
     assert (response.status_code, answer["error"]) == (status, error), answer
-    assert await InboundItem.all().count() == 0
+    assert await InboundItem.all().count() == queued
     health = await app.test_client().get("/healthz")
     assert health.status_code == 200
     return answer
@@ -140,3 +140,67 @@ async def test_the_signed_host_may_be_spelled_as_senders_spell_it(server, peer, 
     response = await server.test_client().post("/inbox", data=body, headers=headers)
 
     assert response.status_code == 202
+
+
+async def run_inbound_job() -> None:
+    processor = InboundProcessor()
+    while await processor.run_once():
+        pass
+
+
+async def test_nobody_can_claim_another_servers_activity_id_first(server, peer):
+    """Mastodon's delete ids are predictable (``<status>#delete``). Sent first by someone
+    else, the real Delete used to be dropped as a duplicate and the post stayed."""
+    async with RemotePeer("vera") as victim:
+        note = f"{victim.actor_id}/statuses/1"
+        create = victim.activity("Create", object={
+            "id": note, "type": "Note", "attributedTo": victim.actor_id, "content": "<p>soon gone</p>",
+            "to": ["https://www.w3.org/ns/activitystreams#Public"]})
+        assert (await post(server, victim, json.dumps(create).encode())).status_code == 202
+        await run_inbound_job()
+        assert await Post.filter(uri=note, deleted_at=None).exists()
+
+        delete = {"@context": "https://www.w3.org/ns/activitystreams", "id": f"{note}#delete",
+                  "type": "Delete", "object": {"id": note, "type": "Tombstone"}}
+        pre_empted = await post(server, peer, json.dumps(delete | {"actor": peer.actor_id}).encode())
+        answer = await assert_refused(server, pre_empted, 400, "activity id from another origin", queued=1)
+        assert answer["detail"] == f"the id {note}#delete is not on the actor's server {peer.origin}"
+
+        real = await post(server, victim, json.dumps(delete | {"actor": victim.actor_id}).encode())
+        assert real.status_code == 202
+        await run_inbound_job()
+    item = await InboundItem.get(activity_uri=f"{note}#delete")
+    assert (item.actor_uri, item.origin, item.state) == (victim.actor_id, victim.origin, InboundState.DONE)
+    assert await Post.filter(uri=note, deleted_at__isnull=False).exists()
+
+
+async def test_an_actors_own_delete_id_cannot_be_taken_either(server, peer):
+    async with RemotePeer("vera") as victim:
+        delete = {"id": f"{victim.actor_id}#delete", "type": "Delete", "object": victim.actor_id}
+        pre_empted = await post(server, peer, json.dumps(delete | {"actor": peer.actor_id}).encode())
+        await assert_refused(server, pre_empted, 400, "activity id from another origin")
+        real = await post(server, victim, json.dumps(delete | {"actor": victim.actor_id}).encode())
+        assert real.status_code == 202
+    assert await InboundItem.filter(actor_uri=victim.actor_id, activity_uri=delete["id"]).exists()
+
+
+@pytest.mark.parametrize(("change", "error"), [
+    ({"id": 7}, "activity id is not a URL"),
+    ({"id": ""}, "activity id is not a URL"),
+    ({"id": "urn:uuid:4b7d0a3e"}, "activity id is not a URL"),
+    ({"id": "https://art.example/users/alice/follows/1"}, "activity id from another origin"),
+    ({"actor": "acct:dora@elsewhere"}, "actor is not a URL"),
+    ({"id": "https://127.0.0.1/" + "é" * 1100}, "activity id is too long"),
+])
+async def test_ids_and_actors_that_cannot_be_kept_are_400(server, peer, change, error):
+    response = await post(server, peer, json.dumps(peer.activity("Follow", object=f"{BASE}/users/alice") | change).encode())
+    await assert_refused(server, response, 400, error)
+    assert peer.server.received == []  # refused before the key was fetched
+
+
+async def test_an_activity_on_the_actors_own_server_but_another_port_is_another_origin(server, peer):
+    other_port = peer.server.port + 1 if peer.server.port < 65535 else peer.server.port - 1
+    activity = peer.activity("Follow", object=f"{BASE}/users/alice") | {
+        "id": f"http://127.0.0.1:{other_port}/activities/1"}
+    response = await post(server, peer, json.dumps(activity).encode())
+    await assert_refused(server, response, 400, "activity id from another origin")

@@ -76,6 +76,26 @@ async def test_an_instance_made_with_the_first_migration_upgrades_and_keeps_its_
     assert "ada" in listing
 
 
+async def test_inbound_items_stored_before_origins_were_kept_survive_the_upgrade(fresh_database_url, tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text(f'[instance]\ndomain = "art.example"\n[database]\nurl = "{fresh_database_url}"\n')
+    fediserver(config, "migrate", "--target", "models.0005_delivery_claim_index")
+    store = Store(fresh_database_url)
+    row = ("'https://b.example/users/y/statuses/1#delete', 'Delete', 'https://b.example/users/y', "
+           "'{\"type\": \"Delete\"}', 'pending', 0, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP")
+    columns = "activity_uri, activity_type, actor_uri, payload, state, attempts, available_at, received_at"
+    await store.execute(f"INSERT INTO inbound_items ({columns}) VALUES ({row})")
+
+    fediserver(config, "migrate")
+
+    assert await store.execute("SELECT origin, activity_uri FROM inbound_items") == [
+        ("", "https://b.example/users/y/statuses/1#delete")]
+    # The id alone no longer has to be unique; the pair does.
+    await store.execute(f"INSERT INTO inbound_items (origin, {columns}) VALUES ('https://b.example', {row})")
+    with pytest.raises(Exception, match="(?i)unique"):
+        await store.execute(f"INSERT INTO inbound_items (origin, {columns}) VALUES ('https://b.example', {row})")
+
+
 PENDING_CHANGES_SCRIPT = """
 import asyncio
 from tortoise.context import TortoiseContext

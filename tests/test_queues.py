@@ -33,10 +33,23 @@ async def test_an_activity_delivered_twice_is_stored_once(db):
 
 
 async def test_activities_without_an_id_are_kept_apart_by_content(db):
-    await store_inbound({"type": "Delete", "actor": "a", "object": "x"}, actor_uri="a", key_id=None)
-    await store_inbound({"type": "Delete", "actor": "a", "object": "y"}, actor_uri="a", key_id=None)
-    _, created = await store_inbound({"type": "Delete", "actor": "a", "object": "y"}, actor_uri="a", key_id=None)
+    actor = "https://a.example/users/x"
+    await store_inbound({"type": "Delete", "actor": actor, "object": "x"}, actor_uri=actor, key_id=None)
+    await store_inbound({"type": "Delete", "actor": actor, "object": "y"}, actor_uri=actor, key_id=None)
+    _, created = await store_inbound({"type": "Delete", "actor": actor, "object": "y"}, actor_uri=actor, key_id=None)
     assert not created and await InboundItem.all().count() == 2
+
+
+async def test_the_same_id_from_two_servers_is_two_activities(db):
+    """Ids are remembered per origin: one server cannot use up another's."""
+    claimed = {"id": "https://b.example/users/y/statuses/1#delete", "type": "Delete", "object": "z"}
+    _, first = await store_inbound(claimed | {"actor": "https://a.example/users/x"},
+                                   actor_uri="https://a.example/users/x", key_id=None)
+    real, second = await store_inbound(claimed | {"actor": "https://b.example/users/y"},
+                                       actor_uri="https://b.example/users/y", key_id=None)
+    assert first and second
+    assert (real.origin, real.actor_uri) == ("https://b.example", "https://b.example/users/y")
+    assert await InboundItem.filter(activity_uri=claimed["id"]).count() == 2
 
 
 async def test_followers_are_reached_through_one_shared_inbox_per_server(db):

@@ -85,8 +85,12 @@ class InboundState(StrEnum):
 
 class InboundItem(Model):
     id = fields.BigIntField(primary_key=True)
-    # The activity's id; inbound de-duplication rests on this being unique.
-    activity_uri = fields.CharField(max_length=2048, unique=True)
+    # The server the activity comes from (its actor's scheme://host[:port]) and its id
+    # there. De-duplication rests on the pair being unique: an id counts only on its own
+    # server, so nobody can claim another server's ids first. ("" on rows stored before
+    # origins were recorded.)
+    origin = fields.CharField(max_length=255, default="", db_default="")
+    activity_uri = fields.CharField(max_length=2048)
     activity_type = fields.CharField(max_length=32, db_index=True)
     actor_uri = fields.CharField(max_length=2048)
     key_id = fields.CharField(max_length=2048, null=True)
@@ -102,3 +106,4 @@ class InboundItem(Model):
 
     class Meta:
         table = "inbound_items"
+        unique_together = (("origin", "activity_uri"),)

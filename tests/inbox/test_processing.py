@@ -64,7 +64,10 @@ async def test_an_unknown_type_is_kept_as_received_and_ignored(db):
 
 async def test_an_unreadable_activity_fails_with_the_reason(db):
     await remote_actor(BOB)
-    item = await deliver({"id": f"{BOB}/x/2", "type": "Like", "actor": "ftp://nowhere", "object": f"{BOB}/1"})
+    relayed: dict = {"id": f"{BOB}/x/0", "type": "Like", "actor": BOB, "object": f"{BOB}/1"}
+    for level in range(1, 9):  # typed objects nested deeper than the vocabulary reads
+        relayed = {"id": f"{BOB}/x/{level}", "type": "Announce", "actor": BOB, "object": relayed}
+    item = await deliver(relayed)
     assert item.state == InboundState.FAILED and item.last_error.startswith("unreadable:")
 
 
