@@ -13,9 +13,9 @@ from urllib.parse import urlsplit
 
 from tortoise.transactions import in_transaction
 
+from fediserver.clock import utcnow
 from fediserver.models import Account, Activity, Delivery, Follow, FollowState
 from fediserver.models.accounts import LOCAL_DOMAIN
-from fediserver.models.queue import utcnow
 
 
 def _object_uri(activity: dict[str, Any]) -> str | None:

@@ -14,9 +14,9 @@ from typing import Any
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
+from fediserver.clock import utcnow
 from fediserver.models import Account, Block, Favourite, Follow, FollowState, NotificationKind, Post, Visibility
 from fediserver.models.interactions import notify
-from fediserver.models.queue import utcnow
 from outbox import builders
 from outbox.errors import ActionError
 from outbox.publish import personal_inbox, publish
