@@ -19,8 +19,8 @@ from fediserver.models import Account, Block, Favourite, Follow, FollowState, No
 from fediserver.models.interactions import notify
 from outbox import builders
 from outbox.errors import ActionError
-from outbox.publish import personal_inbox, publish
-from outbox.recipients import boost_inboxes
+from outbox.publish import publish
+from outbox.recipients import boost_inboxes, personal_inbox
 
 
 async def follow(account: Account, target: Account) -> Follow:

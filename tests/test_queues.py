@@ -10,7 +10,8 @@ from fediserver.models import Account, Activity, Delivery, Follow, FollowState, 
 from fediserver.models.queue import claim_due
 from inbox.queue import store_inbound
 from outbox.builders import accept_follow
-from outbox.publish import follower_inboxes, publish
+from outbox.publish import publish
+from outbox.recipients import follower_inboxes
 
 
 async def remote(name: str, host: str, shared: bool = True) -> Account:
