@@ -16,8 +16,8 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 
 from federation.vocab import origin
+from fediserver.clock import utcnow
 from fediserver.models import InboundItem
-from fediserver.models.queue import utcnow
 
 
 def activity_key(activity: dict[str, Any]) -> str:
