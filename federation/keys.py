@@ -4,7 +4,9 @@ Remote actors publish their public key as PEM. Parsing PEM costs more than verif
 signature, so verified keys are kept *loaded* in a `KeyCache`. `CachingKeyResolver`
 looks a key id up in the cache, otherwise fetches it through a callback the server
 supplies (a signed GET of the actor), and can refresh a key when a remote server has
-rotated it. `verify_with_key_refresh` runs one verification with that refresh-once rule.
+rotated it. Its fetches are bounded: concurrent ones under a `FetchLimiter`, and the
+time a caller waits for one. `verify_with_key_refresh` runs one verification with the
+refresh-once rule.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from typing import Protocol, TypeAlias
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+
+from federation.fetch_limits import FetchLimiter
 
 __all__ = [
     "KeyFormatError",
@@ -170,20 +174,50 @@ class MemoryKeyCache:
 KeyFetcher: TypeAlias = Callable[[str], Awaitable[tuple[str, str, str]]]
 
 
+class _SharedFetch:
+    """One fetch of a key id and the callers waiting for it."""
+
+    __slots__ = ("task", "waiters", "started")
+
+    def __init__(self) -> None:
+        self.task: asyncio.Future[ResolvedKey] | None = None
+        self.waiters = 0
+        self.started = False  # holds a fetch slot (or needs none)
+
+
 class CachingKeyResolver:
     """Resolves key ids through a `KeyCache`, fetching on a miss.
 
     `resolve` is what `verify_request(resolve_key=...)` wants; `refresh` bypasses the
-    cache (for a key that no longer verifies, the remote side may have rotated it).
-    Keys are cached under the key id that was asked for. Concurrent fetches of one key id
-    share a single request: a burst of POSTs from a sender we have not met yet fetches
-    its actor once.
+    cache (for a key that no longer verifies, the remote side may have rotated it);
+    `cached` answers from the cache alone, never fetching. Keys are cached under the key
+    id that was asked for. Concurrent fetches of one key id share a single request: a
+    burst of POSTs from a sender we have not met yet fetches its actor once.
+
+    With a `limiter`, fetches run only in its free slots (overall and per host). With
+    `wait_seconds`, no caller waits longer than that for a key, a free slot included;
+    a fetch that has started carries on for whoever asks next (it is bounded by the
+    HTTP client's own limits), one still waiting for a slot is dropped when nobody
+    waits for it any more.
     """
 
-    def __init__(self, cache: KeyCache, fetch: KeyFetcher) -> None:
+    def __init__(
+        self,
+        cache: KeyCache,
+        fetch: KeyFetcher,
+        *,
+        limiter: FetchLimiter | None = None,
+        wait_seconds: float | None = None,
+    ) -> None:
         self._cache = cache
         self._fetch = fetch
-        self._in_flight: dict[str, asyncio.Future[ResolvedKey]] = {}
+        self._limiter = limiter
+        self._wait_seconds = wait_seconds
+        self._in_flight: dict[str, _SharedFetch] = {}
+
+    async def cached(self, key_id: str) -> ResolvedKey | None:
+        """The key if it is held now; never fetches."""
+        return await self._cache.get(key_id)
 
     async def resolve(self, key_id: str) -> ResolvedKey:
         cached = await self._cache.get(key_id)
@@ -192,13 +226,50 @@ class CachingKeyResolver:
         return await self.refresh(key_id)
 
     async def refresh(self, key_id: str) -> ResolvedKey:
-        fetching = self._in_flight.get(key_id)
-        if fetching is None:
-            fetching = asyncio.ensure_future(self._fetch_and_cache(key_id))
-            self._in_flight[key_id] = fetching
-            fetching.add_done_callback(lambda _: self._in_flight.pop(key_id, None))
-        # Shielded: one waiting request giving up must not cancel the fetch the others share.
-        return await asyncio.shield(fetching)
+        shared = self._in_flight.get(key_id)
+        if shared is None:
+            shared = self._start(key_id)
+        shared.waiters += 1
+        try:
+            # Shielded: one waiting request giving up must not cancel the fetch the others share.
+            if self._wait_seconds is None:
+                return await asyncio.shield(shared.task)
+            try:
+                async with asyncio.timeout(self._wait_seconds):
+                    return await asyncio.shield(shared.task)
+            except TimeoutError:
+                doing = "fetching" if shared.started else "waiting for a free slot to fetch"
+                raise KeyUnavailable(f"gave up {doing} key {key_id} after {self._wait_seconds:g} s") from None
+        finally:
+            shared.waiters -= 1
+            if shared.waiters == 0 and not shared.started and not shared.task.done():
+                self._forget(key_id, shared)
+                shared.task.cancel()
+
+    def _start(self, key_id: str) -> _SharedFetch:
+        shared = _SharedFetch()
+        shared.task = asyncio.ensure_future(self._fetch_in_turn(key_id, shared))
+        self._in_flight[key_id] = shared
+
+        def finished(task: asyncio.Future[ResolvedKey]) -> None:
+            self._forget(key_id, shared)
+            if not task.cancelled():
+                task.exception()  # retrieved: whoever waited has already been told
+
+        shared.task.add_done_callback(finished)
+        return shared
+
+    def _forget(self, key_id: str, shared: _SharedFetch) -> None:
+        if self._in_flight.get(key_id) is shared:
+            del self._in_flight[key_id]
+
+    async def _fetch_in_turn(self, key_id: str, shared: _SharedFetch) -> ResolvedKey:
+        if self._limiter is None:
+            shared.started = True
+            return await self._fetch_and_cache(key_id)
+        async with self._limiter.slot(key_id):
+            shared.started = True
+            return await self._fetch_and_cache(key_id)
 
     async def _fetch_and_cache(self, key_id: str) -> ResolvedKey:
         try:
@@ -224,18 +295,25 @@ async def verify_with_key_refresh(
     check: Callable[[ResolvedKey], bool],
     resolve: Callable[[str], Awaitable[ResolvedKey | None]],
     refresh: Callable[[str], Awaitable[ResolvedKey | None]] | None = None,
+    *,
+    known: ResolvedKey | None = None,
+    refresh_resolved: bool = True,
 ) -> ResolvedKey | None:
-    """Run `check` with the resolved key; if it fails, refresh the key once and retry.
+    """Run `check` with the key; if it fails, refresh the key once and retry.
 
-    Returns the key that verified, or None when neither did (a failed refresh counts
-    as "did not verify"). Raises `KeyUnavailable` when the key cannot be resolved.
+    The key is `known` when the caller holds it already (from a cache), else whatever
+    `resolve` returns. A failing `known` key is refreshed; a resolved one only with
+    `refresh_resolved` (say False when resolving fetched it: it is as fresh as it gets,
+    and one verification then costs at most one fetch). Returns the key that verified,
+    or None when none did (a failed refresh counts as "did not verify"). Raises
+    `KeyUnavailable` when the key cannot be resolved.
     """
-    key = await resolve(key_id)
+    key = known if known is not None else await resolve(key_id)
     if key is None:
         raise KeyUnavailable(f"unknown key {key_id}")
     if check(key):
         return key
-    if refresh is None:
+    if refresh is None or (known is None and not refresh_resolved):
         return None
     try:
         fresh = await refresh(key_id)

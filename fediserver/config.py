@@ -153,6 +153,9 @@ class FederationSettings(Section):
     signature_max_future_seconds: int = Field(default=300, ge=0)
     # How long a fetched public key is trusted before it is fetched again.
     key_cache_ttl_seconds: float = Field(default=300.0, ge=0)
+    # Key fetches received signatures cause, in flight at once: overall and per host.
+    key_fetch_concurrency: int = Field(default=20, ge=1, le=1_000)
+    key_fetch_per_host_concurrency: int = Field(default=4, ge=1, le=100)
     # Inbox POST bodies larger than this are refused with 413.
     max_inbox_bytes: int = Field(default=1_048_576, ge=16_384, le=67_108_864)
     # How long this process serves a local actor or WebFinger answer from memory.

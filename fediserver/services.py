@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from federation.address_policy import AddressPolicy
+from federation.fetch_limits import FetchLimiter
 from federation.http_client import HttpClientSettings, SafeHttpClient, user_agent_for
 from federation.keys import CachingKeyResolver
 from federation.signatures import SignaturePolicy
@@ -89,7 +90,16 @@ def build_services(settings: Settings) -> Services:
     )
     signed_fetch = SignedFetcher(http, urls, instance_name=settings.instance.name)
     remote_actors = RemoteActors(signed_fetch.get)
-    keys = build_key_resolver(remote_actors, ttl_seconds=federation.key_cache_ttl_seconds)
+    # A request waits for an unknown key no longer than one outbound request may take.
+    keys = build_key_resolver(
+        remote_actors,
+        ttl_seconds=federation.key_cache_ttl_seconds,
+        limiter=FetchLimiter(
+            concurrency=federation.key_fetch_concurrency,
+            per_host_concurrency=federation.key_fetch_per_host_concurrency,
+        ),
+        wait_seconds=federation.request_timeout_seconds,
+    )
     signature_policy = SignaturePolicy(
         max_age_seconds=federation.signature_max_age_seconds,
         max_future_seconds=federation.signature_max_future_seconds,

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from federation import jsonld, vocab
 from federation.errors import FetchError, VocabError
+from federation.fetch_limits import FetchLimiter
 from federation.http_client import FetchResponse
 from federation.received_json import ReceivedJsonError, load_json_object
 from federation.keys import CachingKeyResolver, KeyUnavailable, MemoryKeyCache
@@ -133,7 +134,14 @@ class RemoteActors:
         raise RemoteActorError(f"actor {actor_id} does not list the key {key_id}")
 
 
-def build_key_resolver(remote_actors: RemoteActors, *, ttl_seconds: float) -> CachingKeyResolver:
-    """The resolver ``verify_request`` uses: loaded keys cached for ``ttl_seconds``."""
+def build_key_resolver(
+    remote_actors: RemoteActors,
+    *,
+    ttl_seconds: float,
+    limiter: FetchLimiter | None = None,
+    wait_seconds: float | None = None,
+) -> CachingKeyResolver:
+    """The resolver ``verify_request`` uses: loaded keys cached for ``ttl_seconds``,
+    fetched in ``limiter``'s slots, no request waiting more than ``wait_seconds`` for one."""
     cache = MemoryKeyCache(ttl_seconds=max(ttl_seconds, 0.001))
-    return CachingKeyResolver(cache, remote_actors.fetch_key)
+    return CachingKeyResolver(cache, remote_actors.fetch_key, limiter=limiter, wait_seconds=wait_seconds)

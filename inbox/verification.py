@@ -44,5 +44,6 @@ class RequestVerifier:
             body,
             resolve_key=self.keys.resolve,
             refresh_key=self.keys.refresh,
+            cached_key=self.keys.cached,
             policy=self.policy,
         )

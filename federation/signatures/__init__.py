@@ -4,6 +4,11 @@ The inbox calls `verify_request`; it picks RFC 9421 when `Signature-Input` is pr
 and draft-cavage otherwise, checks digest, age and coverage, resolves the key (with one
 refresh when a cached key no longer verifies) and returns who signed. Everything it
 refuses raises `SignatureError` with a `reason`.
+
+One signature is verified per request, whatever a sender puts in `Signature-Input`:
+the first whose key is held already (`cached_key`), else the first that passes the
+checks needing no key. So a request costs at most one key fetch: the unknown key, or
+the refresh of a held key that failed (a rotated key).
 """
 
 from __future__ import annotations
@@ -53,14 +58,18 @@ async def verify_request(
     *,
     resolve_key: KeyResolver,
     refresh_key: KeyResolver | None = None,
+    cached_key: KeyResolver | None = None,
     now: float | datetime | None = None,
     policy: SignaturePolicy = _DEFAULT_POLICY,
 ) -> VerifiedSignature:
     """Verify a signed request; `url` is the full URL it was sent to.
 
     `resolve_key(key_id)` returns a `ResolvedKey` (None, or raising `KeyUnavailable`,
-    means unknown). If the signature fails with that key and `refresh_key` is given, it
-    is called once for a fresh copy (the sender may have rotated its key).
+    means unknown). `cached_key(key_id)` returns the key only if it is held without
+    fetching: it picks the signature to verify, and only such a held key is refreshed
+    with `refresh_key` when the signature fails with it (the sender may have rotated its
+    key). Without `cached_key`, the first signature is verified and a failing key is
+    refreshed whatever its source.
     """
     collected = collect_headers(headers)
     moment = _timestamp(now)
@@ -71,26 +80,29 @@ async def verify_request(
     else:
         generation = Generation.CAVAGE
         candidates = [cavage.prepare_signature(method, url, collected, body, now=moment, policy=policy)]
-    unknown: SignatureError | None = None
-    for candidate in candidates:
-        try:
-            key = await verify_with_key_refresh(
-                candidate.key_id, candidate.check, resolve_key, refresh_key
-            )
-        except KeyUnavailable as error:
-            unknown = unknown or SignatureError(Reason.UNKNOWN_KEY, str(error))
-            continue
-        if key is None:
-            raise SignatureError(Reason.BAD_SIGNATURE, f"does not verify with key {candidate.key_id}")
-        return VerifiedSignature(
-            key_id=candidate.key_id,
-            owner=key.owner,
-            generation=generation,
-            algorithm=candidate.algorithm_for(key),
-            covered=candidate.covered,
+    candidate, known = candidates[0], None
+    if cached_key is not None:
+        for prepared in candidates:
+            known = await cached_key(prepared.key_id)
+            if known is not None:
+                candidate = prepared
+                break
+    try:
+        key = await verify_with_key_refresh(
+            candidate.key_id, candidate.check, resolve_key, refresh_key,
+            known=known, refresh_resolved=cached_key is None,
         )
-    assert unknown is not None
-    raise unknown
+    except KeyUnavailable as error:
+        raise SignatureError(Reason.UNKNOWN_KEY, str(error)) from None
+    if key is None:
+        raise SignatureError(Reason.BAD_SIGNATURE, f"does not verify with key {candidate.key_id}")
+    return VerifiedSignature(
+        key_id=candidate.key_id,
+        owner=key.owner,
+        generation=generation,
+        algorithm=candidate.algorithm_for(key),
+        covered=candidate.covered,
+    )
 
 
 def sign_request(

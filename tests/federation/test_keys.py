@@ -4,6 +4,7 @@ import asyncio
 
 import pytest
 
+from federation.fetch_limits import FetchLimiter
 from federation.keys import (
     CachingKeyResolver,
     KeyFormatError,
@@ -132,3 +133,73 @@ async def test_resolver_refuses_a_fetched_document_without_a_valid_key():
     with pytest.raises(KeyUnavailable):
         await CachingKeyResolver(cache, fetch).resolve("k")
     assert len(cache) == 0
+
+
+class HeldFetches:
+    """A key fetcher whose fetches wait until released, counting how many run per host."""
+
+    def __init__(self) -> None:
+        self.release = asyncio.Event()
+        self.started: list[str] = []
+        self.running: dict[str, int] = {}
+        self.most_running = 0
+        self.most_per_host: dict[str, int] = {}
+
+    async def __call__(self, key_id):
+        host = key_id.split("/")[2]
+        self.started.append(key_id)
+        self.running[host] = self.running.get(host, 0) + 1
+        self.most_running = max(self.most_running, sum(self.running.values()))
+        self.most_per_host[host] = max(self.most_per_host.get(host, 0), self.running[host])
+        try:
+            await self.release.wait()
+        finally:
+            self.running[host] -= 1
+        return key_id, f"https://{host}/actor", PUBLIC_PEM
+
+
+async def settle():
+    for _ in range(20):
+        await asyncio.sleep(0)
+
+
+async def test_key_fetches_run_within_the_global_and_the_per_host_limits():
+    fetches = HeldFetches()
+    limiter = FetchLimiter(concurrency=3, per_host_concurrency=2)
+    resolver = CachingKeyResolver(MemoryKeyCache(), fetches, limiter=limiter)
+    key_ids = [f"https://{host}.example/keys/{n}" for host in "aab" for n in range(3)]
+    waiting = [asyncio.ensure_future(resolver.resolve(key_id)) for key_id in dict.fromkeys(key_ids)]
+    await settle()
+    assert limiter.running == len(fetches.started) == 3  # two of a's, one of b's
+    assert sorted(fetches.started) == ["https://a.example/keys/0", "https://a.example/keys/1",
+                                       "https://b.example/keys/0"]
+    fetches.release.set()
+    keys = await asyncio.gather(*waiting)
+    assert len(keys) == 6 and len(fetches.started) == 6
+    assert fetches.most_running == 3
+    assert fetches.most_per_host["a.example"] == 2 and fetches.most_per_host["b.example"] <= 2
+    assert limiter.running == 0 and not limiter._hosts  # idle hosts leave nothing behind
+
+
+async def test_no_caller_waits_longer_than_the_wait_for_a_key_slot_included():
+    fetches = HeldFetches()
+    limiter = FetchLimiter(concurrency=1, per_host_concurrency=1)
+    resolver = CachingKeyResolver(MemoryKeyCache(), fetches, limiter=limiter, wait_seconds=0.2)
+
+    with pytest.raises(KeyUnavailable, match="gave up fetching key https://a.example/k after 0.2 s"):
+        await resolver.resolve("https://a.example/k")
+    # The only slot is still taken by that fetch: the next key waits for it, then gives up.
+    with pytest.raises(KeyUnavailable, match="gave up waiting for a free slot to fetch key https://b.example/k"):
+        await resolver.resolve("https://b.example/k")
+    await settle()
+    assert fetches.started == ["https://a.example/k"]  # nobody waits for b any more: never fetched
+
+    fetches.release.set()
+    assert (await resolver.resolve("https://a.example/k")).owner == "https://a.example/actor"
+    assert (await resolver.resolve("https://b.example/k")).owner == "https://b.example/actor"
+    assert fetches.started == ["https://a.example/k", "https://b.example/k"]
+
+
+def test_fetch_limits_must_allow_a_fetch():
+    with pytest.raises(ValueError):
+        FetchLimiter(concurrency=0, per_host_concurrency=1)

@@ -49,7 +49,8 @@ def signed(generation, method="POST", url=INBOX, body=BODY, now=NOW, private_key
 
 
 async def verify(headers, method="POST", url=INBOX, body=BODY, now=NOW, **options):
-    return await verify_request(method, url, headers, body, resolve_key=resolve, now=now, **options)
+    options.setdefault("resolve_key", resolve)
+    return await verify_request(method, url, headers, body, now=now, **options)
 
 
 async def refusal(headers, **kwargs):
@@ -236,49 +237,101 @@ async def test_unsigned_request_is_refused():
     assert await refusal({"Content-Type": "application/activity+json"}) == Reason.UNSIGNED
 
 
-async def test_rfc9421_picks_the_first_signature_whose_key_resolves():
-    headers = signed(Generation.RFC9421)
+def with_labels(headers, *others):
+    """RFC 9421 headers with more signatures (label, key id, headers) in front."""
+    inputs, signatures = [], []
+    for label, key_id, other in others:
+        inputs.append(other["Signature-Input"].replace("sig1=", f"{label}=").replace(KEY_ID, key_id))
+        signatures.append(other["Signature"].replace("sig1=", f"{label}="))
+    return headers | {"Signature-Input": ", ".join([*inputs, headers["Signature-Input"]]),
+                      "Signature": ", ".join([*signatures, headers["Signature"]])}
+
+
+async def test_rfc9421_verifies_the_first_signature_whose_key_is_held():
     stranger = signed(Generation.RFC9421, private_key=OTHER_PRIVATE_KEY)
-    headers["Signature-Input"] = (
-        stranger["Signature-Input"].replace("sig1=", "other=").replace(KEY_ID, "https://x.example/k")
-        + ", " + headers["Signature-Input"]
-    )
-    headers["Signature"] = stranger["Signature"].replace("sig1=", "other=") + ", " + headers["Signature"]
-    assert (await verify(headers)).key_id == KEY_ID
+    headers = with_labels(signed(Generation.RFC9421), ("other", "https://x.example/k", stranger))
+    asked = []
+
+    async def resolve_counting(key_id):
+        asked.append(key_id)
+        return KNOWN_KEYS.get(key_id)
+
+    result = await verify(headers, resolve_key=resolve_counting, cached_key=resolve)
+    assert result.key_id == KEY_ID
+    assert asked == []  # held: nothing resolved, nothing fetched
 
 
-async def test_rotated_key_is_refetched_once_and_then_verifies():
+async def test_rfc9421_verifies_only_the_first_signature_when_no_key_is_held():
+    """Many labels naming unknown keys cost one lookup, not one each."""
+    stranger = signed(Generation.RFC9421, private_key=OTHER_PRIVATE_KEY)
+    others = [(f"s{n}", f"https://x{n}.example/k", stranger) for n in range(30)]
+    headers = with_labels(signed(Generation.RFC9421), *others)
+    asked = []
+
+    async def knows_nothing(key_id):
+        asked.append(key_id)
+        return None
+
+    with pytest.raises(SignatureError) as refused:
+        await verify(headers, resolve_key=knows_nothing, refresh_key=knows_nothing, cached_key=knows_nothing)
+    assert refused.value.reason == Reason.UNKNOWN_KEY
+    # 31 looks in the cache, one resolution (the only one that may fetch).
+    assert asked.count("https://x0.example/k") == 2 and len(asked) == 32
+
+
+async def test_the_first_held_key_is_verified_even_when_its_signature_fails():
+    """A failing signature is not a reason to try, and fetch, the next label's key."""
+    forged = signed(Generation.RFC9421, private_key=OTHER_PRIVATE_KEY)
+    headers = with_labels(signed(Generation.RFC9421), ("forged", KEY_ID, forged))
+    with pytest.raises(SignatureError) as refused:
+        await verify(headers, cached_key=resolve)
+    assert refused.value.reason == Reason.BAD_SIGNATURE
+
+
+def counting_resolver(pem):
     fetched = []
-    current = {"pem": public_key_pem(OTHER_PRIVATE_KEY)}
+    current = {"pem": pem}
 
     async def fetch(key_id):
         fetched.append(key_id)
         return key_id, ACTOR, current["pem"]
 
-    resolver = CachingKeyResolver(MemoryKeyCache(), fetch)
+    return CachingKeyResolver(MemoryKeyCache(), fetch), fetched, current
+
+
+async def verify_with(resolver, headers):
+    return await verify_request("POST", INBOX, headers, BODY, resolve_key=resolver.resolve,
+                                refresh_key=resolver.refresh, cached_key=resolver.cached, now=NOW)
+
+
+async def test_rotated_key_is_refetched_once_and_then_verifies():
+    resolver, fetched, current = counting_resolver(public_key_pem(OTHER_PRIVATE_KEY))
     await resolver.resolve(KEY_ID)  # caches the old key
     current["pem"] = public_key_pem(PRIVATE_KEY)  # the actor rotates its key
-    result = await verify_request("POST", INBOX, signed(Generation.CAVAGE), BODY,
-                                  resolve_key=resolver.resolve, refresh_key=resolver.refresh, now=NOW)
+    result = await verify_with(resolver, signed(Generation.CAVAGE))
     assert result.owner == ACTOR
     assert fetched == [KEY_ID, KEY_ID]
-    await verify_request("POST", INBOX, signed(Generation.RFC9421), BODY,
-                         resolve_key=resolver.resolve, refresh_key=resolver.refresh, now=NOW)
+    await verify_with(resolver, signed(Generation.RFC9421))
     assert fetched == [KEY_ID, KEY_ID]  # the fresh key is now cached
 
 
-async def test_a_forged_signature_refetches_only_once():
-    fetched = []
-
-    async def fetch(key_id):
-        fetched.append(key_id)
-        return key_id, ACTOR, public_key_pem(PRIVATE_KEY)
-
-    resolver = CachingKeyResolver(MemoryKeyCache(), fetch)
+async def test_a_forged_signature_costs_one_fetch_of_an_unknown_key_and_one_of_a_held_one():
+    resolver, fetched, _ = counting_resolver(public_key_pem(PRIVATE_KEY))
+    forged = signed(Generation.CAVAGE, private_key=OTHER_PRIVATE_KEY)
     with pytest.raises(SignatureError) as refused:
-        await verify_request("POST", INBOX, signed(Generation.CAVAGE, private_key=OTHER_PRIVATE_KEY),
-                             BODY, resolve_key=resolver.resolve, refresh_key=resolver.refresh, now=NOW)
+        await verify_with(resolver, forged)
     assert refused.value.reason == Reason.BAD_SIGNATURE
+    assert fetched == [KEY_ID]  # just fetched: not fetched again
+    with pytest.raises(SignatureError):
+        await verify_with(resolver, forged)
+    assert fetched == [KEY_ID, KEY_ID]  # held: refreshed once, in case it was rotated
+
+
+async def test_without_a_cache_lookup_a_failing_key_is_refreshed_once():
+    resolver, fetched, _ = counting_resolver(public_key_pem(PRIVATE_KEY))
+    with pytest.raises(SignatureError):
+        await verify_request("POST", INBOX, signed(Generation.CAVAGE, private_key=OTHER_PRIVATE_KEY), BODY,
+                             resolve_key=resolver.resolve, refresh_key=resolver.refresh, now=NOW)
     assert fetched == [KEY_ID, KEY_ID]
 
 
