@@ -204,6 +204,9 @@ class InboxSettings(Section):
     batch_size: int = Field(default=50, ge=1, le=1000)
     # Times a failing handler is tried before the activity is recorded as failed.
     max_attempts: int = Field(default=5, ge=1, le=50)
+    # How long a worker holds the activities it claimed; a worker that is gone has its
+    # holdings taken back at once, this matters only for one that hangs.
+    lease_seconds: float = Field(default=300.0, ge=10, le=86_400)
 
 
 class ProtectionSettings(Section):

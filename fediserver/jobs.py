@@ -5,6 +5,9 @@ batch of work and returns how many items it handled; the runner calls it again a
 while there is work and sleeps a little when there is none. A job kind that keeps work
 running between calls also has ``async aclose()``, awaited when the runner stops.
 Several processes may run the same job kinds: the queues themselves make claiming safe.
+While jobs run, the runner keeps this process recorded as a lease holder and takes back
+the leases of workers that are gone (``fediserver.lease_holders``): at start, so a
+restarted worker resumes at once what its killed predecessor held, and at every heartbeat.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
+from fediserver.lease_holders import LeaseKeeper
 from inbox.processing import inbound_jobs
 from media.remote import remote_media_jobs
 from outbox.delivery import delivery_jobs
@@ -35,8 +39,10 @@ class JobRunner:
         idle_seconds: float = 1.0,
         error_seconds: float = 5.0,
         stop_grace_seconds: float = 30.0,
+        leases: LeaseKeeper | None = None,
     ) -> None:
         self.jobs = list(jobs)
+        self.leases = leases if leases is not None else (LeaseKeeper() if self.jobs else None)
         self.idle_seconds = idle_seconds
         self.error_seconds = error_seconds
         self.stop_grace_seconds = stop_grace_seconds
@@ -46,6 +52,8 @@ class JobRunner:
     def start(self) -> None:
         self._stopping.clear()
         self._tasks = [asyncio.create_task(self._loop(job), name=f"job:{job.name}") for job in self.jobs]
+        if self.leases is not None:
+            self._tasks.append(asyncio.create_task(self._keep_leases(self.leases), name="job:leases"))
         log.info("background jobs started: %s", ", ".join(job.name for job in self.jobs) or "none")
 
     async def stop(self) -> None:
@@ -63,6 +71,11 @@ class JobRunner:
             close = getattr(job, "aclose", None)
             if close is not None:
                 await close()
+        if self.leases is not None:
+            try:
+                await self.leases.release_own()
+            except Exception:
+                log.exception("could not hand back this worker's leases; they expire on their own")
 
     async def wait(self) -> None:
         await self._stopping.wait()
@@ -79,6 +92,17 @@ class JobRunner:
                 continue
             if not handled:
                 await self._sleep(self.idle_seconds)
+
+    async def _keep_leases(self, leases: LeaseKeeper) -> None:
+        while not self._stopping.is_set():
+            try:
+                await leases.beat()
+                await leases.reclaim()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("keeping the lease record failed; trying again at the next heartbeat")
+            await self._sleep(leases.heartbeat_seconds)
 
     async def _sleep(self, seconds: float) -> None:
         try:

@@ -119,4 +119,5 @@ class InboundProcessor:
 def inbound_jobs(services) -> list[InboundProcessor]:
     """The job factory registered with the job runner."""
     settings = services.settings.inbox
-    return [InboundProcessor(batch_size=settings.batch_size, max_attempts=settings.max_attempts)]
+    return [InboundProcessor(batch_size=settings.batch_size, max_attempts=settings.max_attempts,
+                             lease_seconds=settings.lease_seconds)]

@@ -13,8 +13,9 @@ draft-cavage when the host refuses it); the generation a host accepted is kept i
 
 The lease a worker takes on a job outlasts two knocks of the request timeout; a job
 whose lease ran short while it waited for its host's slot is handed back untried, so no
-job is ever on the wire after its lease ended. A worker that dies mid-request simply lets
-its lease run out and the job is sent again: at least once on the wire, recorded as
+job is ever on the wire after its lease ended. A worker that dies mid-request leaves its
+leases to be taken back by the next worker that starts (``fediserver.lease_holders``),
+or to run out, and the job is sent again: at least once on the wire, recorded as
 delivered once. A worker told to stop lets the deliveries it started finish first.
 """
 

@@ -8,6 +8,7 @@ from fediserver.models.accounts import Account, ApiToken
 from fediserver.models.content import MediaAttachment, Post, Visibility
 from fediserver.models.interactions import Block, Favourite, Notification, NotificationKind, Reaction, Report
 from fediserver.models.federation_state import Activity, Delivery, DeliveryState, Domain, InboundItem, InboundState
+from fediserver.models.queue import QueueWorker
 from fediserver.models.social import Follow, FollowState
 
 __all__ = [
@@ -29,5 +30,6 @@ __all__ = [
     "InboundState",
     "MediaAttachment",
     "Post",
+    "QueueWorker",
     "Visibility",
 ]

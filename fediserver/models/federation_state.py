@@ -64,6 +64,8 @@ class Delivery(Model):
     next_attempt_at = fields.DatetimeField(db_index=True)
     # A worker holds the job until then; past it, another worker may take it over.
     claimed_until = fields.DatetimeField(null=True)
+    # The process token of the worker holding it (taken back at once when that one is gone).
+    claimed_by = fields.CharField(max_length=64, null=True)
     last_status = fields.IntField(null=True)
     last_error = fields.TextField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -99,6 +101,7 @@ class InboundItem(Model):
     attempts = fields.IntField(default=0)
     available_at = fields.DatetimeField(db_index=True)
     claimed_until = fields.DatetimeField(null=True)
+    claimed_by = fields.CharField(max_length=64, null=True)  # as on Delivery
     # Why it was ignored or failed; while pending, why the last attempt failed.
     last_error = fields.TextField(null=True)
     received_at = fields.DatetimeField(auto_now_add=True)
