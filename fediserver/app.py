@@ -15,6 +15,7 @@ from quart import Quart, g, request
 from fediserver import db
 from fediserver.api import install_client_api
 from fediserver.config import Settings
+from fediserver.host_header import refuse_unusable_hosts
 from fediserver.jobs import JobRunner, build_jobs
 from fediserver.room_settings import crawler_guard_settings
 from fediserver.routes import actors, collections, discovery, health
@@ -48,6 +49,7 @@ def create_app(settings: Settings, *, manage_database: bool = True, run_jobs: bo
     app.config["SERVICES"] = services
     app.register_blueprint(media_blueprint(services.remote_media))
     install_client_api(app)
+    app.asgi_app = refuse_unusable_hosts(app.asgi_app)  # type: ignore[method-assign]
     tortoise_config = db.settings_tortoise_config(settings) if manage_database else None
     runner = JobRunner(build_jobs(services)) if (settings.server.run_jobs if run_jobs is None else run_jobs) else None
 

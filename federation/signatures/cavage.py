@@ -115,12 +115,13 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def _authority(host: str, scheme: str) -> str:
-    """``host[:port]`` lower-cased, without the scheme's default port."""
-    parts = urlsplit(f"//{host.strip()}")
+    """``host[:port]`` lower-cased, without the scheme's default port (anything that is
+    no host comes back as it is, and matches no host)."""
     try:
+        parts = urlsplit(f"//{host.strip()}")
         port = parts.port
     except ValueError:
-        port = None
+        return host
     name = (parts.hostname or host.strip()).lower().rstrip(".")
     name = f"[{name}]" if ":" in name else name
     return name if port in (None, _DEFAULT_PORTS.get(scheme)) else f"{name}:{port}"

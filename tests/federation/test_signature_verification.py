@@ -154,6 +154,14 @@ async def test_cavage_host_is_compared_as_a_host_not_as_text(url, host):
     assert refused.value.reason == Reason.WRONG_HOST
 
 
+@pytest.mark.parametrize("host", ["[", "[::1", "peer.example:x", "", "peer.example:99999", "a b"])
+async def test_a_signed_host_that_is_no_host_is_the_wrong_host(host):
+    headers = {"Content-Type": "application/activity+json", "Host": host}
+    headers |= sign_request("POST", INBOX, headers, BODY, key_id=KEY_ID, private_key=PRIVATE_KEY,
+                            generation=Generation.CAVAGE, now=NOW)
+    assert await refusal(headers) == Reason.WRONG_HOST
+
+
 @pytest.mark.parametrize("generation", GENERATIONS)
 async def test_stale_request_is_refused(generation):
     assert await refusal(signed(generation, now=NOW - 3601)) == Reason.STALE
