@@ -105,6 +105,14 @@ async def test_json_nested_deeper_than_the_limit_is_400_before_any_database_work
     assert not await Account.filter(uri=peer.actor_id).exists()
 
 
+async def test_text_holding_nul_is_400_on_every_database(server, peer):
+    """PostgreSQL can store U+0000 neither in JSON nor in text: it used to be a 500 there."""
+    activity = peer.activity("Create", object={"type": "Note", "content": "nul \u0000 inside"})
+    response = await post(server, peer, json.dumps(activity).encode())
+    await assert_refused(server, response, 400, "JSON text holds U+0000")
+    assert peer.server.received == []
+
+
 @pytest.mark.parametrize(("body", "error"), [
     (b"{not json", "body is not JSON"),
     (b"[1, 2]", "body is not a JSON object"),
@@ -204,3 +212,12 @@ async def test_an_activity_on_the_actors_own_server_but_another_port_is_another_
         "id": f"http://127.0.0.1:{other_port}/activities/1"}
     response = await post(server, peer, json.dumps(activity).encode())
     await assert_refused(server, response, 400, "activity id from another origin")
+
+
+@pytest.mark.parametrize("host", [".", "a..b", "x" * 64 + ".example"])
+async def test_a_host_header_that_names_no_host_is_400_not_500(server, peer, host):
+    body = json.dumps(peer.activity("Follow", object=f"{BASE}/users/alice")).encode()
+    signed = peer.signed_headers("POST", BASE + "/inbox", body)
+    headers = {name: value for name, value in signed.items() if name.lower() != "host"} | {"host": host}
+    response = await server.test_client().post("/inbox", data=body, headers=headers)
+    await assert_refused(server, response, 400, "bad Host header")

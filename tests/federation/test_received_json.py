@@ -42,3 +42,14 @@ def test_anything_but_an_object_is_refused_with_its_reason(body, reason):
     with pytest.raises(ReceivedJsonError) as refused:
         load_json_object(body)
     assert refused.value.reason == reason
+
+
+@pytest.mark.parametrize("body", [b'{"a": "x\\u0000y"}', b'{"a\\u0000": 1}', b'{"a": [{"b": ["\\u0000"]}]}'])
+def test_text_holding_nul_is_refused_wherever_it_is(body):
+    with pytest.raises(ReceivedJsonError) as refused:
+        load_json_object(body)
+    assert refused.value.reason == ReceivedJsonError.NUL
+
+
+def test_an_escaped_backslash_before_u0000_is_plain_text():
+    assert load_json_object(b'{"a": "\\\\u0000"}') == {"a": "\\u0000"}
