@@ -16,7 +16,7 @@ from typing import Any
 from quart import Blueprint, Response, current_app, request
 
 from fediserver.collections import BadCursor, collection, collection_page
-from fediserver.models import Account, Follow, FollowState, Post
+from fediserver.models import Account, Follow, Post
 from fediserver.routes.actors import local_artist
 from fediserver.routes.negotiation import (
     activity_json,
@@ -106,7 +106,7 @@ async def _follow_collection(username: str, artist_side: str, listed_side: str, 
         uris = dict(await Account.filter(id__in=ids).values_list("id", "uri"))
         return [uris[i] for i in ids if i in uris]
 
-    queryset = Follow.filter(**{artist_side: account}, state=FollowState.ACCEPTED)
+    queryset = Follow.accepted().filter(**{artist_side: account})
     return await _paged(queryset, getattr(account, url_field), render)
 
 
