@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from quart import Blueprint, Response, current_app, request
+from quart import Blueprint, Response, request
 
 from fediserver.collections import BadCursor, collection, collection_page
 from fediserver.models import Account, Follow, Post
@@ -26,13 +26,14 @@ from fediserver.routes.negotiation import (
     wants_activity_json,
 )
 from fediserver.routes.pages import post_html
+from fediserver.services import app_services
 from fediserver.visibility import may_read, visible_posts
 from outbox.objects import OBJECT_CONTEXT, NoteRenderer, iso, tombstone
 
 blueprint = Blueprint("collections", __name__)
 
 def _notes() -> NoteRenderer:
-    return current_app.config["SERVICES"].notes
+    return app_services().notes
 
 
 def create_activity(note: dict[str, Any], post: Post, author: Account) -> dict[str, Any]:
