@@ -18,6 +18,9 @@ from tortoise import Tortoise, connections
 from fediserver import db as database
 from fediserver.config import Settings, settings_from_dict
 
+# The inbox tests' world: ``server`` (an instance with the artist alice) and ``peer``.
+pytest_plugins = ["tests.inbox_door"]
+
 POSTGRES_ENV = "FEDISERVER_TEST_POSTGRES_URL"
 BACKENDS = ["sqlite", "postgres"]
 

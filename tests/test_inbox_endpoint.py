@@ -12,30 +12,10 @@ import pytest
 from federation.keys import generate_rsa_private_key_pem, load_private_key_pem
 from federation.signatures import Generation
 from fediserver.app import create_app
-from fediserver.local_accounts import create_local_account
 from fediserver.models import Account, InboundItem
-from fediserver.urls import InstanceUrls
 from tests.conftest import make_settings
 from tests.federation.loopback_server import Reply
-from tests.remote_peer import RemotePeer
-
-BASE = "https://art.example"
-
-
-@pytest.fixture
-async def server(db):
-    settings = make_settings(db, federation={"allow_private_addresses": True})
-    app = create_app(settings, manage_database=False, run_jobs=False)
-    await create_local_account(InstanceUrls(BASE), "alice")
-    yield app
-    await app.config["SERVICES"].aclose()
-
-
-@pytest.fixture
-async def peer():
-    async with RemotePeer() as remote:
-        yield remote
-
+from tests.inbox_door import BASE
 
 async def post(app, peer, path, activity, *, generation=Generation.CAVAGE, body=None, **sign):
     body = json.dumps(activity).encode() if body is None else body

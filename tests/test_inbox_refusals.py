@@ -11,31 +11,10 @@ import pytest
 
 from federation.received_json import MAX_JSON_DEPTH
 from federation.signatures import Generation, sign_request
-from fediserver.app import create_app
-from fediserver.local_accounts import create_local_account
 from fediserver.models import Account, InboundItem, InboundState, Post
-from fediserver.urls import InstanceUrls
 from inbox.processing import InboundProcessor
-from tests.conftest import make_settings
+from tests.inbox_door import BASE
 from tests.remote_peer import RemotePeer
-
-BASE = "https://art.example"
-
-
-@pytest.fixture
-async def server(db):
-    settings = make_settings(db, federation={"allow_private_addresses": True})
-    app = create_app(settings, manage_database=False, run_jobs=False)
-    await create_local_account(InstanceUrls(BASE), "alice")
-    yield app
-    await app.config["SERVICES"].aclose()
-
-
-@pytest.fixture
-async def peer():
-    async with RemotePeer() as remote:
-        yield remote
-
 
 async def post(app, peer, body: bytes, *, path: str = "/inbox", generation=Generation.CAVAGE, headers=None):
     signed = peer.signed_headers("POST", BASE + path, body, generation=generation)

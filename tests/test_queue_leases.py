@@ -21,6 +21,8 @@ from fediserver.models.queue import claim_due
 from fediserver.process_identity import ProcessIdentity, current
 from inbox.processing import InboundProcessor
 from inbox.queue import store_inbound
+from tests.worker_processes import start_worker, wait_for
+from tests.worker_processes import write_config as worker_config
 
 SENDER = "https://far.example/users/bo"
 HOUR = timedelta(hours=1)
@@ -135,36 +137,7 @@ BATCH = 400
 
 
 def write_config(folder: Path, database_url: str) -> Path:
-    path = folder / "config.toml"
-    path.write_text(
-        f"""
-[instance]
-domain = "art.example"
-[database]
-url = "{database_url}"
-[logging]
-level = "warning"
-[inbox]
-batch_size = {BATCH}
-lease_seconds = 3600.0
-"""
-    )
-    return path
-
-
-def start_worker(config: Path, log: Path) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "fediserver.cli", "--config", str(config), "worker"],
-        stdout=log.open("ab"), stderr=subprocess.STDOUT, env=os.environ.copy(),
-    )
-
-
-async def wait_for(condition, what: str, limit_seconds: float = 90.0) -> None:
-    for _ in range(int(limit_seconds / 0.05)):
-        if await condition():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"gave up waiting for {what}")
+    return worker_config(folder, database_url, f"[inbox]\nbatch_size = {BATCH}\nlease_seconds = 3600.0\n")
 
 
 async def test_a_worker_killed_holding_leases_is_resumed_at_once_by_the_next(db, tmp_path):

@@ -186,7 +186,7 @@ async def test_every_verdict_moves_an_item_as_the_life_cycle_declares(db):
         Verdict.APPLIED: create_note(1),
         Verdict.IGNORED: {"id": f"{BOB}/like/1", "type": "Like", "actor": BOB, "object": f"{BOB}/statuses/1"},
         Verdict.FORGED: {"id": f"{BOB}/announce/1", "type": "Announce", "actor": BOB, "object": f"{BOB}/statuses/1"},
-        Verdict.UNREADABLE: {"id": f"{BOB}/like/2", "type": "Like", "actor": "ftp://nowhere", "object": "x"},
+        Verdict.UNREADABLE: {"id": "urn:x:like-2", "type": "Like", "actor": BOB, "object": "x"},
         Verdict.ERROR: {"id": f"{BOB}/block/1", "type": "Block", "actor": BOB, "object": f"{BOB}/x"},
     }
     items = {verdict: (await store_inbound(activity, actor_uri=activity["actor"], key_id=None))[0]

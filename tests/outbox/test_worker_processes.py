@@ -3,11 +3,7 @@ two at once on PostgreSQL."""
 
 from __future__ import annotations
 
-import asyncio
-import os
 import signal
-import subprocess
-import sys
 from contextlib import AsyncExitStack
 from pathlib import Path
 
@@ -18,20 +14,14 @@ from fediserver.models import Delivery, DeliveryState
 from outbox import builders
 from outbox.publish import publish
 from tests.outbox.conftest import FAR_AUTHOR, trusting
+from tests.worker_processes import start_worker, wait_for
+from tests.worker_processes import write_config as worker_config
 
 BATCH = 3
 
 
 def write_config(folder: Path, database_url: str) -> Path:
-    path = folder / "config.toml"
-    path.write_text(
-        f"""
-[instance]
-domain = "art.example"
-[database]
-url = "{database_url}"
-[logging]
-level = "warning"
+    return worker_config(folder, database_url, f"""
 [federation]
 allow_private_addresses = true
 request_timeout_seconds = 1.0
@@ -39,25 +29,7 @@ request_timeout_seconds = 1.0
 batch_size = {BATCH}
 concurrency = {BATCH}
 per_host_concurrency = 1
-"""
-    )
-    return path
-
-
-def start_worker(config: Path, log: Path) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "fediserver.cli", "--config", str(config), "worker"],
-        stdout=log.open("ab"), stderr=subprocess.STDOUT, env=os.environ.copy(),
-    )
-
-
-async def wait_for(condition, what: str, limit_seconds: float = 90.0) -> None:
-    """Poll ``condition`` (an async callable) until true; fail naming ``what`` past the limit."""
-    for _ in range(int(limit_seconds / 0.05)):
-        if await condition():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"gave up waiting for {what}")
+""")
 
 
 async def all_delivered() -> bool:
