@@ -2,7 +2,8 @@
 
 Each POST is answered in the order a sender needs, the cheap checks first: a body above
 ``federation.max_inbox_bytes`` is 413; a body that is not an activity we can keep (not
-a JSON object, nested too deeply, no actor: ``inbox.admission``) is 400; every
+a JSON object, nested too deeply, no actor, an id off the actor's own server:
+``inbox.admission``) is 400; every
 signature that cannot be verified is 401 with a JSON reason (never 202, so a sender
 trying RFC 9421 first falls back to draft-cavage); all of these before any database
 work, so refusals are cheap. Then an unknown recipient is 404, and the ``actor`` must
