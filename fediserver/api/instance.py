@@ -1,5 +1,5 @@
-"""What clients read about the instance before anything else: ``/api/v1/instance``,
-``/api/v2/instance`` and ``/api/v1/apps/verify_credentials``.
+"""What clients read about the instance before anything else: ``/api/v1/instance`` and
+``/api/v2/instance``.
 
 The version names the Mastodon API level we answer to, as other compatible servers do,
 so clients pick the endpoints this server has (``/api/v2/media`` among them).
@@ -10,7 +10,6 @@ from __future__ import annotations
 from quart import Blueprint, current_app, jsonify
 
 from fediserver import __version__
-from fediserver.api.auth import require_account
 from fediserver.api.statuses import MAX_MEDIA
 from fediserver.models import Account, Post
 from fediserver.models.accounts import LOCAL_DOMAIN
@@ -97,8 +96,3 @@ async def instance_v2():
         "rules": [],
     })
 
-
-@blueprint.get("/api/v1/apps/verify_credentials")
-async def app_credentials():
-    await require_account()
-    return jsonify({"name": "fediserver token", "website": None, "scopes": ["read", "write", "follow"]})

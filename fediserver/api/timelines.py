@@ -7,7 +7,8 @@ from __future__ import annotations
 from quart import Blueprint, jsonify, request
 from tortoise.expressions import Q
 
-from fediserver.api.auth import optional_account, require_account, services
+from fediserver.api.auth import optional_account, require_account
+from fediserver.api.context import services
 from fediserver.api.pagination import Page, link_header
 from fediserver.api.params import TRUE
 from fediserver.api.serializers import statuses_json
@@ -18,7 +19,7 @@ blueprint = Blueprint("api_timelines", __name__)
 
 @blueprint.get("/api/v1/timelines/home")
 async def home():
-    account = await require_account()
+    account = await require_account(scope="read:statuses")
     followed = await Follow.filter(follower=account, state=FollowState.ACCEPTED).values_list("target_id", flat=True)
     query = Post.filter(
         Q(account_id=account.pk)
@@ -31,7 +32,7 @@ async def home():
 
 @blueprint.get("/api/v1/timelines/public")
 async def public():
-    viewer = await optional_account()
+    viewer = await optional_account(scope="read:statuses")
     query = Post.filter(visibility=Visibility.PUBLIC, deleted_at=None, boost_of_id__isnull=True)
     if request.args.get("local", "").lower() in TRUE:
         query = query.filter(local=True)
