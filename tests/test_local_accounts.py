@@ -9,7 +9,7 @@ import pytest
 from federation.keys import load_private_key_pem, load_public_key_pem
 from fediserver.local_accounts import AccountError, authenticate, create_api_token, create_local_account
 from fediserver.models import Account, ApiToken
-from fediserver.models.queue import utcnow
+from fediserver.clock import utcnow
 from fediserver.oauth.tokens import token_for
 from fediserver.passwords import hash_password, verify_password
 from fediserver.urls import InstanceUrls

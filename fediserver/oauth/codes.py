@@ -18,7 +18,7 @@ from datetime import timedelta
 from tortoise.transactions import in_transaction
 
 from fediserver.models import Account, ApiToken, AuthorizationCode, OAuthApp
-from fediserver.models.queue import utcnow
+from fediserver.clock import utcnow
 from fediserver.oauth.scopes import as_text
 from fediserver.oauth.secrets import digest, new_secret
 from fediserver.oauth.tokens import issue_token

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from fediserver.models import Account, ApiToken, OAuthApp
-from fediserver.models.queue import utcnow
+from fediserver.clock import utcnow
 from fediserver.oauth.scopes import as_text
 from fediserver.oauth.secrets import digest, new_secret
 

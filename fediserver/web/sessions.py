@@ -30,7 +30,7 @@ from werkzeug.exceptions import Forbidden
 
 from fediserver.config import Settings
 from fediserver.models import Account, WebSession
-from fediserver.models.queue import utcnow
+from fediserver.clock import utcnow
 from fediserver.oauth.secrets import digest, new_secret
 from media.rate_limit import client_key
 

@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from fediserver.config import AuthSettings
 from fediserver.models import SignInFailure
-from fediserver.models.queue import utcnow
+from fediserver.clock import utcnow
 from media.rate_limit import client_key
 
 

@@ -10,7 +10,7 @@ from urllib.parse import quote
 import pytest
 
 from fediserver.models import ApiToken, AuthorizationCode
-from fediserver.models.queue import utcnow
+from fediserver.clock import utcnow
 from fediserver.oauth.secrets import digest
 from tests.oauth.conftest import authorization_code, pkce_pair, register, sign_in
 
