@@ -158,7 +158,9 @@ async def _consent_page(wanted: AuthorizationRequest, account: Account):
 
 async def _send_back(wanted: AuthorizationRequest, *, error: str, description: str):
     if wanted.out_of_band:
-        return await _error_page(description, status=400 if error != "access_denied" else 200)
+        if error == "access_denied":
+            return await _page("oauth/error.html", heading=f"You denied {wanted.app.name} access", message=description)
+        return await _error_page(description)
     target = with_query(wanted.redirect_uri, {"error": error, "error_description": description, "state": wanted.state})
     return _no_store(redirect(target, 302))
 

@@ -140,3 +140,12 @@ async def test_the_consent_form_without_its_csrf_token_is_refused(browser, ada):
         assert answer.status_code == 403
     assert await AuthorizationCode.all().count() == 0 and await ApiToken.all().count() == 0
     assert await OAuthApp.all().count() == 1
+
+
+async def test_denying_an_out_of_band_app_says_so_on_the_page(browser, ada):
+    app = await register(browser, redirect_uris="urn:ietf:wg:oauth:2.0:oob", scopes="read")
+    await sign_in(browser)
+    answer = await consent(browser, app, scope="read", decision="deny")
+    html = await answer.get_data(as_text=True)
+    assert answer.status_code == 200 and "You denied Sketchbook access" in html
+    assert await AuthorizationCode.all().count() == 0
