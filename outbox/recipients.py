@@ -38,10 +38,10 @@ def server_inbox(account: Account) -> list[str]:
 
 async def addressed_accounts(post: Post) -> list[Account]:
     """The accounts a post names besides its followers: mentions and the replied-to author."""
-    uris = [*post.recipients, *(tag["href"] for tag in post.tags if tag.get("type") == "Mention" and tag.get("href"))]
+    uris = post.addressee_uris()
     if not uris:
         return []
-    return await Account.filter(uri__in=list(dict.fromkeys(uris)))
+    return await Account.filter(uri__in=uris)
 
 
 async def post_inboxes(post: Post, author: Account) -> list[str]:

@@ -12,8 +12,9 @@ from fediserver.api.errors import not_found, unprocessable
 from fediserver.api.pagination import Page, link_header
 from fediserver.api.params import TRUE, record_id
 from fediserver.api.serializers import account_json, relationship_json, statuses_json
-from fediserver.models import Account, Follow, FollowState, MediaAttachment, Post, Visibility
+from fediserver.models import Account, MediaAttachment
 from fediserver.models.accounts import LOCAL_DOMAIN
+from fediserver.visibility import visible_posts
 from outbox import relations
 
 blueprint = Blueprint("api_accounts", __name__)
@@ -59,12 +60,7 @@ async def statuses(account_id: str):
     ``only_media``, ``exclude_replies``, ``exclude_reblogs`` narrow it)."""
     viewer = await optional_account(scope="read:statuses")
     author = await _target(account_id)
-    visible = [Visibility.PUBLIC, Visibility.UNLISTED]
-    if viewer is not None and await Follow.filter(follower=viewer, target=author, state=FollowState.ACCEPTED).exists():
-        visible.append(Visibility.PRIVATE)
-    query = Post.filter(account=author, deleted_at=None)
-    if viewer is None or viewer.pk != author.pk:
-        query = query.filter(visibility__in=visible)
+    query = visible_posts(viewer).filter(account=author)
     args = request.args
     if args.get("pinned", "").lower() in TRUE:
         query = query.filter(pinned_at__isnull=False)

@@ -229,7 +229,7 @@ def _status(post: Post, facts: _StatusFacts, accounts: _AccountCache, links: Med
         "application": None,
         "account": accounts.json(post.account),
         "media_attachments": [media_json(a, links) for a in facts.attachments.get(post.pk, []) if links.media_url(a)],
-        "mentions": [facts.mentions[href] for href in _mention_hrefs(post) if href in facts.mentions],
+        "mentions": [facts.mentions[href] for href in post.mentioned_uris() if href in facts.mentions],
         "tags": [
             {"name": tag["name"].lstrip("#"), "url": tag.get("href", "")}
             for tag in post.tags
@@ -239,10 +239,6 @@ def _status(post: Post, facts: _StatusFacts, accounts: _AccountCache, links: Med
         "card": None,
         "poll": None,
     }
-
-
-def _mention_hrefs(post: Post) -> list[str]:
-    return [tag["href"] for tag in post.tags if tag.get("type") == "Mention" and isinstance(tag.get("href"), str)]
 
 
 class _StatusFacts:
@@ -270,7 +266,7 @@ class _StatusFacts:
             row["id"]: str(row["account_id"])
             for row in await Post.filter(id__in=reply_ids).values("id", "account_id")
         } if reply_ids else {}
-        hrefs = {href for p in posts for href in _mention_hrefs(p)}
+        hrefs = {href for p in posts for href in p.mentioned_uris()}
         facts.mentions = {
             a.uri: {"id": str(a.pk), "username": a.username, "acct": a.acct, "url": a.url or a.uri}
             for a in await Account.filter(uri__in=hrefs)

@@ -5,7 +5,7 @@ Tortoise discovers the models through this package, and migrations in
 """
 
 from fediserver.models.accounts import Account
-from fediserver.models.content import MediaAttachment, Post, Visibility
+from fediserver.models.content import Addressee, MediaAttachment, Post, Visibility
 from fediserver.models.interactions import Block, Favourite, Notification, NotificationKind, Reaction, Report
 from fediserver.models.federation_state import Activity, Delivery, DeliveryState, Domain, InboundItem, InboundState
 from fediserver.models.oauth import ApiToken, AuthorizationCode, OAuthApp
@@ -15,6 +15,7 @@ from fediserver.models.social import Follow, FollowState
 __all__ = [
     "Account",
     "Activity",
+    "Addressee",
     "Block",
     "Favourite",
     "Notification",
