@@ -66,19 +66,19 @@ async def index():
 
 @blueprint.post(f"{PAGE}/apps/<app_id>/revoke")
 async def revoke_app(app_id: str):
-    await check_csrf()
-    account = await signed_in_account()
-    if account is None:
-        return _to_sign_in()
-    await revoke_app_for(account, record_id(app_id))
-    return redirect(f"{PAGE}?revoked=1", 303)
+    return await _revoke(revoke_app_for, app_id)
 
 
 @blueprint.post(f"{PAGE}/tokens/<token_id>/revoke")
 async def revoke_token(token_id: str):
+    return await _revoke(revoke_token_of, token_id)
+
+
+async def _revoke(revoke, record: str):
+    """Revoke what the signed-in account gave (never another account's) after the CSRF check."""
     await check_csrf()
     account = await signed_in_account()
     if account is None:
         return _to_sign_in()
-    await revoke_token_of(account, record_id(token_id))
+    await revoke(account, record_id(record))
     return redirect(f"{PAGE}?revoked=1", 303)

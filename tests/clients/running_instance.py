@@ -8,7 +8,6 @@ from __future__ import annotations
 import html
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -18,16 +17,12 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 import requests
 
+from tests.interop.served_instance import free_port
+
 PASSWORD = "a long enough secret"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 _HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
 _CODE = re.compile(r'id="authorization-code"[^>]*>([^<]+)<')
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
