@@ -21,7 +21,7 @@ from __future__ import annotations
 from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
 
-from fediserver.models import Account, Addressee, Block, Follow, FollowState, Post, Visibility
+from fediserver.models import Account, Addressee, Block, Follow, Post, Visibility
 
 SHOWN_TO_ANYONE = (Visibility.PUBLIC, Visibility.UNLISTED)
 
@@ -40,7 +40,7 @@ def _may_see(viewer: Account | None) -> Q:
     anyone = Q(visibility__in=SHOWN_TO_ANYONE)
     if viewer is None:
         return anyone
-    followed = Follow.filter(follower_id=viewer.pk, state=FollowState.ACCEPTED).values("target_id")
+    followed = Follow.accepted().filter(follower_id=viewer.pk).values("target_id")
     addressed = Addressee.filter(account_id=viewer.pk).values("post_id")
     audience = (
         anyone

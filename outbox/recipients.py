@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from fediserver.models import Account, Follow, FollowState, Post, Visibility
+from fediserver.models import Account, Follow, Post, Visibility
 from fediserver.models.accounts import LOCAL_DOMAIN
 
 
 async def follower_inboxes(account: Account) -> list[str]:
     """Where to deliver to all of ``account``'s remote followers: one shared inbox per server
     that has one, else each follower's own inbox."""
-    follows = await Follow.filter(target=account, state=FollowState.ACCEPTED).exclude(
+    follows = await Follow.accepted().filter(target=account).exclude(
         follower__domain=LOCAL_DOMAIN
     ).values("follower__shared_inbox_url", "follower__inbox_url")
     inboxes = (row["follower__shared_inbox_url"] or row["follower__inbox_url"] for row in follows)

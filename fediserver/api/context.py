@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from quart import current_app
-
-from fediserver.services import Services
+from fediserver.services import Services, app_services
 
 
 def services() -> Services:
-    return current_app.config["SERVICES"]
+    return app_services()

@@ -13,7 +13,7 @@ from fediserver.api.context import services
 from fediserver.api.pagination import Page, link_header
 from fediserver.api.params import TRUE
 from fediserver.api.serializers import statuses_json
-from fediserver.models import Follow, FollowState, Visibility
+from fediserver.models import Follow, Visibility
 from fediserver.visibility import visible_posts
 
 blueprint = Blueprint("api_timelines", __name__)
@@ -22,7 +22,7 @@ blueprint = Blueprint("api_timelines", __name__)
 @blueprint.get("/api/v1/timelines/home")
 async def home():
     account = await require_account(scope="read:statuses")
-    followed = Follow.filter(follower=account, state=FollowState.ACCEPTED).values("target_id")
+    followed = Follow.accepted().filter(follower=account).values("target_id")
     query = visible_posts(account).filter(Q(account_id=account.pk) | Q(account_id__in=Subquery(followed)))
     rows = await Page.from_request().rows(query.select_related("account"))
     return jsonify(await statuses_json(rows, account, services().media_links)), 200, link_header(rows)

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from quart import Blueprint, Response, current_app, request
+from quart import Blueprint, Response, request
 
 from fediserver.collections import BadCursor, collection, collection_page
-from fediserver.models import Account, Follow, FollowState, Post
+from fediserver.models import Account, Follow, Post
 from fediserver.routes.actors import local_artist
 from fediserver.routes.negotiation import (
     activity_json,
@@ -26,13 +26,14 @@ from fediserver.routes.negotiation import (
     wants_activity_json,
 )
 from fediserver.routes.pages import post_html
+from fediserver.services import app_services
 from fediserver.visibility import may_read, visible_posts
 from outbox.objects import OBJECT_CONTEXT, NoteRenderer, iso, tombstone
 
 blueprint = Blueprint("collections", __name__)
 
 def _notes() -> NoteRenderer:
-    return current_app.config["SERVICES"].notes
+    return app_services().notes
 
 
 def create_activity(note: dict[str, Any], post: Post, author: Account) -> dict[str, Any]:
@@ -106,7 +107,7 @@ async def _follow_collection(username: str, artist_side: str, listed_side: str, 
         uris = dict(await Account.filter(id__in=ids).values_list("id", "uri"))
         return [uris[i] for i in ids if i in uris]
 
-    queryset = Follow.filter(**{artist_side: account}, state=FollowState.ACCEPTED)
+    queryset = Follow.accepted().filter(**{artist_side: account})
     return await _paged(queryset, getattr(account, url_field), render)
 
 
