@@ -3,7 +3,7 @@ from tortoise.migrations import operations as ops
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0008_inbound_origin')]
+    dependencies = [('models', '0009_inbound_origin')]
 
     initial = False
 

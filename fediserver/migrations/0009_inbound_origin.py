@@ -4,7 +4,7 @@ from tortoise import fields
 from tortoise.migrations.constraints import UniqueConstraint
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0007_follow_removed_state')]
+    dependencies = [('models', '0008_oauth_and_sessions')]
 
     initial = False
 
