@@ -9,7 +9,9 @@ from typing import Any
 from quart import Blueprint, current_app, jsonify, request
 from tortoise.expressions import Subquery
 
-from fediserver.api.auth import not_found, optional_account, require_account, services, unprocessable
+from fediserver.api.auth import optional_account, require_account
+from fediserver.api.context import services
+from fediserver.api.errors import not_found, unprocessable
 from fediserver.api.pagination import Page, link_header
 from fediserver.api.params import TRUE, Params, record_id
 from fediserver.api.serializers import account_json, relationship_json, statuses_json
@@ -23,13 +25,13 @@ blueprint = Blueprint("api_accounts", __name__)
 
 @blueprint.get("/api/v1/accounts/verify_credentials")
 async def verify_credentials():
-    return jsonify(await account_json(await require_account(), with_source=True))
+    return jsonify(await account_json(await require_account(scope=("read:accounts", "profile")), with_source=True))
 
 
 @blueprint.patch("/api/v1/accounts/update_credentials")
 async def update_credentials():
     """Change the caller's own profile; answers the account with its ``source``."""
-    account = await require_account()
+    account = await require_account(scope="write:accounts")
     changes = credential_changes(await Params.read())
     if changes:
         account.update_from_dict(changes)
@@ -50,7 +52,7 @@ def credential_changes(params: Params) -> dict[str, Any]:
 
 @blueprint.get("/api/v1/accounts/lookup")
 async def lookup():
-    await optional_account()
+    await optional_account(scope="read:accounts")
     acct = (request.args.get("acct") or "").strip().removeprefix("@")
     if not acct:
         raise unprocessable("acct is required, e.g. ada or ada@art.example")
@@ -65,7 +67,7 @@ async def lookup():
 
 @blueprint.get("/api/v1/accounts/relationships")
 async def relationships():
-    account = await require_account()
+    account = await require_account(scope="read:follows")
     ids = [record_id(value) for value in request.args.getlist("id[]") + request.args.getlist("id")]
     targets = {a.pk: a for a in await Account.filter(id__in=ids)}
     return jsonify([await relationship_json(account, targets[i]) for i in ids if i in targets])
@@ -73,7 +75,7 @@ async def relationships():
 
 @blueprint.get("/api/v1/accounts/<account_id>")
 async def show(account_id: str):
-    await optional_account()
+    await optional_account(scope="read:accounts")
     return jsonify(await account_json(await _target(account_id)))
 
 
@@ -81,7 +83,7 @@ async def show(account_id: str):
 async def statuses(account_id: str):
     """An account's posts and boosts the caller may see, newest first (``pinned``,
     ``only_media``, ``exclude_replies``, ``exclude_reblogs`` narrow it)."""
-    viewer = await optional_account()
+    viewer = await optional_account(scope="read:statuses")
     author = await _target(account_id)
     query = visible_posts(viewer).filter(account=author)
     args = request.args
@@ -119,8 +121,9 @@ async def _remove_follower(account: Account, follower: Account) -> None:
 
 
 async def _act_on(account_id: str, action: Callable[[Account, Account], Awaitable[Any]]):
-    """Do ``action`` between the caller and the account; answer their Relationship."""
-    account = await require_account()
+    """Do ``action`` between the caller and the account (scope write:follows); answer
+    their Relationship."""
+    account = await require_account(scope="write:follows")
     target = await _target(account_id)
     await action(account, target)
     return jsonify(await relationship_json(account, target))

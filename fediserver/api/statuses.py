@@ -9,7 +9,9 @@ from typing import Any
 
 from quart import Blueprint, current_app, jsonify, request
 
-from fediserver.api.auth import ApiError, not_found, optional_account, require_account, services, unprocessable
+from fediserver.api.auth import optional_account, require_account
+from fediserver.api.context import services
+from fediserver.api.errors import ApiError, not_found, unprocessable
 from fediserver.api.params import Params, record_id
 from fediserver.api.serializers import status_json
 from fediserver.models import Account, MediaAttachment, Post, Visibility
@@ -23,7 +25,7 @@ MAX_MEDIA = 4
 
 @blueprint.post("/api/v1/statuses")
 async def create():
-    account = await require_account()
+    account = await require_account(scope="write:statuses")
     key = request.headers.get("Idempotency-Key")
     idempotency_keys = current_app.config["API_IDEMPOTENCY_KEYS"]
     if key and (earlier := await idempotency_keys.post_for(account, key)) is not None:
@@ -47,13 +49,13 @@ async def create():
 
 @blueprint.get("/api/v1/statuses/<status_id>")
 async def show(status_id: str):
-    viewer = await optional_account()
+    viewer = await optional_account(scope="read:statuses")
     return jsonify(await status_json(await visible_post(status_id, viewer), viewer, services().media_links))
 
 
 @blueprint.delete("/api/v1/statuses/<status_id>")
 async def delete(status_id: str):
-    account = await require_account()
+    account = await require_account(scope="write:statuses")
     post = await visible_post(status_id, account)
     if post.account_id != account.pk:
         raise ApiError(403, "This action is not allowed: only the author can delete a post")
@@ -67,29 +69,29 @@ async def delete(status_id: str):
 
 @blueprint.post("/api/v1/statuses/<status_id>/favourite")
 async def favourite(status_id: str):
-    return await _act_on(status_id, relations.favourite)
+    return await _act_on(status_id, relations.favourite, scope="write:favourites")
 
 
 @blueprint.post("/api/v1/statuses/<status_id>/unfavourite")
 async def unfavourite(status_id: str):
-    return await _act_on(status_id, relations.unfavourite)
+    return await _act_on(status_id, relations.unfavourite, scope="write:favourites")
 
 
 @blueprint.post("/api/v1/statuses/<status_id>/reblog")
 async def reblog(status_id: str):
-    return await _act_on(status_id, relations.reblog, answer_with_result=True)
+    return await _act_on(status_id, relations.reblog, scope="write:statuses", answer_with_result=True)
 
 
 @blueprint.post("/api/v1/statuses/<status_id>/unreblog")
 async def unreblog(status_id: str):
-    return await _act_on(status_id, relations.unreblog)
+    return await _act_on(status_id, relations.unreblog, scope="write:statuses")
 
 
-async def _act_on(status_id: str, action: Callable[[Account, Post], Awaitable[Any]], *,
+async def _act_on(status_id: str, action: Callable[[Account, Post], Awaitable[Any]], *, scope: str,
                   answer_with_result: bool = False):
     """Do ``action`` on a post the caller may see (on the boosted post, for a boost) and
     answer with that post, or with what the action made (the boost, for ``reblog``)."""
-    account = await require_account()
+    account = await require_account(scope=scope)
     post = await _original(await visible_post(status_id, account), account)
     result = await action(account, post)
     return jsonify(await status_json(result if answer_with_result else post, account, services().media_links))
