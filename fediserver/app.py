@@ -17,9 +17,10 @@ from fediserver.api import install_client_api
 from fediserver.config import Settings
 from fediserver.jobs import JobRunner, build_jobs
 from fediserver.room_settings import crawler_guard_settings
-from fediserver.routes import actors, collections, discovery, health
+from fediserver.routes import actors, collections, discovery, health, series
 from fediserver.services import build_services
 from fediserver.urls import InstanceUrls
+from fediserver.web import install_web
 from inbox import endpoint as inbox_endpoint
 from media.crawler_guard import install_crawler_guard
 from media.routes import media_blueprint
@@ -28,7 +29,8 @@ log = logging.getLogger("fediserver.request")
 
 
 def create_app(settings: Settings, *, manage_database: bool = True, run_jobs: bool | None = None) -> Quart:
-    app = Quart("fediserver")
+    # The web room serves /static/ itself (fediserver/web/static, from memory).
+    app = Quart("fediserver", static_folder=None)
     app.config["SETTINGS"] = settings
     app.config["URLS"] = InstanceUrls(settings.instance.base_url)
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024 * 1024
@@ -39,6 +41,7 @@ def create_app(settings: Settings, *, manage_database: bool = True, run_jobs: bo
         discovery.blueprint,
         actors.blueprint,
         collections.blueprint,
+        series.blueprint,
         inbox_endpoint.blueprint,
     ):
         app.register_blueprint(blueprint)
@@ -48,6 +51,7 @@ def create_app(settings: Settings, *, manage_database: bool = True, run_jobs: bo
     app.config["SERVICES"] = services
     app.register_blueprint(media_blueprint(services.remote_media))
     install_client_api(app)
+    install_web(app, services)
     tortoise_config = db.settings_tortoise_config(settings) if manage_database else None
     runner = JobRunner(build_jobs(services)) if (settings.server.run_jobs if run_jobs is None else run_jobs) else None
 

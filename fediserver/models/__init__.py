@@ -7,6 +7,7 @@ Tortoise discovers the models through this package, and migrations in
 from fediserver.models.accounts import Account, ApiToken
 from fediserver.models.content import MediaAttachment, Post, Visibility
 from fediserver.models.interactions import Block, Favourite, Notification, NotificationKind, Reaction, Report
+from fediserver.models.portfolio import Series, SeriesWork, Work
 from fediserver.models.federation_state import Activity, Delivery, DeliveryState, Domain, InboundItem, InboundState
 from fediserver.models.social import Follow, FollowState
 
@@ -18,6 +19,9 @@ __all__ = [
     "Notification",
     "NotificationKind",
     "Reaction",
+    "Series",
+    "SeriesWork",
+    "Work",
     "Report",
     "ApiToken",
     "Delivery",

@@ -1,17 +1,18 @@
 """Actors: local artists at ``/users/<name>`` (and ``/@<name>``), the instance actor at ``/actor``.
 
 ActivityPub clients get the actor document, served from ``Services.documents`` (bytes
-serialised once per change); browsers get a small profile page linking to it. With
-``federation.authorized_fetch`` on, the JSON needs a signed GET; the instance actor's
-document never does, since it is what signing servers fetch to check our own GETs.
+serialised once per change); browsers asking for ``/users/<name>`` are sent to the
+artist's portfolio at ``/@<name>`` (the web room, which answers ``/@<name>`` with
+``actor_json`` for ActivityPub clients). With ``federation.authorized_fetch`` on, the
+JSON needs a signed GET; the instance actor's document never does, since it is what
+signing servers fetch to check our own GETs.
 """
 
 from __future__ import annotations
 
-from html import escape
+from urllib.parse import quote
 
-import nh3
-from quart import Blueprint, Response, current_app, request
+from quart import Blueprint, Response, current_app, redirect, request
 
 from fediserver.actor_documents import actor_document, encode
 from fediserver.instance_actor import ensure_instance_actor
@@ -30,7 +31,8 @@ async def local_artist(username: str) -> Account | None:
     )
 
 
-async def _actor_json(username: str) -> Response:
+async def actor_json(username: str) -> Response:
+    """The artist's actor document (404 JSON for an unknown artist)."""
     refusal = await signature_refusal()
     if refusal is not None:
         return refusal
@@ -47,15 +49,10 @@ async def _actor_json(username: str) -> Response:
 @blueprint.get("/users/<username>")
 async def actor(username: str):
     if wants_activity_json(request.headers.get("Accept")):
-        return await _actor_json(username)
-    return await _profile_page(username)
-
-
-@blueprint.get("/@<username>")
-async def profile(username: str):
-    if wants_activity_json(request.headers.get("Accept")):
-        return await _actor_json(username)
-    return await _profile_page(username)
+        return await actor_json(username)
+    response = redirect(f"/@{quote(username)}", 302)
+    response.headers["Vary"] = "Accept"
+    return response
 
 
 @blueprint.get("/actor")
@@ -66,36 +63,3 @@ async def instance_actor():
         account = await ensure_instance_actor(services.urls, instance_name=services.settings.instance.name)
         body = services.documents.put("instance", "actor", encode(actor_document(account, services.urls)))
     return activity_json(body)
-
-
-async def _profile_page(username: str) -> Response:
-    account = await local_artist(username)
-    if account is None:
-        return Response("<!doctype html><title>Not found</title><p>No such account.</p>", 404,
-                        content_type="text/html; charset=utf-8")
-    domain = current_app.config["SERVICES"].settings.instance.domain
-    response = Response(profile_html(account, domain), content_type="text/html; charset=utf-8")
-    response.headers["Vary"] = "Accept"
-    return response
-
-
-def profile_html(account: Account, domain: str) -> str:
-    """A small, escaped profile page that links to the actor document."""
-    name = escape(account.display_name or account.username)
-    handle = escape(f"@{account.username}@{domain}")
-    fields = "".join(
-        f"<dt>{escape(str(field.get('name', '')))}</dt><dd>{nh3.clean(str(field.get('value', '')))}</dd>"
-        for field in account.profile_fields
-        if isinstance(field, dict)
-    )
-    robots = "" if account.indexable else '<meta name="robots" content="noindex, noimageindex, noai, noimageai">\n'
-    return (
-        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-        f"<title>{name} ({handle})</title>\n{robots}"
-        f'<link rel="alternate" type="application/activity+json" href="{escape(account.uri)}">\n'
-        "</head>\n<body>\n<main>\n"
-        f"<h1>{name}</h1>\n<p>{handle}</p>\n"
-        f"<div class=\"bio\">{nh3.clean(account.summary)}</div>\n"
-        + (f"<dl>{fields}</dl>\n" if fields else "")
-        + "</main>\n</body>\n</html>\n"
-    )

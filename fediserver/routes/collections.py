@@ -9,10 +9,10 @@ With ``federation.authorized_fetch`` on, every route here needs a signed GET.
 
 from __future__ import annotations
 
-from html import escape
 from typing import Any
+from urllib.parse import quote
 
-from quart import Blueprint, Response, current_app, request
+from quart import Blueprint, Response, current_app, redirect, request
 
 from fediserver.collections import BadCursor, collection, collection_page
 from fediserver.models import Account, Follow, FollowState, Post, Visibility
@@ -128,6 +128,16 @@ async def featured(username: str):
 
 @blueprint.get("/users/<username>/statuses/<int:post_id>")
 async def status(username: str, post_id: int):
+    if not wants_activity_json(request.headers.get("Accept")):
+        # Browsers read the post on its page, the URL every server links to.
+        response = redirect(f"/@{quote(username)}/{post_id}", 302)
+        response.headers["Vary"] = "Accept"
+        return response
+    return await status_json(username, post_id)
+
+
+async def status_json(username: str, post_id: int) -> Response:
+    """The Note of a local post as ActivityPub JSON (a Tombstone with 410 once deleted)."""
     account, refusal = await _artist_or_refusal(username)
     if refusal is not None:
         return refusal
@@ -136,9 +146,6 @@ async def status(username: str, post_id: int):
         return json_error(404, "no such post")
     if post.deleted_at is not None:
         return activity_json({"@context": "https://www.w3.org/ns/activitystreams", **tombstone(post)}, status=410)
-    if not wants_activity_json(request.headers.get("Accept")):
-        return Response(post_html(post, account), content_type="text/html; charset=utf-8",
-                        headers={"Vary": "Accept"})
     return activity_json(await _notes().note(post, account))
 
 
@@ -154,19 +161,3 @@ async def _may_read(post: Post, author: Account) -> bool:
         return await Follow.filter(target=author, follower__uri=reader, state=FollowState.ACCEPTED).exists()
     mentioned = {tag.get("href") for tag in post.tags if isinstance(tag, dict) and tag.get("type") == "Mention"}
     return reader in post.recipients or reader in mentioned
-
-
-def post_html(post: Post, author: Account) -> str:
-    """A small page for a post; its content is already sanitised HTML."""
-    name = escape(author.display_name or author.username)
-    warning = f"<p><strong>{escape(post.summary)}</strong></p>\n" if post.summary else ""
-    return (
-        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-        f"<title>{name}</title>\n"
-        f'<link rel="alternate" type="application/activity+json" href="{escape(post.uri)}">\n'
-        "</head>\n<body>\n<main>\n<article>\n"
-        f'<p><a href="{escape(author.url or author.uri)}">{name}</a></p>\n{warning}'
-        f"<div class=\"content\">{post.content}</div>\n"
-        f"<p><time datetime=\"{iso(post.published_at)}\">{iso(post.published_at)}</time></p>\n"
-        "</article>\n</main>\n</body>\n</html>\n"
-    )
