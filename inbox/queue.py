@@ -13,8 +13,8 @@ from typing import Any
 
 from tortoise.exceptions import IntegrityError
 
+from fediserver.clock import utcnow
 from fediserver.models import InboundItem
-from fediserver.models.queue import utcnow
 
 
 def activity_key(activity: dict[str, Any]) -> str:

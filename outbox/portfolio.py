@@ -25,7 +25,7 @@ from tortoise.transactions import in_transaction
 
 from fediserver.models import Account, MediaAttachment, Post
 from fediserver.models.portfolio import WORK_FACETS, Series, SeriesWork, Work
-from fediserver.models.queue import utcnow
+from fediserver.clock import utcnow
 from outbox import builders, statuses
 from outbox.errors import ActionError
 from outbox.objects import SERIES_CONTEXT, MediaUrl, NoteRenderer, series_document, series_id

@@ -13,9 +13,9 @@ from typing import Any
 
 from federation.jsonld import PUBLIC
 from federation.vocab import Activity, ContentObject, Emoji, Hashtag, Mention, same_origin
+from fediserver.clock import utcnow
 from fediserver.models import Account, MediaAttachment, NotificationKind, Post, Visibility
 from fediserver.models.accounts import LOCAL_DOMAIN
-from fediserver.models.queue import utcnow
 from fediserver.models.interactions import notify
 from inbox.handlers.base import Forged, Ignored, Inbound, find_post, require_object_id, require_own_origin
 from inbox.sanitize import sanitize_html
