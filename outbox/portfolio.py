@@ -29,7 +29,8 @@ from fediserver.clock import utcnow
 from outbox import builders, statuses
 from outbox.errors import ActionError
 from outbox.objects import SERIES_CONTEXT, MediaUrl, NoteRenderer, series_document, series_id
-from outbox.publish import follower_inboxes, publish
+from outbox.publish import publish
+from outbox.recipients import follower_inboxes
 
 MAX_PINNED = 5
 MAX_FACET_NAMES = 5
