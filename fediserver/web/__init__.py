@@ -86,11 +86,13 @@ def install_web(app: Quart, services: Services) -> WebRoom:
     app.add_template_filter(_plain_text, "plain_text")
 
     from fediserver.web.pages import install_pages
+    from fediserver.web.studio import install_studio
 
     app.register_blueprint(templates)
     app.register_blueprint(room.static.blueprint())
     app.register_blueprint(sessions.blueprint)
     install_pages(app)
+    install_studio(app)
     app.register_error_handler(NotFound, _not_found)
     return room
 

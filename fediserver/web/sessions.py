@@ -37,7 +37,7 @@ async def signed_in_account() -> Account | None:
     return account
 
 
-def sign_in(account: Account) -> None:
+async def sign_in(account: Account) -> None:
     session.clear()
     session[ACCOUNT_KEY] = account.pk
     session[CSRF_KEY] = secrets.token_urlsafe(32)
@@ -45,7 +45,7 @@ def sign_in(account: Account) -> None:
     g.signed_in_account = account
 
 
-def sign_out() -> None:
+async def sign_out() -> None:
     session.clear()
     g.signed_in_account = None
 
@@ -88,7 +88,7 @@ async def sign_in_page():
         username = values["username"].split("@", 1)[0]
         account = await Account.get_or_none(username=username, domain=LOCAL_DOMAIN, suspended=False)
         if account is not None and verify_password(form.get("password", ""), account.password_hash):
-            sign_in(account)
+            await sign_in(account)
             return redirect(next_url, 303)
         error = "That name and password do not match an account here."
     status = 401 if error else 200
@@ -98,5 +98,5 @@ async def sign_in_page():
 @blueprint.post("/auth/sign_out")
 async def sign_out_page():
     await check_csrf()
-    sign_out()
+    await sign_out()
     return redirect("/", 303)
