@@ -8,7 +8,8 @@ published to the artist's followers in the same transaction.
   renumbers the artist's works in the order given.
 - A series federates as a FEP-7aa9 ``FeaturedCollection``: creating one sends ``Add``
   to ``featuredCollections``, any change of its title, text, works or order an
-  ``Update`` with the whole collection, deleting it a ``Remove``.
+  ``Update``, deleting it a ``Remove``, each naming the collection by its id (servers
+  that do not know the type yet refuse it embedded; the rest fetch it).
 - Up to ``MAX_PINNED`` works are pinned (``featured``, as Mastodon reads it), each pin
   and unpin an ``Add``/``Remove`` on ``featured``.
 """
@@ -28,7 +29,7 @@ from fediserver.models.portfolio import WORK_FACETS, Series, SeriesWork, Work
 from fediserver.clock import utcnow
 from outbox import builders, statuses
 from outbox.errors import ActionError
-from outbox.objects import SERIES_CONTEXT, MediaUrl, NoteRenderer, series_document, series_id
+from outbox.objects import MediaUrl, NoteRenderer, series_id
 from outbox.publish import publish
 from outbox.recipients import follower_inboxes
 
@@ -254,8 +255,7 @@ async def create_series(author: Account, title: str, description: str = "", *, m
     async with in_transaction():
         series = await Series.create(account=author, slug=slug, title=title, description=description,
                                      position=(last[0] + 1) if last and last[0] is not None else 0)
-        document = await series_document(series, author, media_url)
-        await publish(builders.add_to_collection(author, document, _collections_url(author), context=SERIES_CONTEXT),
+        await publish(builders.add_to_collection(author, series_id(author, series.pk), _collections_url(author)),
                       actor=author, inboxes=await follower_inboxes(author))
     return series
 
@@ -329,8 +329,9 @@ async def _append_to_series(series: Series, post: Post) -> None:
 
 
 async def _publish_series_update(series: Series, author: Account, media_url: MediaUrl) -> None:
-    document = await series_document(series, author, media_url)
-    await publish(builders.update_object(author, document, SERIES_CONTEXT), actor=author,
+    # By reference: servers that do not know FeaturedCollection yet refuse an activity
+    # embedding one (Fedify answers 400); those that do fetch the collection by its id.
+    await publish(builders.update_object(author, series_id(author, series.pk)), actor=author,
                   inboxes=await follower_inboxes(author))
 
 

@@ -209,7 +209,7 @@ class Presenter:
             url=url,
             uri=post.uri,
             title=work_title(post),
-            content=Markup(nh3.clean(post.content or "")),
+            content=Markup(_without_title(nh3.clean(post.content or ""), work_title(post) if work is not None else None)),
             summary=post.summary or "",
             sensitive=bool(post.sensitive or post.summary),
             images=images,
@@ -236,6 +236,17 @@ def work_title(post: Post) -> str:
         if line:
             return line if len(line) <= TITLE_LENGTH else line[: TITLE_LENGTH - 1].rstrip() + "…"
     return "Untitled"
+
+
+def _without_title(content: str, title: str | None) -> str:
+    """A work's description: its content without the first paragraph when that is the
+    title, which the page already shows as its heading."""
+    if not title or not content.startswith("<p>"):
+        return content
+    end = content.find("</p>")
+    if end < 0 or _text_of(content[: end + 4]).strip() != title:
+        return content
+    return content[end + 4 :]
 
 
 def hashtags(post: Post) -> list[tuple[str, str]]:

@@ -8,6 +8,7 @@ A ``Page`` carries its items and the cursors of its neighbours.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -22,6 +23,7 @@ from fediserver.visibility import visible_posts
 from fediserver.web.presenters import Counts
 
 T = TypeVar("T")
+HASHTAG = re.compile(r"[^\W]{1,100}")
 
 
 class BadCursor(ValueError):
@@ -185,7 +187,14 @@ async def posts_page(
     elif replies is False:
         query = query.filter(in_reply_to_uri__isnull=True)
     if hashtag is not None:
-        query = query.filter(local=True, visibility="public", tags__contains=[{"type": "Hashtag", "name": f"#{hashtag}"}])
+        if not HASHTAG.fullmatch(hashtag):
+            raise BadCursor(f"#{hashtag} is not a tag")
+        # The tag list is JSON text on SQLite and jsonb on PostgreSQL: both read as text,
+        # the quoted name matched without case. The name is letters, digits and "_" only.
+        pattern = '%"#' + hashtag.lower() + '"%'
+        query = query.filter(local=True, visibility="public").annotate(
+            has_tag=RawSQL(f"lower(CAST(\"posts\".\"tags\" AS TEXT)) LIKE '{pattern}'")
+        ).filter(has_tag=True)
     return await _id_page(query, args, limit, related=("account",))
 
 

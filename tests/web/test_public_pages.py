@@ -98,3 +98,14 @@ async def test_the_atom_feed_lists_public_works(web_client, services, ada):
     feed = ElementTree.fromstring(await response.get_data())
     titles = [e.text for e in feed.iter("{http://www.w3.org/2005/Atom}title")]
     assert "Harbour at dusk" in titles
+
+
+async def test_a_tag_page_lists_public_local_posts_with_the_tag(web_client, services, ada):
+    await make_work(services, ada, "Harbour #Etching", facets={"medium": ["drypoint"]})
+    await make_work(services, ada, "Quiet piece")
+    await make_work(services, ada, "Hidden #etching", visibility="private")
+    for path in ("/tags/etching", "/tags/Etching"):
+        html = await (await web_client.get(path)).get_data(as_text=True)
+        assert "Harbour" in html and "Quiet piece" not in html and "Hidden" not in html
+    assert "Harbour" in await (await web_client.get("/tags/drypoint")).get_data(as_text=True)
+    assert (await web_client.get("/tags/no%27pe")).status_code == 404
