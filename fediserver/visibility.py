@@ -1,10 +1,19 @@
-"""Who may see a post: the one rule every page, API read, collection and GET goes through.
+"""Who may see a post: the one rule, as a query and as a predicate.
 
-``visible_posts(viewer)`` is the query of posts ``viewer`` (an ``Account``, or None for
-an anonymous visitor) may see; ``may_read(post, reader)`` answers the same for one post.
-Public and unlisted posts: anyone. Followers-only: the author and accepted followers.
-Direct: the author and the accounts it is addressed to. Never a deleted post, never a
-post of an author who blocks the viewer.
+- Public and unlisted posts: anyone, signed in or not.
+- Followers-only posts: the author, accounts that follow the author (accepted), and the
+  accounts the post names directly.
+- Direct posts: the author and the accounts the post names directly.
+- A post's addressees are its recipients and the accounts its Mention tags name
+  (``Post.addressee_uris``, kept as ``Addressee`` rows); no other tag addresses anyone.
+- A block either way hides the posts of one account from the other, and boosts of them.
+
+``visible_posts(viewer)`` gives the posts (not deleted) a viewer may see, for every list:
+timelines, an account's posts, notifications, collections. ``may_read(post, reader)``
+answers for one post, deleted or not (a reader who may read a deleted post gets its
+tombstone, others a plain 404). The viewer is an ``Account``: a local artist signed in to
+the client API or the web pages, or the stored remote actor that signed an ActivityPub
+GET; ``None`` is anyone anonymous. Both read the same condition, so they cannot disagree.
 """
 
 from __future__ import annotations
@@ -12,39 +21,40 @@ from __future__ import annotations
 from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
 
-from fediserver.models import Account, Block, Follow, FollowState, Post, Visibility
+from fediserver.models import Account, Addressee, Block, Follow, Post, Visibility
 
 SHOWN_TO_ANYONE = (Visibility.PUBLIC, Visibility.UNLISTED)
 
 
 def visible_posts(viewer: Account | None) -> QuerySet[Post]:
-    """Posts ``viewer`` may see (anonymous: public and unlisted ones), not deleted."""
-    posts = Post.filter(deleted_at__isnull=True)
-    if viewer is None:
-        return posts.filter(visibility__in=SHOWN_TO_ANYONE)
-    followed = Subquery(Follow.filter(follower_id=viewer.pk, state=FollowState.ACCEPTED).values("target_id"))
-    blocking = Subquery(Block.filter(target_id=viewer.pk).values("account_id"))
-    return posts.filter(
-        Q(visibility__in=SHOWN_TO_ANYONE)
-        | Q(account_id=viewer.pk)
-        | Q(visibility=Visibility.PRIVATE, account_id__in=followed)
-    ).exclude(account_id__in=blocking)
+    """Every post ``viewer`` may see that is not deleted (boosts included; narrow it further)."""
+    return Post.filter(_may_see(viewer), deleted_at=None)
 
 
 async def may_read(post: Post, reader: Account | None) -> bool:
-    """Whether ``reader`` may see ``post`` (the same rule as ``visible_posts``, plus direct
-    posts addressed to the reader)."""
-    if post.deleted_at is not None:
-        return False
-    if reader is not None and post.account_id == reader.pk:
-        return True
-    if reader is not None and await Block.exists(account_id=post.account_id, target_id=reader.pk):
-        return False
-    if post.visibility in SHOWN_TO_ANYONE:
-        return True
-    if reader is None:
-        return False
-    if post.visibility == Visibility.PRIVATE:
-        return await Follow.exists(follower_id=reader.pk, target_id=post.account_id, state=FollowState.ACCEPTED)
-    mentioned = {tag.get("href") for tag in post.tags if isinstance(tag, dict) and tag.get("type") == "Mention"}
-    return reader.uri in post.recipients or reader.uri in mentioned
+    """Whether ``reader`` may see ``post``, deleted or not."""
+    return await Post.filter(_may_see(reader), id=post.pk).exists()
+
+
+def _may_see(viewer: Account | None) -> Q:
+    anyone = Q(visibility__in=SHOWN_TO_ANYONE)
+    if viewer is None:
+        return anyone
+    followed = Follow.accepted().filter(follower_id=viewer.pk).values("target_id")
+    addressed = Addressee.filter(account_id=viewer.pk).values("post_id")
+    audience = (
+        anyone
+        | Q(account_id=viewer.pk)
+        | Q(visibility=Visibility.PRIVATE, account_id__in=Subquery(followed))
+        | Q(id__in=Subquery(addressed))
+    )
+    return audience & ~Q(account_id__in=_blocked_either_way(viewer)) & (
+        Q(boost_of_id__isnull=True) | ~Q(boost_of__account_id__in=_blocked_either_way(viewer))
+    )
+
+
+def _blocked_either_way(viewer: Account) -> Subquery:
+    """The ids of the accounts ``viewer`` blocks or is blocked by."""
+    blocking = Block.filter(account_id=viewer.pk).values("target_id")
+    blocked_by = Block.filter(target_id=viewer.pk).values("account_id")
+    return Subquery(Account.filter(Q(id__in=Subquery(blocking)) | Q(id__in=Subquery(blocked_by))).values("id"))

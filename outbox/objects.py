@@ -111,8 +111,7 @@ def note_object(
     ``payment_link`` (URL, label) where the work can be commissioned or bought, sent as a
     FEP-0ea0 ``Link`` with ``rel: payment`` among the attachments.
     """
-    mentioned = [tag["href"] for tag in post.tags if tag.get("type") == "Mention" and tag.get("href")]
-    to, cc = addressing(author, post.visibility, [*post.recipients, *mentioned])
+    to, cc = addressing(author, post.visibility, post.addressee_uris())
     documents = [
         attachment_object(a, url, license=post.license, data_mining=data_mining)
         for a in attachments

@@ -9,7 +9,8 @@ from quart import Blueprint, current_app, jsonify, request
 from fediserver.api.auth import ApiError, not_found, optional_account, require_account, services, unprocessable
 from fediserver.api.params import Params, record_id
 from fediserver.api.serializers import status_json
-from fediserver.models import Account, Follow, FollowState, MediaAttachment, Post, Visibility
+from fediserver.models import Account, MediaAttachment, Post, Visibility
+from fediserver.visibility import visible_posts
 from outbox import relations, statuses
 
 blueprint = Blueprint("api_statuses", __name__)
@@ -64,7 +65,7 @@ async def delete(status_id: str):
 @blueprint.post("/api/v1/statuses/<status_id>/favourite")
 async def favourite(status_id: str):
     account = await require_account()
-    post = await _original(await visible_post(status_id, account))
+    post = await _original(await visible_post(status_id, account), account)
     await relations.favourite(account, post)
     return jsonify(await status_json(post, account, services().media_links))
 
@@ -72,7 +73,7 @@ async def favourite(status_id: str):
 @blueprint.post("/api/v1/statuses/<status_id>/unfavourite")
 async def unfavourite(status_id: str):
     account = await require_account()
-    post = await _original(await visible_post(status_id, account))
+    post = await _original(await visible_post(status_id, account), account)
     await relations.unfavourite(account, post)
     return jsonify(await status_json(post, account, services().media_links))
 
@@ -80,7 +81,7 @@ async def unfavourite(status_id: str):
 @blueprint.post("/api/v1/statuses/<status_id>/reblog")
 async def reblog(status_id: str):
     account = await require_account()
-    post = await _original(await visible_post(status_id, account))
+    post = await _original(await visible_post(status_id, account), account)
     boost = await relations.reblog(account, post)
     return jsonify(await status_json(boost, account, services().media_links))
 
@@ -88,41 +89,24 @@ async def reblog(status_id: str):
 @blueprint.post("/api/v1/statuses/<status_id>/unreblog")
 async def unreblog(status_id: str):
     account = await require_account()
-    post = await _original(await visible_post(status_id, account))
+    post = await _original(await visible_post(status_id, account), account)
     await relations.unreblog(account, post)
     return jsonify(await status_json(post, account, services().media_links))
 
 
 async def visible_post(status_id: str, viewer: Account | None) -> Post:
     """The post if ``viewer`` may see it; 404 otherwise, as for a post that does not exist."""
-    post = await Post.get_or_none(id=record_id(status_id), deleted_at=None).select_related("account")
-    if post is None or not await can_see(post, viewer):
+    post = await visible_posts(viewer).get_or_none(id=record_id(status_id)).select_related("account")
+    if post is None:
         raise not_found("Status")
     return post
 
 
-async def can_see(post: Post, viewer: Account | None) -> bool:
-    if post.visibility in (Visibility.PUBLIC, Visibility.UNLISTED):
-        return True
-    if viewer is None:
-        return False
-    if post.account_id == viewer.pk:
-        return True
-    addressed = viewer.uri in post.recipients or any(tag.get("href") == viewer.uri for tag in post.tags)
-    if post.visibility == Visibility.PRIVATE:
-        follows = await Follow.filter(follower=viewer, target_id=post.account_id, state=FollowState.ACCEPTED).exists()
-        return follows or addressed
-    return addressed
-
-
-async def _original(post: Post) -> Post:
+async def _original(post: Post, viewer: Account) -> Post:
     """Acting on a boost acts on the boosted post, as Mastodon does."""
     if post.boost_of_id is None:
         return post
-    original = await Post.get_or_none(id=post.boost_of_id, deleted_at=None).select_related("account")
-    if original is None:
-        raise not_found("Status")
-    return original
+    return await visible_post(str(post.boost_of_id), viewer)
 
 
 async def _reply_target(account: Account, status_id: str | None) -> Post | None:

@@ -5,7 +5,7 @@ Tortoise discovers the models through this package, and migrations in
 """
 
 from fediserver.models.accounts import Account, ApiToken
-from fediserver.models.content import MediaAttachment, Post, Visibility
+from fediserver.models.content import Addressee, MediaAttachment, Post, Visibility
 from fediserver.models.interactions import Block, Favourite, Notification, NotificationKind, Reaction, Report
 from fediserver.models.portfolio import Series, SeriesWork, Work
 from fediserver.models.federation_state import Activity, Delivery, DeliveryState, Domain, InboundItem, InboundState
@@ -14,6 +14,7 @@ from fediserver.models.social import Follow, FollowState
 __all__ = [
     "Account",
     "Activity",
+    "Addressee",
     "Block",
     "Favourite",
     "Notification",

@@ -1,9 +1,11 @@
 """An artist's collections and posts as ActivityPub: outbox, followers, following,
 featured, and each post at ``/users/<name>/statuses/<id>``.
 
-Only public and unlisted posts are listed here. A followers-only post's URL answers a
-GET signed by an accepted follower, a direct post's one signed by an addressee, and
-404 to everyone else. A deleted post answers 410 with its Tombstone. Followers and following list accepted follows only.
+Posts are shown as ``fediserver.visibility`` decides for the reader: the stored actor
+that signed the GET, or anyone anonymous. So an unsigned GET lists public and unlisted
+posts, a follower's signed GET also followers-only ones, an addressee's the direct posts
+naming them; any other post's URL answers 404. A deleted post answers 410 with its
+Tombstone to whoever may read it. Followers and following list accepted follows only.
 With ``federation.authorized_fetch`` on, every route here needs a signed GET.
 """
 
@@ -15,7 +17,7 @@ from urllib.parse import quote
 from quart import Blueprint, Response, current_app, redirect, request
 
 from fediserver.collections import BadCursor, collection, collection_page
-from fediserver.models import Account, Follow, FollowState, Post, Visibility
+from fediserver.models import Account, Follow, Post
 from fediserver.routes.actors import local_artist
 from fediserver.routes.negotiation import (
     activity_json,
@@ -24,12 +26,10 @@ from fediserver.routes.negotiation import (
     signed_reader,
     wants_activity_json,
 )
+from fediserver.visibility import may_read, visible_posts
 from outbox.objects import OBJECT_CONTEXT, NoteRenderer, iso, tombstone
 
 blueprint = Blueprint("collections", __name__)
-
-SHOWN_TO_ANYONE = (Visibility.PUBLIC, Visibility.UNLISTED)
-
 
 def _notes() -> NoteRenderer:
     return current_app.config["SERVICES"].notes
@@ -67,9 +67,9 @@ async def _paged(queryset, url: str, render, context: Any = "https://www.w3.org/
         return json_error(400, "bad cursor", str(error))
 
 
-def _shown_posts(account: Account):
-    return Post.filter(account=account, local=True, deleted_at__isnull=True, boost_of_id__isnull=True,
-                       visibility__in=SHOWN_TO_ANYONE)
+async def _shown_posts(account: Account):
+    """The artist's own posts (not boosts) that this GET's reader may see."""
+    return visible_posts(await signed_reader()).filter(account=account, local=True, boost_of_id__isnull=True)
 
 
 @blueprint.get("/users/<username>/outbox")
@@ -82,7 +82,7 @@ async def outbox(username: str):
         notes = await _notes().notes(posts, account)
         return [create_activity(note, post, account) for note, post in zip(notes, posts, strict=True)]
 
-    return await _paged(_shown_posts(account), account.outbox_url, render, OBJECT_CONTEXT)
+    return await _paged(await _shown_posts(account), account.outbox_url, render, OBJECT_CONTEXT)
 
 
 @blueprint.get("/users/<username>/followers")
@@ -106,7 +106,7 @@ async def _follow_collection(username: str, artist_side: str, listed_side: str, 
         uris = dict(await Account.filter(id__in=ids).values_list("id", "uri"))
         return [uris[i] for i in ids if i in uris]
 
-    queryset = Follow.filter(**{artist_side: account}, state=FollowState.ACCEPTED)
+    queryset = Follow.accepted().filter(**{artist_side: account})
     return await _paged(queryset, getattr(account, url_field), render)
 
 
@@ -115,7 +115,7 @@ async def featured(username: str):
     account, refusal = await _artist_or_refusal(username)
     if refusal is not None:
         return refusal
-    pinned = await _shown_posts(account).filter(pinned_at__isnull=False).order_by("-pinned_at")
+    pinned = await (await _shown_posts(account)).filter(pinned_at__isnull=False).order_by("-pinned_at")
     notes = await _notes().notes(pinned, account)
     return activity_json({
         "@context": OBJECT_CONTEXT,
@@ -142,22 +142,8 @@ async def status_json(username: str, post_id: int) -> Response:
     if refusal is not None:
         return refusal
     post = await Post.get_or_none(id=post_id, account=account, local=True) if post_id < 2**63 else None
-    if post is None or not await _may_read(post, account):
+    if post is None or not await may_read(post, await signed_reader()):
         return json_error(404, "no such post")
     if post.deleted_at is not None:
         return activity_json({"@context": "https://www.w3.org/ns/activitystreams", **tombstone(post)}, status=410)
     return activity_json(await _notes().note(post, account))
-
-
-async def _may_read(post: Post, author: Account) -> bool:
-    """Public and unlisted posts: anyone. Followers-only: a GET signed by an accepted
-    follower. Direct: a GET signed by an addressee. Anonymous readers see neither."""
-    if post.visibility in SHOWN_TO_ANYONE:
-        return True
-    reader = await signed_reader()
-    if reader is None:
-        return False
-    if post.visibility == Visibility.PRIVATE:
-        return await Follow.filter(target=author, follower__uri=reader, state=FollowState.ACCEPTED).exists()
-    mentioned = {tag.get("href") for tag in post.tags if isinstance(tag, dict) and tag.get("type") == "Mention"}
-    return reader in post.recipients or reader in mentioned

@@ -16,6 +16,7 @@ import orjson
 from quart import Response, current_app, g, request
 
 from federation.signatures import SignatureError
+from fediserver.models import Account
 
 ACTIVITY_JSON = "application/activity+json; charset=utf-8"
 _JSON_TYPES = ("application/activity+json", "application/ld+json")
@@ -80,9 +81,12 @@ async def signature_refusal() -> Response | None:
     return None
 
 
-async def signed_reader() -> str | None:
-    """The actor that signed this GET, when it carries a valid signature; None otherwise."""
+async def signed_reader() -> Account | None:
+    """The stored actor that signed this GET, when it carries a valid signature; None
+    otherwise (verifying the key stored the actor, so a valid signer is always found)."""
     if "signature" not in request.headers and "signature-input" not in request.headers:
         return None
-    checked = await _verify_signed_get()
-    return None if isinstance(checked, SignatureError) else checked.owner
+    if "signed_reader" not in g:
+        checked = await _verify_signed_get()
+        g.signed_reader = None if isinstance(checked, SignatureError) else await Account.get_or_none(uri=checked.owner)
+    return g.signed_reader

@@ -15,6 +15,7 @@ from federation.vocab import Actor
 from fediserver.models import Follow, FollowState, NotificationKind, Post
 from fediserver.models.accounts import LOCAL_DOMAIN
 from fediserver.models.interactions import notify
+from fediserver.models.social import move_follow, remove_follows, start_follow
 from inbox.handlers.base import Forged, Ignored, Inbound, find_account, require_object_id
 from inbox.remote_accounts import store_remote_actor
 from outbox.builders import follow
@@ -31,7 +32,7 @@ async def update_actor(inbound: Inbound, actor: Actor) -> None:
 async def delete_actor(inbound: Inbound) -> None:
     """The account is gone: suspend it, drop its posts and every follow to or from it."""
     sender = inbound.sender
-    await Follow.filter(Q(follower=sender) | Q(target=sender)).delete()
+    await remove_follows(Follow.filter(Q(follower=sender) | Q(target=sender)))
     await Post.filter(account=sender).delete()
     sender.suspended = True
     await sender.save(update_fields=["suspended"])
@@ -53,7 +54,7 @@ async def handle_move(inbound: Inbound) -> None:
         follower = old_follow.follower
         if not await Follow.exists(follower=follower, target=new):
             activity = follow(follower, new.uri)
-            await Follow.create(follower=follower, target=new, uri=activity["id"], state=FollowState.PENDING)
+            await start_follow(follower.pk, new.pk, FollowState.PENDING, uri=activity["id"])
             await publish(activity, actor=follower, inboxes=personal_inbox(new))
-        await old_follow.delete()
+        await move_follow(old_follow, FollowState.REMOVED)
         await notify(follower.id, old, NotificationKind.MOVE)

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from quart import Blueprint, request
 
-from fediserver.models import Account, Post
+from fediserver.models import Account
 from fediserver.models.accounts import LOCAL_DOMAIN
 from fediserver.models.portfolio import SeriesWork
 from fediserver.routes.collections import status_json
 from fediserver.routes.negotiation import wants_activity_json
-from fediserver.visibility import may_read
+from fediserver.visibility import visible_posts
 from fediserver.web.page_cache import account_scope
 from fediserver.web.queries import attachments_by_post, replies_to, work_of
 from fediserver.web.rendering import PageNotFound, Rendered, public_page, render, web
@@ -34,11 +34,11 @@ async def _work(username: str, post_id: int, viewer: Account | None) -> Rendered
     name, _, domain = username.partition("@")
     post = None
     if post_id <= MAX_POST_ID:
-        post = await Post.get_or_none(
+        post = await visible_posts(viewer).filter(
             id=post_id, account__username=name, account__domain=domain.lower() if domain else LOCAL_DOMAIN,
             account__suspended=False, boost_of_id__isnull=True,
-        ).select_related("account")
-    if post is None or not await may_read(post, viewer):
+        ).select_related("account").first()
+    if post is None:
         raise PageNotFound("There is no work or post at this address, or it is not shown to you.")
     author: Account = post.account
     work = await work_of(post) if post.local else None

@@ -9,7 +9,7 @@ from quart import redirect, request
 from tortoise.expressions import Q, Subquery
 from werkzeug.exceptions import NotFound
 
-from fediserver.models import Account, Follow, FollowState, Notification
+from fediserver.models import Account, Follow, Notification
 from fediserver.visibility import visible_posts
 from fediserver.web.pages.views import PagerLinks, work_views
 from fediserver.web.queries import BadCursor, _id_page
@@ -26,7 +26,7 @@ def _page(body: str, status: int = 200):
 @blueprint.get("/studio/requests")
 @artist_only
 async def follow_requests(artist: Account):
-    pending = await Follow.filter(target_id=artist.pk, state=FollowState.PENDING).order_by("id").select_related("follower")
+    pending = await Follow.requests().filter(target_id=artist.pk).order_by("id").select_related("follower")
     people = [(follow, web().presenter.account(follow.follower)) for follow in pending]
     body = await render("studio/requests.html", viewer=artist, people=people, section="requests",
                         done=request.args.get("done", ""))
@@ -37,8 +37,8 @@ async def follow_requests(artist: Account):
 @artist_only
 async def answer_request(artist: Account, follow_id: int):
     await check_csrf()
-    follow = await Follow.get_or_none(id=follow_id, target_id=artist.pk, state=FollowState.PENDING) \
-        .select_related("follower") if follow_id < 2**63 else None
+    follow = await Follow.requests().filter(id=follow_id, target_id=artist.pk).select_related("follower").first() \
+        if follow_id < 2**63 else None
     if follow is None:
         raise NotFound()
     if (await request.form).get("answer") == "approve":
@@ -66,7 +66,7 @@ async def notifications(artist: Account):
 @blueprint.get("/studio/feed")
 @artist_only
 async def home_feed(artist: Account):
-    followed = Subquery(Follow.filter(follower_id=artist.pk, state=FollowState.ACCEPTED).values("target_id"))
+    followed = Subquery(Follow.accepted().filter(follower_id=artist.pk).values("target_id"))
     query = visible_posts(artist).filter(Q(account_id=artist.pk) | Q(account_id__in=followed))
     try:
         page = await _id_page(query, request.args, 20, related=("account",))
