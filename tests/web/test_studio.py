@@ -169,3 +169,19 @@ async def test_the_profile_is_saved_escaped_and_protection_only_tightens(web_cli
     await ada.refresh_from_db()
     assert ada.avatar_url and services.media.artist_policy(ada).ai_generated_remote == "reject"
     assert await Activity.filter(type="Update").count() == 1
+
+
+async def test_a_locked_artist_approves_a_follow_request(web_client, ada, services):
+    from fediserver.local_accounts import create_local_account
+    from fediserver.models import Follow, FollowState
+
+    bob = await create_local_account(services.urls, "bob")
+    request = await Follow.create(follower=bob, target=ada, state=FollowState.PENDING, uri=f"{bob.uri}/follows/1")
+    await signed_in(web_client)
+    html, token = await form_page(web_client, "/studio/requests")
+    assert "@bob@art.example" in html
+    response = await web_client.post(f"/studio/requests/{request.pk}", form={"csrf_token": token, "answer": "approve"})
+    assert response.status_code == 303
+    assert (await Follow.get(pk=request.pk)).state == FollowState.ACCEPTED
+    followers = await (await web_client.get("/@ada/followers")).get_data(as_text=True)
+    assert "@bob@art.example" in followers
