@@ -109,3 +109,19 @@ async def test_a_tag_page_lists_public_local_posts_with_the_tag(web_client, serv
         assert "Harbour" in html and "Quiet piece" not in html and "Hidden" not in html
     assert "Harbour" in await (await web_client.get("/tags/drypoint")).get_data(as_text=True)
     assert (await web_client.get("/tags/no%27pe")).status_code == 404
+
+
+async def test_pages_are_read_in_a_fixed_number_of_queries(db, tmp_path, services, ada):
+    from fediserver.app import create_app
+    from tests.web.conftest import web_settings
+    from tests.web.query_counter import counted_queries
+
+    uncached = create_app(web_settings(db, tmp_path / "data", web={"page_cache_seconds": 0}),
+                          manage_database=False, run_jobs=False).test_client()
+    works = [await make_work(services, ada, f"Piece {n}", seed=n) for n in range(12)]
+    series = await portfolio.create_series(ada, "Set", media_url=services.notes.media_url)
+    await portfolio.set_series_works(series, ada, [w.pk for w in works[:5]], media_url=services.notes.media_url)
+    for path in ("/@ada", f"/@ada/{works[3].pk}", "/@ada/series/set", "/"):
+        with counted_queries() as queries:
+            assert (await uncached.get(path)).status_code == 200
+        assert len(queries) <= 6, (path, queries)
