@@ -8,6 +8,7 @@ from fediserver.models.accounts import Account, ApiToken
 from fediserver.models.content import Addressee, MediaAttachment, Post, Visibility
 from fediserver.models.interactions import Block, Favourite, Notification, NotificationKind, Reaction, Report
 from fediserver.models.portfolio import Series, SeriesWork, Work
+from fediserver.models.registrations import Registration, RegistrationState
 from fediserver.models.federation_state import Activity, Delivery, DeliveryState, Domain, InboundItem, InboundState
 from fediserver.models.social import Follow, FollowState
 
@@ -20,6 +21,8 @@ __all__ = [
     "Notification",
     "NotificationKind",
     "Reaction",
+    "Registration",
+    "RegistrationState",
     "Series",
     "SeriesWork",
     "Work",

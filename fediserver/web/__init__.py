@@ -93,6 +93,9 @@ def install_web(app: Quart, services: Services) -> WebRoom:
     app.register_blueprint(sessions.blueprint)
     install_pages(app)
     install_studio(app)
+    from fediserver.web import signup
+
+    app.register_blueprint(signup.blueprint)
     app.register_error_handler(NotFound, _not_found)
     return room
 

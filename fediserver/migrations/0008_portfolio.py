@@ -7,7 +7,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0005_delivery_claim_index')]
+    dependencies = [('models', '0007_follow_removed_state')]
 
     initial = False
 
