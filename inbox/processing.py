@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from datetime import datetime
 
 from tortoise.transactions import in_transaction
@@ -30,6 +31,9 @@ from fediserver.models.queue import claim_due
 from inbox.handlers import HANDLERS, Forged, Handler, Ignored, Inbound
 from inbox.lifecycle import GIVEN_UP, TRANSITIONS, Verdict, inbound_schedule
 from outbox.lifecycle import RetrySchedule
+
+if TYPE_CHECKING:
+    from fediserver.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +115,7 @@ class InboundProcessor:
         return TRANSITIONS[Verdict.ERROR]
 
 
-def inbound_jobs(services) -> list[InboundProcessor]:
+def inbound_jobs(services: Services) -> list[InboundProcessor]:
     """The job factory registered with the job runner."""
     settings = services.settings.inbox
     return [InboundProcessor(batch_size=settings.batch_size, schedule=inbound_schedule(settings.max_attempts))]

@@ -12,20 +12,21 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from quart import Blueprint, Response, current_app, redirect, request
+from quart import Blueprint, Response, redirect, request
 
 from fediserver.actor_documents import actor_document, encode
 from fediserver.instance_actor import ensure_instance_actor
 from fediserver.models import Account
 from fediserver.models.accounts import LOCAL_DOMAIN
 from fediserver.routes.negotiation import activity_json, json_error, signature_refusal, wants_activity_json
+from fediserver.services import app_services
 
 blueprint = Blueprint("actors", __name__)
 
 
 async def local_artist(username: str) -> Account | None:
     """The local artist ``username`` (never the instance actor), unless suspended."""
-    services = current_app.config["SERVICES"]
+    services = app_services()
     return await Account.get_or_none(
         uri=services.urls.actor(username), domain=LOCAL_DOMAIN, suspended=False
     )
@@ -36,7 +37,7 @@ async def actor_json(username: str) -> Response:
     refusal = await signature_refusal()
     if refusal is not None:
         return refusal
-    services = current_app.config["SERVICES"]
+    services = app_services()
     body = services.documents.get("actor", username)
     if body is None:
         account = await local_artist(username)
@@ -57,9 +58,10 @@ async def actor(username: str):
 
 @blueprint.get("/actor")
 async def instance_actor():
-    services = current_app.config["SERVICES"]
+    services = app_services()
     body = services.documents.get("instance", "actor")
     if body is None:
         account = await ensure_instance_actor(services.urls, instance_name=services.settings.instance.name)
         body = services.documents.put("instance", "actor", encode(actor_document(account, services.urls)))
     return activity_json(body)
+

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from quart import Blueprint, Response, current_app, redirect, request
+from quart import Blueprint, Response, redirect, request
 
 from fediserver.collections import BadCursor, collection, collection_page
 from fediserver.models import Account, Follow, Post
@@ -26,13 +26,14 @@ from fediserver.routes.negotiation import (
     signed_reader,
     wants_activity_json,
 )
+from fediserver.services import app_services
 from fediserver.visibility import may_read, visible_posts
 from outbox.objects import OBJECT_CONTEXT, NoteRenderer, iso, tombstone
 
 blueprint = Blueprint("collections", __name__)
 
 def _notes() -> NoteRenderer:
-    return current_app.config["SERVICES"].notes
+    return app_services().notes
 
 
 def create_activity(note: dict[str, Any], post: Post, author: Account) -> dict[str, Any]:

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from quart import Blueprint, Response, current_app, redirect, request
+from quart import Blueprint, Response, redirect, request
 
 from fediserver.models.portfolio import Series
 from fediserver.routes.actors import local_artist
 from fediserver.routes.negotiation import activity_json, json_error, signature_refusal, wants_activity_json
+from fediserver.services import app_services
 from outbox.objects import SERIES_CONTEXT, series_document
 
 blueprint = Blueprint("series", __name__)
@@ -25,7 +26,7 @@ async def series_json(username: str, series_id: int) -> Response:
     series = await Series.get_or_none(id=series_id, account_id=author.pk) if author is not None and series_id < 2**63 else None
     if series is None:
         return json_error(404, "no such series")
-    return activity_json(await series_document(series, author, current_app.config["SERVICES"].media_links.media_url))
+    return activity_json(await series_document(series, author, app_services().media_links.media_url))
 
 
 @blueprint.get("/users/<username>/featured_collections")
@@ -37,7 +38,7 @@ async def featured_collections(username: str):
     if author is None:
         return json_error(404, "no such account", username)
     all_series = await Series.filter(account_id=author.pk).order_by("position", "id")
-    services = current_app.config["SERVICES"]
+    services = app_services()
     return activity_json({
         "@context": SERIES_CONTEXT,
         "id": services.urls.featured_collections(username),
