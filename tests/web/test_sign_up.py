@@ -3,6 +3,10 @@ and no sign-up at all when registrations are closed."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from fediserver.app import create_app
@@ -82,20 +86,18 @@ def test_the_command_approves_a_waiting_sign_up(tmp_path, capsys):
     config.write_text(f'[instance]\ndomain = "art.example"\ndata_dir = "{tmp_path / "data"}"\n[registrations]\nmode = "approval"\n')
     assert main(["--config", str(config), "migrate"]) == 0
 
-    import asyncio
-
-    from fediserver import db as database, registrations
-    from fediserver.config import load_settings
-
-    async def ask():
-        settings = load_settings(config)
-        await database.open_database(database.settings_tortoise_config(settings))
-        try:
-            await registrations.ask_to_join("mira", "a long password", "", "hello")
-        finally:
-            await database.close_database()
-
-    asyncio.run(ask())
+    # Someone asks to join (in its own process, as the web process would).
+    asking = (
+        "import asyncio\n"
+        "from fediserver import db, registrations\n"
+        "from fediserver.config import load_settings\n"
+        "async def ask():\n"
+        f"    await db.open_database(db.settings_tortoise_config(load_settings({str(config)!r})))\n"
+        "    await registrations.ask_to_join('mira', 'a long password', '', 'hello')\n"
+        "    await db.close_database()\n"
+        "asyncio.run(ask())\n"
+    )
+    subprocess.run([sys.executable, "-c", asking], check=True, cwd=Path(__file__).parents[2])
     capsys.readouterr()
     assert main(["--config", str(config), "registration", "list"]) == 0
     assert "mira" in capsys.readouterr().out
