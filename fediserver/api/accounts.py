@@ -8,7 +8,9 @@ from typing import Any
 from quart import Blueprint, current_app, jsonify, request
 from tortoise.expressions import Subquery
 
-from fediserver.api.auth import not_found, optional_account, require_account, services, unprocessable
+from fediserver.api.auth import optional_account, require_account
+from fediserver.api.context import services
+from fediserver.api.errors import not_found, unprocessable
 from fediserver.api.pagination import Page, link_header
 from fediserver.api.params import TRUE, Params, record_id
 from fediserver.api.serializers import account_json, relationship_json, statuses_json
@@ -22,13 +24,13 @@ blueprint = Blueprint("api_accounts", __name__)
 
 @blueprint.get("/api/v1/accounts/verify_credentials")
 async def verify_credentials():
-    return jsonify(await account_json(await require_account(), with_source=True))
+    return jsonify(await account_json(await require_account(scope=("read:accounts", "profile")), with_source=True))
 
 
 @blueprint.patch("/api/v1/accounts/update_credentials")
 async def update_credentials():
     """Change the caller's own profile; answers the account with its ``source``."""
-    account = await require_account()
+    account = await require_account(scope="write:accounts")
     changes = credential_changes(await Params.read())
     if changes:
         account.update_from_dict(changes)
@@ -49,7 +51,7 @@ def credential_changes(params: Params) -> dict[str, Any]:
 
 @blueprint.get("/api/v1/accounts/lookup")
 async def lookup():
-    await optional_account()
+    await optional_account(scope="read:accounts")
     acct = (request.args.get("acct") or "").strip().removeprefix("@")
     if not acct:
         raise unprocessable("acct is required, e.g. ada or ada@art.example")
@@ -64,7 +66,7 @@ async def lookup():
 
 @blueprint.get("/api/v1/accounts/relationships")
 async def relationships():
-    account = await require_account()
+    account = await require_account(scope="read:follows")
     ids = [record_id(value) for value in request.args.getlist("id[]") + request.args.getlist("id")]
     targets = {a.pk: a for a in await Account.filter(id__in=ids)}
     return jsonify([await relationship_json(account, targets[i]) for i in ids if i in targets])
@@ -72,7 +74,7 @@ async def relationships():
 
 @blueprint.get("/api/v1/accounts/<account_id>")
 async def show(account_id: str):
-    await optional_account()
+    await optional_account(scope="read:accounts")
     return jsonify(await account_json(await _target(account_id)))
 
 
@@ -80,7 +82,7 @@ async def show(account_id: str):
 async def statuses(account_id: str):
     """An account's posts and boosts the caller may see, newest first (``pinned``,
     ``only_media``, ``exclude_replies``, ``exclude_reblogs`` narrow it)."""
-    viewer = await optional_account()
+    viewer = await optional_account(scope="read:statuses")
     author = await _target(account_id)
     query = visible_posts(viewer).filter(account=author)
     args = request.args
@@ -98,7 +100,7 @@ async def statuses(account_id: str):
 
 @blueprint.post("/api/v1/accounts/<account_id>/follow")
 async def follow(account_id: str):
-    account = await require_account()
+    account = await require_account(scope="write:follows")
     target = await _target(account_id)
     await relations.follow(account, target)
     return jsonify(await relationship_json(account, target))
@@ -106,7 +108,7 @@ async def follow(account_id: str):
 
 @blueprint.post("/api/v1/accounts/<account_id>/unfollow")
 async def unfollow(account_id: str):
-    account = await require_account()
+    account = await require_account(scope="write:follows")
     target = await _target(account_id)
     await relations.unfollow(account, target)
     return jsonify(await relationship_json(account, target))
@@ -115,7 +117,7 @@ async def unfollow(account_id: str):
 @blueprint.post("/api/v1/accounts/<account_id>/remove_from_followers")
 async def remove_from_followers(account_id: str):
     """End the account's follow of the caller (a Reject to its server, if remote)."""
-    account = await require_account()
+    account = await require_account(scope="write:follows")
     follower = await _target(account_id)
     if await Follow.accepted().filter(follower=follower, target=account).exists():
         await relations.reject_follow(account, follower)

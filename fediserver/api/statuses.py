@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from quart import Blueprint, current_app, jsonify, request
 
-from fediserver.api.auth import ApiError, not_found, optional_account, require_account, services, unprocessable
+from fediserver.api.auth import optional_account, require_account
+from fediserver.api.context import services
+from fediserver.api.errors import ApiError, not_found, unprocessable
 from fediserver.api.params import Params, record_id
 from fediserver.api.serializers import status_json
 from fediserver.models import Account, MediaAttachment, Post, Visibility
@@ -20,7 +22,7 @@ MAX_MEDIA = 4
 
 @blueprint.post("/api/v1/statuses")
 async def create():
-    account = await require_account()
+    account = await require_account(scope="write:statuses")
     key = request.headers.get("Idempotency-Key")
     idempotency_keys = current_app.config["API_IDEMPOTENCY_KEYS"]
     if key and (earlier := await idempotency_keys.post_for(account, key)) is not None:
@@ -44,13 +46,13 @@ async def create():
 
 @blueprint.get("/api/v1/statuses/<status_id>")
 async def show(status_id: str):
-    viewer = await optional_account()
+    viewer = await optional_account(scope="read:statuses")
     return jsonify(await status_json(await visible_post(status_id, viewer), viewer, services().media_links))
 
 
 @blueprint.delete("/api/v1/statuses/<status_id>")
 async def delete(status_id: str):
-    account = await require_account()
+    account = await require_account(scope="write:statuses")
     post = await visible_post(status_id, account)
     if post.account_id != account.pk:
         raise ApiError(403, "This action is not allowed: only the author can delete a post")
@@ -64,7 +66,7 @@ async def delete(status_id: str):
 
 @blueprint.post("/api/v1/statuses/<status_id>/favourite")
 async def favourite(status_id: str):
-    account = await require_account()
+    account = await require_account(scope="write:favourites")
     post = await _original(await visible_post(status_id, account), account)
     await relations.favourite(account, post)
     return jsonify(await status_json(post, account, services().media_links))
@@ -72,7 +74,7 @@ async def favourite(status_id: str):
 
 @blueprint.post("/api/v1/statuses/<status_id>/unfavourite")
 async def unfavourite(status_id: str):
-    account = await require_account()
+    account = await require_account(scope="write:favourites")
     post = await _original(await visible_post(status_id, account), account)
     await relations.unfavourite(account, post)
     return jsonify(await status_json(post, account, services().media_links))
@@ -80,7 +82,7 @@ async def unfavourite(status_id: str):
 
 @blueprint.post("/api/v1/statuses/<status_id>/reblog")
 async def reblog(status_id: str):
-    account = await require_account()
+    account = await require_account(scope="write:statuses")
     post = await _original(await visible_post(status_id, account), account)
     boost = await relations.reblog(account, post)
     return jsonify(await status_json(boost, account, services().media_links))
@@ -88,7 +90,7 @@ async def reblog(status_id: str):
 
 @blueprint.post("/api/v1/statuses/<status_id>/unreblog")
 async def unreblog(status_id: str):
-    account = await require_account()
+    account = await require_account(scope="write:statuses")
     post = await _original(await visible_post(status_id, account), account)
     await relations.unreblog(account, post)
     return jsonify(await status_json(post, account, services().media_links))

@@ -4,12 +4,14 @@ Tortoise discovers the models through this package, and migrations in
 ``fediserver/migrations`` are generated from them.
 """
 
-from fediserver.models.accounts import Account, ApiToken
+from fediserver.models.accounts import Account
 from fediserver.models.content import Addressee, MediaAttachment, Post, Visibility
 from fediserver.models.interactions import Block, Favourite, Notification, NotificationKind, Reaction, Report
 from fediserver.models.portfolio import Series, SeriesWork, Work
 from fediserver.models.registrations import Registration, RegistrationState
 from fediserver.models.federation_state import Activity, Delivery, DeliveryState, Domain, InboundItem, InboundState
+from fediserver.models.oauth import ApiToken, AuthorizationCode, OAuthApp
+from fediserver.models.sessions import SignInFailure, WebSession
 from fediserver.models.social import Follow, FollowState
 
 __all__ = [
@@ -26,8 +28,10 @@ __all__ = [
     "Series",
     "SeriesWork",
     "Work",
+    "SignInFailure",
     "Report",
     "ApiToken",
+    "AuthorizationCode",
     "Delivery",
     "DeliveryState",
     "Domain",
@@ -36,6 +40,8 @@ __all__ = [
     "InboundItem",
     "InboundState",
     "MediaAttachment",
+    "OAuthApp",
     "Post",
     "Visibility",
+    "WebSession",
 ]

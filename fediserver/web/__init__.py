@@ -1,16 +1,18 @@
-"""The web room: the collective's public pages, the artist's studio, sign-up, and the
-templates and stylesheet they share.
+"""The web room: the collective's public pages, the artist's studio, sign-up, signing in
+and out (``sign_in``, with sign-in throttling in ``throttle``), the session cookie and
+the CSRF tokens every form carries (``sessions``), and the templates and stylesheet
+they share.
 
-``install_web(app, services)`` registers every page blueprint, the static files at
-``/static/``, the template globals (``site``, ``static_url``, ``csrf_token``) and the
-HTML 404 page. Templates live in ``templates/`` (Jinja2, autoescaped): ``base.html``
+``install_web(app, services)`` registers the page blueprints, the static files at
+``/static/``, the template globals (``site``, ``static_url``) and the HTML 404 page;
+``sessions.install_sessions`` and the ``sign_in`` blueprint are installed by the app
+factory just before. Templates live in ``templates/`` (Jinja2, autoescaped): ``base.html``
 with the blocks ``title``, ``head`` and ``content`` that every page extends, small
 components in ``templates/components/``, and one folder per kind of page.
 """
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,7 +25,6 @@ from fediserver.services import Services
 from fediserver.web.assets import StaticFiles
 from fediserver.web.page_cache import PageCache
 from fediserver.web.presenters import Presenter
-from fediserver.web import sessions
 from outbox.objects import iso
 
 templates = Blueprint("web_templates", __name__, template_folder="templates")
@@ -74,11 +75,8 @@ def install_web(app: Quart, services: Services) -> WebRoom:
         works_per_page=settings.web.works_per_page,
     )
     app.config["WEB"] = room
-    if not app.secret_key:
-        app.secret_key = secrets.token_hex(32)
     app.add_template_global(room.site, "site")
     app.add_template_global(room.static.url, "static_url")
-    app.add_template_global(sessions.csrf_token, "csrf_token")
     base_url = services.urls.base_url
     app.add_template_global(lambda path: path if path.startswith(("https://", "http://")) else base_url + path, "absolute")
     app.add_template_filter(_iso, "iso")
@@ -90,7 +88,6 @@ def install_web(app: Quart, services: Services) -> WebRoom:
 
     app.register_blueprint(templates)
     app.register_blueprint(room.static.blueprint())
-    app.register_blueprint(sessions.blueprint)
     install_pages(app)
     install_studio(app)
     from fediserver.web import signup
