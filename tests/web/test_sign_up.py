@@ -79,14 +79,18 @@ async def test_only_admins_see_the_sign_up_list(db, tmp_path):
     assert (await client.get("/admin/registrations")).status_code == 403
 
 
-def test_the_command_approves_a_waiting_sign_up(tmp_path, capsys):
-    from fediserver.cli import main
-
+def test_the_command_approves_a_waiting_sign_up(tmp_path):
+    # Every step in its own process, as an admin runs them (the test session's own
+    # database connection is left alone).
     config = tmp_path / "config.toml"
     config.write_text(f'[instance]\ndomain = "art.example"\ndata_dir = "{tmp_path / "data"}"\n[registrations]\nmode = "approval"\n')
-    assert main(["--config", str(config), "migrate"]) == 0
+    root = Path(__file__).parents[2]
 
-    # Someone asks to join (in its own process, as the web process would).
+    def fediserver(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "fediserver.cli", "--config", str(config), *args],
+                              cwd=root, capture_output=True, text=True)
+
+    assert fediserver("migrate").returncode == 0
     asking = (
         "import asyncio\n"
         "from fediserver import db, registrations\n"
@@ -97,10 +101,9 @@ def test_the_command_approves_a_waiting_sign_up(tmp_path, capsys):
         "    await db.close_database()\n"
         "asyncio.run(ask())\n"
     )
-    subprocess.run([sys.executable, "-c", asking], check=True, cwd=Path(__file__).parents[2])
-    capsys.readouterr()
-    assert main(["--config", str(config), "registration", "list"]) == 0
-    assert "mira" in capsys.readouterr().out
-    assert main(["--config", str(config), "registration", "approve", "mira"]) == 0
-    assert "approved" in capsys.readouterr().out
-    assert main(["--config", str(config), "registration", "approve", "mira"]) == 1
+    subprocess.run([sys.executable, "-c", asking], check=True, cwd=root)
+    assert "mira" in fediserver("registration", "list").stdout
+    approved = fediserver("registration", "approve", "mira")
+    assert approved.returncode == 0 and "approved" in approved.stdout
+    again = fediserver("registration", "approve", "mira")
+    assert again.returncode == 1 and "no sign-up of 'mira' is waiting" in again.stderr
