@@ -7,8 +7,11 @@ INSTALLED := $(VENV)/.installed-runtime
 TEST_INSTALLED := $(VENV)/.installed-test
 PEER := tests/interop/peer
 PEER_INSTALLED := $(PEER)/node_modules/.package-lock.json
+BROWSER_TESTS := tests/browser
+AXE_INSTALLED := $(BROWSER_TESTS)/node_modules/.package-lock.json
+CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test migrations bench clean
+.PHONY: run test migrations bench clean chromium
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,9 +33,19 @@ run: $(INSTALLED)
 $(PEER_INSTALLED): $(PEER)/package.json $(PEER)/package-lock.json
 	cd $(PEER) && npm ci --no-audit --no-fund
 
+# The browser tests drive Debian's Chromium through Playwright (which downloads no browser
+# of its own) and check pages with axe-core from npm.
+chromium:
+	@test -x $(CHROMIUM) || { \
+	  echo "Installing Debian's chromium for the browser tests (needs root)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core; }
+
+$(AXE_INSTALLED): $(BROWSER_TESTS)/package.json $(BROWSER_TESTS)/package-lock.json
+	cd $(BROWSER_TESTS) && npm ci --no-audit --no-fund
+
 # Set up and run the whole suite. The PostgreSQL half runs when
 # FEDISERVER_TEST_POSTGRES_URL is set (CI sets it).
-test: $(TEST_INSTALLED) $(PEER_INSTALLED)
+test: $(TEST_INSTALLED) $(PEER_INSTALLED) $(AXE_INSTALLED) chromium
 	@if [ -z "$$FEDISERVER_TEST_POSTGRES_URL" ]; then \
 	  echo "NOTICE: FEDISERVER_TEST_POSTGRES_URL is not set: the PostgreSQL half of the suite is skipped."; \
 	  echo "        e.g. FEDISERVER_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test make test"; \

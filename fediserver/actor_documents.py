@@ -38,6 +38,7 @@ ACTOR_CONTEXT: list[Any] = [
         "value": "schema:value",
         "discoverable": "toot:discoverable",
         "indexable": "toot:indexable",
+        "featuredCollections": {"@id": "https://w3id.org/fep/7aa9#featuredCollections", "@type": "@id"},
     },
 ]
 
@@ -76,6 +77,9 @@ def actor_document(account: Account, urls: InstanceUrls) -> dict[str, Any]:
     ):
         if url:
             document[name] = url
+    if account.actor_type == "Person" and account.is_local:
+        # The artist's series, as FEP-7aa9 FeaturedCollections.
+        document["featuredCollections"] = urls.featured_collections(account.username)
     if account.avatar_url:
         document["icon"] = _image(account.avatar_url)
     if account.header_url:

@@ -20,10 +20,10 @@ from fediserver.host_header import refuse_unusable_hosts
 from fediserver.jobs import JobRunner, build_jobs
 from fediserver.oauth.endpoints import install_oauth
 from fediserver.room_settings import crawler_guard_settings
-from fediserver.routes import actors, collections, discovery, health
+from fediserver.routes import actors, collections, discovery, health, series
 from fediserver.services import build_services
 from fediserver.urls import InstanceUrls
-from fediserver.web import sign_in
+from fediserver.web import install_web, sign_in
 from fediserver.web.sessions import install_sessions
 from inbox.endpoint import inbox_blueprint
 from media.crawler_guard import install_crawler_guard
@@ -33,7 +33,8 @@ log = logging.getLogger("fediserver.request")
 
 
 def create_app(settings: Settings, *, manage_database: bool = True, run_jobs: bool | None = None) -> Quart:
-    app = Quart("fediserver")
+    # The web room serves /static/ itself (fediserver/web/static, from memory).
+    app = Quart("fediserver", static_folder=None)
     app.config["SETTINGS"] = settings
     app.config["URLS"] = InstanceUrls(settings.instance.base_url)
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024 * 1024
@@ -44,6 +45,7 @@ def create_app(settings: Settings, *, manage_database: bool = True, run_jobs: bo
         discovery.blueprint,
         actors.blueprint,
         collections.blueprint,
+        series.blueprint,
     ):
         app.register_blueprint(blueprint)
     _install_request_log(app, settings)
@@ -55,6 +57,7 @@ def create_app(settings: Settings, *, manage_database: bool = True, run_jobs: bo
     install_client_api(app)
     install_sessions(app, settings)
     app.register_blueprint(sign_in.blueprint)
+    install_web(app, services)
     install_oauth(app)
     install_cors(app)
     app.asgi_app = refuse_unusable_hosts(app.asgi_app)  # type: ignore[method-assign]

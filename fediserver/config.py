@@ -46,6 +46,8 @@ class InstanceSettings(Section):
     description: str = ""
     admin_contact: str = ""
     data_dir: str = "data"
+    # The collective's rules, shown on its front and about pages, one sentence each.
+    rules: tuple[str, ...] = ()
 
     @field_validator("domain")
     @classmethod
@@ -63,6 +65,15 @@ class InstanceSettings(Section):
                     "expected a host name with an optional :port and no scheme or path, e.g. art.example"
                 ) from None
         return value.lower()
+
+    @field_validator("rules", mode="before")
+    @classmethod
+    def _list_of_rules(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            return tuple(value)
+        if isinstance(value, str):
+            raise ValueError("expected a list of rules, e.g. [\"Post only your own work.\"]")
+        return value
 
     @model_validator(mode="after")
     def _http_only_when_allowed(self) -> InstanceSettings:
@@ -258,6 +269,18 @@ class ProtectionSettings(Section):
         return value
 
 
+class WebSettings(Section):
+    """The public pages and the studio."""
+
+    # Anonymous pages are rendered once and kept this long (a change made by this
+    # process shows at once; by another process, within this time). 0 turns it off.
+    page_cache_seconds: float = Field(default=60.0, ge=0, le=3600)
+    # Most rendered pages kept in memory per web process.
+    page_cache_entries: int = Field(default=500, ge=0, le=100_000)
+    # Works per page of a portfolio, series or the front page grid.
+    works_per_page: int = Field(default=30, ge=4, le=200)
+
+
 class AuthSettings(Section):
     """Signing in: session cookies and the throttling of password guesses."""
 
@@ -294,6 +317,7 @@ class Settings(Section):
     inbox: InboxSettings = InboxSettings()
     protection: ProtectionSettings = ProtectionSettings()
     registrations: RegistrationSettings = RegistrationSettings()
+    web: WebSettings = WebSettings()
     auth: AuthSettings = AuthSettings()
 
     # Where the file was read from; relative paths in the file are relative to it.

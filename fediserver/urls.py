@@ -30,6 +30,16 @@ class InstanceUrls:
     def featured(self, username: str) -> str:
         return f"{self.actor(username)}/collections/featured"
 
+    def featured_collections(self, username: str) -> str:
+        """The artist's series (FEP-7aa9 ``featuredCollections``)."""
+        return f"{self.actor(username)}/featured_collections"
+
+    def series(self, username: str, series_id: int) -> str:
+        return f"{self.featured_collections(username)}/{series_id}"
+
+    def series_page(self, username: str, slug: str) -> str:
+        return f"{self.profile(username)}/series/{slug}"
+
     def profile(self, username: str) -> str:
         return f"{self.base_url}/@{username}"
 

@@ -105,3 +105,20 @@ def undo(actor: Account, activity: dict[str, Any]) -> dict[str, Any]:
         raise ValueError(f"cannot undo a {activity.get('type')!r} activity")
     extra = {key: activity[key] for key in ("to", "cc") if key in activity}
     return _activity(actor, "Undo", _reference(activity), **extra)
+
+
+def add_to_collection(actor: Account, obj: Any, target: str) -> dict[str, Any]:
+    """Add of a post to the actor's ``featured`` (a pin), or of a series to its
+    ``featuredCollections``; public, copied to the actor's followers."""
+    return _activity(actor, "Add", obj, target=target, to=[PUBLIC], cc=[actor.followers_url])
+
+
+def remove_from_collection(actor: Account, obj: Any, target: str) -> dict[str, Any]:
+    return _activity(actor, "Remove", obj, target=target, to=[PUBLIC], cc=[actor.followers_url])
+
+
+def update_object(actor: Account, obj: dict[str, Any] | str, context: list[Any] = ACTIVITY_CONTEXT) -> dict[str, Any]:
+    """Update of an object that is not a post: the whole object inline (an actor) or its
+    id (a series, which receivers fetch)."""
+    inner = {key: value for key, value in obj.items() if key != "@context"} if isinstance(obj, dict) else obj
+    return _activity(actor, "Update", inner, context=context, to=[PUBLIC], cc=[actor.followers_url])

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fediserver.models import Account, MediaAttachment, Post, Visibility
+from fediserver.models.portfolio import Work
 
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 
@@ -101,11 +102,14 @@ def note_object(
     media_url: MediaUrl = lambda attachment: None,
     data_mining: str | None = None,
     with_context: bool = True,
+    payment_link: tuple[str, str] | None = None,
 ) -> dict[str, Any]:
     """The Note (or Article...) for a local post that is not deleted.
 
     ``media_url`` is the media room's ``MediaLinks.media_url``; ``data_mining`` the
-    author's effective plus:DataMining value (``MediaPipeline.artist_policy(author)``).
+    author's effective plus:DataMining value (``MediaPipeline.artist_policy(author)``);
+    ``payment_link`` (URL, label) where the work can be commissioned or bought, sent as a
+    FEP-0ea0 ``Link`` with ``rel: payment`` among the attachments.
     """
     to, cc = addressing(author, post.visibility, post.addressee_uris())
     documents = [
@@ -113,6 +117,9 @@ def note_object(
         for a in attachments
         if (url := media_url(a))
     ]
+    if payment_link is not None:
+        documents.append({"type": "Link", "rel": "payment", "href": payment_link[0], "name": payment_link[1],
+                          "mediaType": "text/html"})
     note: dict[str, Any] = {
         "id": post.uri,
         "type": post.object_type,
@@ -164,6 +171,11 @@ class NoteRenderer:
         by_post: dict[int, list[MediaAttachment]] = {post.pk: [] for post in posts}
         for attachment in await MediaAttachment.filter(post_id__in=list(by_post)).order_by("id"):
             by_post[attachment.post_id].append(attachment)
+        payments = {
+            post_id: (url, label or "Commission or buy")
+            for post_id, url, label in await Work.filter(post_id__in=list(by_post), payment_url__isnull=False)
+            .values_list("post_id", "payment_url", "payment_label")
+        }
         data_mining = self.data_mining_for(author)
         return [
             note_object(
@@ -173,6 +185,97 @@ class NoteRenderer:
                 media_url=self.media_url,
                 data_mining=data_mining,
                 with_context=with_context,
+                payment_link=payments.get(post.pk),
             )
             for post in posts
         ]
+
+
+FEP_7AA9 = "https://w3id.org/fep/7aa9#"
+SERIES_CONTEXT: list[Any] = [
+    "https://www.w3.org/ns/activitystreams",
+    {
+        "sensitive": "as:sensitive",
+        "FeaturedCollection": FEP_7AA9 + "FeaturedCollection",
+        "FeaturedItem": FEP_7AA9 + "FeaturedItem",
+        "featuredObject": {"@id": FEP_7AA9 + "featuredObject", "@type": "@id"},
+        "toot": "http://joinmastodon.org/ns#",
+        "discoverable": "toot:discoverable",
+    },
+]
+
+
+def featured_collection(
+    collection_id: str,
+    page_url: str,
+    author: Account,
+    *,
+    title: str,
+    description: str,
+    published: datetime,
+    updated: datetime | None,
+    items: Iterable[tuple[int, str, datetime]],
+    image_url: str | None = None,
+    with_context: bool = True,
+) -> dict[str, Any]:
+    """An artist's series as a FEP-7aa9 ``FeaturedCollection`` of their own posts.
+
+    ``items`` are (entry id, post URI, added) in the series' order; only posts anyone
+    may read belong here. The artist's own works need no feature authorisation."""
+    ordered = [
+        {"id": f"{collection_id}/items/{entry_id}", "type": "FeaturedItem", "featuredObject": uri, "published": iso(added)}
+        for entry_id, uri, added in items
+    ]
+    collection: dict[str, Any] = {
+        "id": collection_id,
+        "type": "FeaturedCollection",
+        "name": title,
+        "summary": description or None,
+        "attributedTo": author.uri,
+        "url": page_url,
+        "discoverable": author.discoverable,
+        "sensitive": False,
+        "published": iso(published),
+        "totalItems": len(ordered),
+        "orderedItems": ordered,
+    }
+    if updated is not None and updated > published:
+        collection["updated"] = iso(updated)
+    if image_url:
+        collection["image"] = {"type": "Image", "url": image_url}
+    if with_context:
+        collection = {"@context": SERIES_CONTEXT, **collection}
+    return collection
+
+
+def series_id(author: Account, series_pk: int) -> str:
+    """A series' ActivityPub id, under the artist's ``featuredCollections``."""
+    return f"{author.uri}/featured_collections/{series_pk}"
+
+
+async def series_document(series, author: Account, media_url: MediaUrl, *, with_context: bool = True) -> dict[str, Any]:
+    """The FeaturedCollection of a series (``fediserver.models.portfolio.Series``): its
+    items are the artist's posts anyone may read, in the series' order (two queries)."""
+    from fediserver.models.portfolio import SeriesWork
+    from fediserver.visibility import visible_posts
+
+    from tortoise.expressions import Subquery
+
+    public = Subquery(visible_posts(None).filter(account_id=author.pk).values("id"))
+    entries = await SeriesWork.filter(series_id=series.pk, post_id__in=public).order_by("position", "id").select_related("post")
+    cover = None
+    if entries:
+        first = await MediaAttachment.filter(post_id=entries[0].post_id).order_by("id").first()
+        cover = media_url(first) if first is not None else None
+    return featured_collection(
+        series_id(author, series.pk),
+        f"{author.url or author.uri}/series/{series.slug}",
+        author,
+        title=series.title,
+        description=series.description,
+        published=series.created_at,
+        updated=series.updated_at,
+        items=[(entry.pk, entry.post.uri, entry.added_at) for entry in entries],
+        image_url=cover,
+        with_context=with_context,
+    )

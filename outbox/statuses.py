@@ -37,11 +37,15 @@ async def post_status(
     media: Sequence[MediaAttachment] = (),
     language: str | None = None,
     notes: NoteRenderer | None = None,
+    extra_hashtags: Sequence[str] = (),
+    license: str | None = None,
 ) -> Post:
     """Publish a new post by the local ``author``; returns it, its Create queued.
 
     ``notes`` is ``Services.notes``, which renders attachments with the URLs the media
-    rules let leave the server; it is needed whenever ``media`` is given."""
+    rules let leave the server; it is needed whenever ``media`` is given.
+    ``extra_hashtags`` are tags not written in the text (a work's medium, field,
+    software); ``license`` replaces the author's default licence."""
     visibility = _visibility(visibility)
     _check_author(author)
     _check_text(text, media)
@@ -65,9 +69,9 @@ async def post_status(
             recipients=[replied_author.uri] if replied_author is not None else [],
             in_reply_to=in_reply_to,
             in_reply_to_uri=in_reply_to.uri if in_reply_to is not None else None,
-            tags=mention_tags + _hashtag_tags(author, rendered.hashtags),
+            tags=mention_tags + _hashtag_tags(author, _merged(rendered.hashtags, extra_hashtags)),
             language=language,
-            license=author.default_license,
+            license=license or author.default_license,
             local=True,
             published_at=now,
         )
@@ -92,9 +96,11 @@ async def edit_status(
     spoiler_text: str | None = None,
     sensitive: bool | None = None,
     notes: NoteRenderer | None = None,
+    extra_hashtags: Sequence[str] = (),
+    license: str | None = None,
 ) -> Post:
-    """Change a local post's text (and content warning); its Update goes to the same
-    audience plus anyone newly mentioned."""
+    """Change a local post's text (and content warning, tags beyond the text, licence);
+    its Update goes to the same audience plus anyone newly mentioned."""
     author = await post.account
     _check_author(author)
     if post.deleted_at is not None:
@@ -106,7 +112,9 @@ async def edit_status(
     rendered, mention_tags = await _render(author, text)
     post.content = rendered.html
     post.source_text = text
-    post.tags = mention_tags + _hashtag_tags(author, rendered.hashtags)
+    post.tags = mention_tags + _hashtag_tags(author, _merged(rendered.hashtags, extra_hashtags))
+    if license is not None:
+        post.license = license or None
     if spoiler_text is not None:
         post.summary = spoiler_text
     if sensitive is not None:
@@ -186,6 +194,17 @@ async def _render(author: Account, text: str):
         for account in (accounts[m] for m in rendered.mentions)
     ]
     return rendered, tags
+
+
+def _merged(written: list[str], extra: Sequence[str]) -> list[str]:
+    """The text's hashtags, then the extra ones not already there (compared without case)."""
+    seen = {tag.lower() for tag in written}
+    merged = list(written)
+    for tag in extra:
+        if tag.lower() not in seen:
+            seen.add(tag.lower())
+            merged.append(tag)
+    return merged
 
 
 def _hashtag_tags(author: Account, hashtags: list[str]) -> list[dict[str, str]]:

@@ -80,7 +80,8 @@ async def test_a_deleted_account_is_gone_from_the_cache(client, alice):
 @pytest.mark.parametrize("path", ["/users/alice", "/@alice"])
 @pytest.mark.parametrize("accept", [None, "text/html", "text/html,application/xhtml+xml,*/*;q=0.8", "*/*"])
 async def test_browsers_get_an_escaped_profile_page(client, alice, path, accept):
-    response = await client.get(path, headers={"Accept": accept} if accept else {})
+    # /users/alice sends browsers on to the portfolio at /@alice.
+    response = await client.get(path, headers={"Accept": accept} if accept else {}, follow_redirects=True)
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("text/html")
     page = await response.get_data(as_text=True)
@@ -106,7 +107,7 @@ async def test_the_at_profile_url_serves_json_to_activitypub_clients(client, ali
 @pytest.mark.parametrize("path", ["/users/nobody", "/@nobody", "/users/actor"])
 async def test_unknown_accounts_are_404(client, alice, path):
     assert (await client.get(path, headers={"Accept": AP})).status_code == 404
-    assert (await client.get(path)).status_code == 404
+    assert (await client.get(path, follow_redirects=True)).status_code == 404
 
 
 async def test_a_suspended_artist_is_404(client, alice):

@@ -111,6 +111,7 @@ def test_every_command_is_there_and_has_help(capsys):
     assert commands == {
         ("init",), ("run",), ("worker",), ("migrate",), ("check-config",),
         ("account",), ("account", "create"), ("account", "list"),
+        ("registration",), ("registration", "list"), ("registration", "approve"), ("registration", "reject"),
         ("delivery",), ("delivery", "status"), ("delivery", "unpark"),
         ("token",), ("token", "create"), ("media",), ("media", "prune"),
     }

@@ -133,7 +133,7 @@ async def test_a_public_post_is_served_as_a_note(client, alice):
     note = await get_json(client, post.uri)
     assert note["id"] == post.uri and note["attributedTo"] == alice.uri
     assert note["@context"][0] == "https://www.w3.org/ns/activitystreams"
-    page = await (await client.get(post.uri.removeprefix(BASE))).get_data(as_text=True)
+    page = await (await client.get(post.uri.removeprefix(BASE), follow_redirects=True)).get_data(as_text=True)
     assert "<p>post 1</p>" in page and "a &lt;b&gt;cw&lt;/b&gt;" in page
 
 

@@ -7,6 +7,8 @@ Tortoise discovers the models through this package, and migrations in
 from fediserver.models.accounts import Account
 from fediserver.models.content import Addressee, MediaAttachment, Post, Visibility
 from fediserver.models.interactions import Block, Favourite, Notification, NotificationKind, Reaction, Report
+from fediserver.models.portfolio import Series, SeriesWork, Work
+from fediserver.models.registrations import Registration, RegistrationState
 from fediserver.models.federation_state import Activity, Delivery, DeliveryState, Domain, InboundItem, InboundState
 from fediserver.models.oauth import ApiToken, AuthorizationCode, OAuthApp
 from fediserver.models.queue import QueueWorker
@@ -22,6 +24,11 @@ __all__ = [
     "Notification",
     "NotificationKind",
     "Reaction",
+    "Registration",
+    "RegistrationState",
+    "Series",
+    "SeriesWork",
+    "Work",
     "SignInFailure",
     "Report",
     "ApiToken",

@@ -1,21 +1,24 @@
 """Actors: local artists at ``/users/<name>`` (and ``/@<name>``), the instance actor at ``/actor``.
 
 ActivityPub clients get the actor document, served from ``Services.documents`` (bytes
-serialised once per change); browsers get a small profile page linking to it. With
-``federation.authorized_fetch`` on, the JSON needs a signed GET; the instance actor's
-document never does, since it is what signing servers fetch to check our own GETs.
+serialised once per change); browsers asking for ``/users/<name>`` are sent to the
+artist's portfolio at ``/@<name>`` (the web room, which answers ``/@<name>`` with
+``actor_json`` for ActivityPub clients). With ``federation.authorized_fetch`` on, the
+JSON needs a signed GET; the instance actor's document never does, since it is what
+signing servers fetch to check our own GETs.
 """
 
 from __future__ import annotations
 
-from quart import Blueprint, Response, request
+from urllib.parse import quote
+
+from quart import Blueprint, Response, redirect, request
 
 from fediserver.actor_documents import actor_document, encode
 from fediserver.instance_actor import ensure_instance_actor
 from fediserver.models import Account
 from fediserver.models.accounts import LOCAL_DOMAIN
 from fediserver.routes.negotiation import activity_json, json_error, signature_refusal, wants_activity_json
-from fediserver.routes.pages import profile_html
 from fediserver.services import app_services
 
 blueprint = Blueprint("actors", __name__)
@@ -29,7 +32,8 @@ async def local_artist(username: str) -> Account | None:
     )
 
 
-async def _actor_json(username: str) -> Response:
+async def actor_json(username: str) -> Response:
+    """The artist's actor document (404 JSON for an unknown artist)."""
     refusal = await signature_refusal()
     if refusal is not None:
         return refusal
@@ -46,15 +50,10 @@ async def _actor_json(username: str) -> Response:
 @blueprint.get("/users/<username>")
 async def actor(username: str):
     if wants_activity_json(request.headers.get("Accept")):
-        return await _actor_json(username)
-    return await _profile_page(username)
-
-
-@blueprint.get("/@<username>")
-async def profile(username: str):
-    if wants_activity_json(request.headers.get("Accept")):
-        return await _actor_json(username)
-    return await _profile_page(username)
+        return await actor_json(username)
+    response = redirect(f"/@{quote(username)}", 302)
+    response.headers["Vary"] = "Accept"
+    return response
 
 
 @blueprint.get("/actor")
@@ -65,15 +64,4 @@ async def instance_actor():
         account = await ensure_instance_actor(services.urls, instance_name=services.settings.instance.name)
         body = services.documents.put("instance", "actor", encode(actor_document(account, services.urls)))
     return activity_json(body)
-
-
-async def _profile_page(username: str) -> Response:
-    account = await local_artist(username)
-    if account is None:
-        return Response("<!doctype html><title>Not found</title><p>No such account.</p>", 404,
-                        content_type="text/html; charset=utf-8")
-    domain = app_services().settings.instance.domain
-    response = Response(profile_html(account, domain), content_type="text/html; charset=utf-8")
-    response.headers["Vary"] = "Accept"
-    return response
 

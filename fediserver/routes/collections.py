@@ -12,8 +12,9 @@ With ``federation.authorized_fetch`` on, every route here needs a signed GET.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
-from quart import Blueprint, Response, request
+from quart import Blueprint, Response, redirect, request
 
 from fediserver.collections import BadCursor, collection, collection_page
 from fediserver.models import Account, Follow, Post
@@ -25,7 +26,6 @@ from fediserver.routes.negotiation import (
     signed_reader,
     wants_activity_json,
 )
-from fediserver.routes.pages import post_html
 from fediserver.services import app_services
 from fediserver.visibility import may_read, visible_posts
 from outbox.objects import OBJECT_CONTEXT, NoteRenderer, iso, tombstone
@@ -129,6 +129,16 @@ async def featured(username: str):
 
 @blueprint.get("/users/<username>/statuses/<int:post_id>")
 async def status(username: str, post_id: int):
+    if not wants_activity_json(request.headers.get("Accept")):
+        # Browsers read the post on its page, the URL every server links to.
+        response = redirect(f"/@{quote(username)}/{post_id}", 302)
+        response.headers["Vary"] = "Accept"
+        return response
+    return await status_json(username, post_id)
+
+
+async def status_json(username: str, post_id: int) -> Response:
+    """The Note of a local post as ActivityPub JSON (a Tombstone with 410 once deleted)."""
     account, refusal = await _artist_or_refusal(username)
     if refusal is not None:
         return refusal
@@ -137,7 +147,4 @@ async def status(username: str, post_id: int):
         return json_error(404, "no such post")
     if post.deleted_at is not None:
         return activity_json({"@context": "https://www.w3.org/ns/activitystreams", **tombstone(post)}, status=410)
-    if not wants_activity_json(request.headers.get("Accept")):
-        return Response(post_html(post, account), content_type="text/html; charset=utf-8",
-                        headers={"Vary": "Accept"})
     return activity_json(await _notes().note(post, account))

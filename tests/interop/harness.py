@@ -199,6 +199,10 @@ class PeerControl:
     async def lookup(self, target: str) -> dict[str, Any]:
         return await self._post("lookup", target=target)
 
+    async def fetch(self, url: str, actor: str | None = None) -> dict[str, Any]:
+        """Any document as the peer reads it (Fedify's document loader), signed by ``actor`` if given."""
+        return await self._post("fetch", url=url, actor=actor)
+
     async def follow(self, actor: str, target: str) -> dict[str, Any]:
         return await self._post("follow", actor=actor, target=target)
 

@@ -88,6 +88,21 @@ const handlers = {
     }
   },
 
+  // Fetches any document (an object, a collection) as the peer reads remote
+  // documents: with Fedify's document loader, signed by `actor` when one is named.
+  "POST fetch": async (state, ctx, body) => {
+    const url = urlField(body, "url");
+    const loader = body.actor === undefined
+      ? ctx.documentLoader
+      : await ctx.getDocumentLoader({ identifier: localActor(state, body).name });
+    try {
+      const { document, documentUrl } = await loader(url.href);
+      return { document, document_url: documentUrl, errors: [] };
+    } catch (error) {
+      return { document: null, document_url: null, errors: [String(error?.message ?? error)] };
+    }
+  },
+
   "POST follow": async (state, ctx, body) => {
     const local = localActor(state, body);
     const { actor: target } = await resolveActor(ctx, body.target);
