@@ -7,7 +7,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0007_follow_removed_state')]
+    dependencies = [('models', '0010_queue_lease_holders')]
 
     initial = False
 

@@ -4,7 +4,7 @@ from fediserver.models.registrations import RegistrationState
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0008_portfolio')]
+    dependencies = [('models', '0011_portfolio')]
 
     initial = False
 
