@@ -112,5 +112,6 @@ async def _receive(services, recipient: str | None) -> Response:
             f"the key {signature.key_id} belongs to {signature.owner}, not {actor}; "
             "relayed activities are not supported",
         )
-    await store_inbound(activity, actor_uri=actor, key_id=signature.key_id)
+    delivered_to = services.urls.actor(recipient) if recipient is not None else None
+    await store_inbound(activity, actor_uri=actor, key_id=signature.key_id, delivered_to=delivered_to)
     return _answer(202)

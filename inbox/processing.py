@@ -19,6 +19,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from tortoise.transactions import in_transaction
 
@@ -46,6 +47,8 @@ class InboundProcessor:
     lease_seconds: float = 300.0
     handlers: Mapping[str, Handler] = field(default_factory=lambda: HANDLERS)
     name: str = "inbound"
+    # Fetches posts and accounts the handlers meet but do not know (inbox.resolver).
+    resolver: Any = None
 
     async def run_once(self, now: datetime | None = None) -> int:
         """Process one batch of due items; returns how many were claimed."""
@@ -90,7 +93,8 @@ class InboundProcessor:
         if sender.suspended:
             raise Ignored(f"the sender {sender.acct} is suspended")
         async with in_transaction():
-            await handler(Inbound(activity=activity, payload=item.payload, sender=sender))
+            await handler(Inbound(activity=activity, payload=item.payload, sender=sender,
+                                  delivered_to=tuple(item.delivered_to or ()), resolver=self.resolver))
             return await self._finish(item, InboundState.DONE, None)
 
     async def _finish(self, item: InboundItem, state: InboundState, reason: str | None) -> InboundState:

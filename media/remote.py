@@ -66,8 +66,8 @@ class RemoteMedia:
     async def _derivatives(self, attachment: MediaAttachment) -> AsyncIterator[tuple[CheckedImage, DerivativeSet]]:
         """Fetch, check and re-encode one remote file in a scratch folder, updating the row's verdict."""
         declared = (attachment.mime or "").split(";")[0].strip().lower()
-        if declared and not declared.startswith("image/"):
-            reason = f"only images are shown here, and this is {declared}"
+        if not declared.startswith("image/"):
+            reason = f"only images are shown here, and this is {declared or 'of an undeclared type'}"
             await self._set(attachment, remote_state=FAILED, refused_reason=reason)
             raise RemoteMediaUnavailable(reason)
         async with scratch_folder(self.pipeline.work_dir) as folder:

@@ -18,6 +18,7 @@ from tortoise.functions import Count, Max
 from fediserver.models import Account, Favourite, Follow, FollowState, MediaAttachment, Notification, Post
 from fediserver.models.interactions import Block, NotificationKind
 from media.derivatives import fit_box
+from media.kinds import IMAGE, UNKNOWN, kind_of
 from media.links import MediaLinks
 
 # Mastodon's names for our notification kinds; an emoji reaction is named as Pleroma does.
@@ -104,11 +105,17 @@ def _field(field: dict) -> dict[str, Any]:
 
 
 def media_json(attachment: MediaAttachment, links: MediaLinks) -> dict[str, Any]:
-    """A MediaAttachment; ``meta.small`` is the thumbnail's size (a pre-protected image is its own)."""
+    """A MediaAttachment typed by its media type (``media.kinds``); ``meta.small`` is the
+    thumbnail's size (a pre-protected image is its own). A file of a type we cannot show
+    is ``unknown``, a link to the original; audio and video have no preview image."""
+    # Our own uploads are always images, whatever their row says.
+    kind = kind_of(attachment.mime) if attachment.remote_url else IMAGE
     url = links.media_url(attachment)
-    preview = links.thumbnail_url(attachment)
+    preview = links.thumbnail_url(attachment) if kind == IMAGE else None
+    if kind == UNKNOWN:
+        url, preview = attachment.remote_url, None
     meta: dict[str, Any] = {"focus": {"x": attachment.focal_x, "y": attachment.focal_y}}
-    if attachment.width and attachment.height:
+    if kind == IMAGE and attachment.width and attachment.height:
         meta["original"] = _size(attachment.width, attachment.height)
         small = (
             (attachment.width, attachment.height)
@@ -118,7 +125,7 @@ def media_json(attachment: MediaAttachment, links: MediaLinks) -> dict[str, Any]
         meta["small"] = _size(*small)
     return {
         "id": str(attachment.pk),
-        "type": "image" if attachment.mime.startswith("image/") or not attachment.mime else "unknown",
+        "type": kind,
         "url": url,
         "preview_url": preview,
         "remote_url": attachment.remote_url,
@@ -228,7 +235,7 @@ def _status(post: Post, facts: _StatusFacts, accounts: _AccountCache, links: Med
         "reblog": None,
         "application": None,
         "account": accounts.json(post.account),
-        "media_attachments": [media_json(a, links) for a in facts.attachments.get(post.pk, []) if links.media_url(a)],
+        "media_attachments": [media_json(a, links) for a in facts.attachments.get(post.pk, []) if _shown(a, links)],
         "mentions": [facts.mentions[href] for href in _mention_hrefs(post) if href in facts.mentions],
         "tags": [
             {"name": tag["name"].lstrip("#"), "url": tag.get("href", "")}
@@ -239,6 +246,13 @@ def _status(post: Post, facts: _StatusFacts, accounts: _AccountCache, links: Med
         "card": None,
         "poll": None,
     }
+
+
+def _shown(attachment: MediaAttachment, links: MediaLinks) -> bool:
+    """Whether an attachment appears: one the rules let out, or a link to a remote file
+    of a type we do not show."""
+    return links.media_url(attachment) is not None or (
+        attachment.remote_url is not None and kind_of(attachment.mime) == UNKNOWN)
 
 
 def _mention_hrefs(post: Post) -> list[str]:

@@ -91,6 +91,9 @@ class InboundItem(Model):
     actor_uri = fields.CharField(max_length=2048)
     key_id = fields.CharField(max_length=2048, null=True)
     payload = fields.JSONField()
+    # Local accounts (ids as URIs) whose personal inbox received it: they may read what
+    # it carries even when its audience is a collection we cannot expand.
+    delivered_to = fields.JSONField(default=list, db_default="[]")
     state = fields.CharEnumField(InboundState, max_length=16, default=InboundState.PENDING)
     attempts = fields.IntField(default=0)
     available_at = fields.DatetimeField(db_index=True)

@@ -28,6 +28,12 @@ class Inbound:
     activity: Activity
     payload: dict[str, Any]
     sender: Account
+    # Local accounts whose personal inbox the activity was delivered to (empty when it
+    # came through the shared inbox only).
+    delivered_to: tuple[str, ...] = ()
+    # The resolver (``inbox.resolver.Resolver``) for posts and accounts not seen yet;
+    # None where nothing may be fetched.
+    resolver: Any = None
 
     @property
     def raw_object(self) -> dict[str, Any] | None:

@@ -20,7 +20,7 @@ from inbox.handlers.base import (
     require_object_id,
     require_post,
 )
-from inbox.handlers.posts import STORED_TYPES, store_post, visibility_of
+from inbox.remote_posts import STORED_TYPES, audience, store_post
 
 
 def reaction_emoji(inbound: Inbound) -> str | None:
@@ -80,7 +80,7 @@ async def handle_announce(inbound: Inbound) -> None:
     if await Post.exists(uri=boost_id):
         raise Ignored(f"boost {boost_id} is already stored")
     original = await _boosted_post(inbound)
-    visibility, recipients = visibility_of(inbound.activity, inbound.sender.followers_url)
+    visibility, recipients = await audience(inbound.activity, inbound.sender, inbound.delivered_to)
     await Post.create(
         uri=boost_id,
         account=inbound.sender,
