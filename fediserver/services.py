@@ -7,6 +7,7 @@ reaches for globals.
 - ``http``: the guarded client for every remote request.
 - ``signed_fetch``: GETs signed by the instance actor.
 - ``remote_actors``: fetching remote actors and keys into ``Account`` rows.
+- ``resolver``: a handle or URL -> a stored account or post, fetched when unknown.
 - ``keys``: the key resolver (loaded keys cached for ``federation.key_cache_ttl_seconds``).
 - ``verifier``: checks HTTP Signatures of requests that reached us.
 - ``documents``: serialised local actor and WebFinger documents.
@@ -29,6 +30,7 @@ from fediserver.room_settings import media_rules, media_store
 from fediserver.signed_fetch import SignedFetcher
 from fediserver.urls import InstanceUrls
 from inbox.remote_actors import RemoteActors, build_key_resolver
+from inbox.resolver import Resolver, ResolverLimits
 from inbox.verification import RequestVerifier
 from media.links import MediaLinks
 from media.pipeline import MediaPipeline
@@ -43,6 +45,8 @@ class Services:
     http: SafeHttpClient
     signed_fetch: SignedFetcher
     remote_actors: RemoteActors
+    # The one way to an account or post not seen yet (search, mentions, the inbox, threads).
+    resolver: Resolver
     keys: CachingKeyResolver
     verifier: RequestVerifier
     documents: DocumentCache
@@ -89,6 +93,14 @@ def build_services(settings: Settings) -> Services:
     )
     signed_fetch = SignedFetcher(http, urls, instance_name=settings.instance.name)
     remote_actors = RemoteActors(signed_fetch.get)
+    fetching = settings.fetching
+    resolver = Resolver(http, signed_fetch.get, urls, ResolverLimits(
+        per_host_concurrency=fetching.per_host_concurrency,
+        failure_cache_seconds=fetching.failure_cache_seconds,
+        quote_depth=fetching.quote_depth,
+        # Plain http only where private addresses are allowed: tests and local setups.
+        webfinger_schemes=("https", "http") if federation.allow_private_addresses else ("https",),
+    ))
     keys = build_key_resolver(remote_actors, ttl_seconds=federation.key_cache_ttl_seconds)
     signature_policy = SignaturePolicy(
         max_age_seconds=federation.signature_max_age_seconds,
@@ -104,6 +116,7 @@ def build_services(settings: Settings) -> Services:
         http=http,
         signed_fetch=signed_fetch,
         remote_actors=remote_actors,
+        resolver=resolver,
         keys=keys,
         verifier=RequestVerifier(urls.base_url, keys, signature_policy),
         documents=DocumentCache(federation.document_cache_seconds),

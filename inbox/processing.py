@@ -5,12 +5,15 @@ Every claimed ``InboundItem`` ends in one of three states, with the reason in
 
 - ``done``: the handler applied it (all its effects in one transaction);
 - ``ignored``: no handler for its type, or the handler understood it and chose not to act
-  (an unknown post, an object from another origin, a duplicate);
+  (a post that could not be fetched, an object from another origin, a duplicate);
 - ``failed``: refused as forged or unreadable, or the handler raised ``max_attempts``
   times (retried in between with growing delays).
 
-The payload always stays in the row as received. Nothing a single item does stops the
-loop.
+A post or account a handler needs but does not find (``Unknown``: a boost or like of an
+unseen post, the new account of a Move, a quoted post) is fetched with the resolver
+outside the handler's transaction, and the item applied again; a fetch the other
+server may answer later is retried with the item. The payload always stays in the row
+as received. Nothing a single item does stops the loop.
 """
 
 from __future__ import annotations
@@ -19,7 +22,6 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from tortoise.transactions import in_transaction
 
@@ -28,11 +30,19 @@ from federation.vocab import parse_activity
 from fediserver.models import Account, InboundItem, InboundState
 from fediserver.models.queue import claim_due, utcnow
 from inbox.handlers import HANDLERS, Forged, Handler, Ignored, Inbound
+from inbox.handlers.base import Unknown
+from inbox.resolver import NotResolved, Resolver
 
 log = logging.getLogger(__name__)
 
 FIRST_RETRY_SECONDS = 30.0
 MAX_RETRY_SECONDS = 6 * 3600.0
+# Posts and accounts fetched for one activity at most (a boost of a quote of a reply...).
+MAX_FETCHES_PER_ACTIVITY = 4
+
+
+class TemporarilyUnresolved(Exception):
+    """Something the activity needs could not be fetched for now (network, 5xx): retried."""
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -47,8 +57,8 @@ class InboundProcessor:
     lease_seconds: float = 300.0
     handlers: Mapping[str, Handler] = field(default_factory=lambda: HANDLERS)
     name: str = "inbound"
-    # Fetches posts and accounts the handlers meet but do not know (inbox.resolver).
-    resolver: Any = None
+    # Fetches the posts and accounts handlers need but find unknown (inbox.resolver).
+    resolver: Resolver | None = None
 
     async def run_once(self, now: datetime | None = None) -> int:
         """Process one batch of due items; returns how many were claimed."""
@@ -65,22 +75,57 @@ class InboundProcessor:
         return len(items)
 
     async def process(self, item: InboundItem, now: datetime | None = None) -> InboundState:
-        """Apply one item and record how it ended."""
-        try:
-            return await self._apply(item)
-        except Ignored as reason:
-            log.info("inbound %s %s ignored: %s", item.activity_type, item.activity_uri, reason)
-            return await self._finish(item, InboundState.IGNORED, str(reason))
-        except Forged as reason:
-            log.warning("inbound %s %s refused: %s", item.activity_type, item.activity_uri, reason)
-            return await self._finish(item, InboundState.FAILED, f"forged: {reason}")
-        except VocabError as error:
-            log.warning("inbound %s %s unreadable: %s", item.activity_type, item.activity_uri, error)
-            return await self._finish(item, InboundState.FAILED, f"unreadable: {error}")
-        except Exception as error:  # a handler's failure must not stop the loop
-            return await self._retry_or_fail(item, error, now or utcnow())
+        """Apply one item and record how it ended; what it needs and we lack is fetched
+        (outside the handler's transaction) and the item applied again."""
+        unresolvable: set[str] = set()
+        fetched: set[str] = set()
+        while True:
+            try:
+                return await self._apply(item, frozenset(unresolvable))
+            except Unknown as missing:
+                try:
+                    reason = await self._fetch(missing, fetched)
+                except TemporarilyUnresolved as error:
+                    return await self._retry_or_fail(item, error, now or utcnow())
+                if reason is None:
+                    continue
+                if missing.optional:
+                    unresolvable.add(missing.uri)
+                    continue
+                log.info("inbound %s %s ignored: %s", item.activity_type, item.activity_uri, reason)
+                return await self._finish(item, InboundState.IGNORED, reason)
+            except Ignored as reason:
+                log.info("inbound %s %s ignored: %s", item.activity_type, item.activity_uri, reason)
+                return await self._finish(item, InboundState.IGNORED, str(reason))
+            except Forged as reason:
+                log.warning("inbound %s %s refused: %s", item.activity_type, item.activity_uri, reason)
+                return await self._finish(item, InboundState.FAILED, f"forged: {reason}")
+            except VocabError as error:
+                log.warning("inbound %s %s unreadable: %s", item.activity_type, item.activity_uri, error)
+                return await self._finish(item, InboundState.FAILED, f"unreadable: {error}")
+            except Exception as error:  # a handler's failure must not stop the loop
+                return await self._retry_or_fail(item, error, now or utcnow())
 
-    async def _apply(self, item: InboundItem) -> InboundState:
+    async def _fetch(self, missing: Unknown, fetched: set[str]) -> str | None:
+        """Fetch what a handler found missing; None when it is now stored, else why not.
+        Raises ``TemporarilyUnresolved`` when the other server may answer later."""
+        if self.resolver is None:
+            return f"{missing}; not fetched"
+        if missing.uri in fetched or len(fetched) >= MAX_FETCHES_PER_ACTIVITY:
+            return f"{missing}, even after fetching it"
+        fetched.add(missing.uri)
+        try:
+            if missing.kind == "account":
+                await self.resolver.account(missing.uri)
+            else:
+                await self.resolver.post(missing.uri)
+        except NotResolved as reason:
+            if reason.temporary:
+                raise TemporarilyUnresolved(str(reason)) from None
+            return f"{missing}: {reason}"
+        return None
+
+    async def _apply(self, item: InboundItem, unresolvable: frozenset[str] = frozenset()) -> InboundState:
         handler = self.handlers.get(item.activity_type)
         if handler is None:
             raise Ignored(f"no handler for {item.activity_type} activities; kept as received")
@@ -94,7 +139,7 @@ class InboundProcessor:
             raise Ignored(f"the sender {sender.acct} is suspended")
         async with in_transaction():
             await handler(Inbound(activity=activity, payload=item.payload, sender=sender,
-                                  delivered_to=tuple(item.delivered_to or ()), resolver=self.resolver))
+                                  delivered_to=tuple(item.delivered_to or ()), unresolvable=unresolvable))
             return await self._finish(item, InboundState.DONE, None)
 
     async def _finish(self, item: InboundItem, state: InboundState, reason: str | None) -> InboundState:
@@ -122,4 +167,5 @@ class InboundProcessor:
 def inbound_jobs(services) -> list[InboundProcessor]:
     """The job factory registered with the job runner."""
     settings = services.settings.inbox
-    return [InboundProcessor(batch_size=settings.batch_size, max_attempts=settings.max_attempts)]
+    return [InboundProcessor(batch_size=settings.batch_size, max_attempts=settings.max_attempts,
+                             resolver=services.resolver)]

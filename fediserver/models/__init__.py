@@ -7,7 +7,9 @@ Tortoise discovers the models through this package, and migrations in
 from fediserver.models.accounts import Account, ApiToken
 from fediserver.models.content import MediaAttachment, Post, Visibility
 from fediserver.models.interactions import Block, Favourite, Notification, NotificationKind, Reaction, Report
-from fediserver.models.federation_state import Activity, Delivery, DeliveryState, Domain, InboundItem, InboundState
+from fediserver.models.federation_state import (
+    Activity, Delivery, DeliveryState, Domain, FetchKind, FetchState, FetchTask, InboundItem, InboundState,
+)
 from fediserver.models.social import Follow, FollowState
 
 __all__ = [
@@ -23,6 +25,9 @@ __all__ = [
     "Delivery",
     "DeliveryState",
     "Domain",
+    "FetchKind",
+    "FetchState",
+    "FetchTask",
     "Follow",
     "FollowState",
     "InboundItem",

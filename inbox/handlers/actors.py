@@ -15,7 +15,7 @@ from federation.vocab import Actor
 from fediserver.models import Follow, FollowState, NotificationKind, Post
 from fediserver.models.accounts import LOCAL_DOMAIN
 from fediserver.models.interactions import notify
-from inbox.handlers.base import Forged, Ignored, Inbound, find_account, require_object_id
+from inbox.handlers.base import Forged, Inbound, require_account, require_object_id
 from inbox.remote_accounts import store_remote_actor
 from outbox.builders import follow
 from outbox.publish import personal_inbox, publish
@@ -40,9 +40,7 @@ async def handle_move(inbound: Inbound) -> None:
     old = inbound.sender
     if require_object_id(inbound) != old.uri:
         raise Forged(f"{old.uri} may not move {inbound.activity.object_id}")
-    new = await find_account(inbound.activity.target)
-    if new is None:
-        raise Ignored(f"the new account {inbound.activity.target} is not known here; not fetched")
+    new = await require_account(inbound.activity.target)
     if old.uri not in (new.also_known_as or []):
         raise Forged(f"{new.uri} does not list {old.uri} in alsoKnownAs")
     old.moved_to_uri = new.uri

@@ -23,6 +23,20 @@ class Forged(Exception):
     """The sender claims something that is not theirs to claim."""
 
 
+class Unknown(Ignored):
+    """A post or account the activity needs is not stored here. The processor fetches it
+    with the resolver (outside the handler's transaction) and applies the activity
+    again; where nothing may be fetched it ends ignored, with this message. ``optional``:
+    the activity can be applied without it (a quoted post), so a failed fetch does not
+    stop it."""
+
+    def __init__(self, uri: str, *, kind: str = "post", optional: bool = False) -> None:
+        super().__init__(f"{kind} {uri} is not known here")
+        self.uri = uri
+        self.kind = kind
+        self.optional = optional
+
+
 @dataclass(frozen=True)
 class Inbound:
     activity: Activity
@@ -31,9 +45,8 @@ class Inbound:
     # Local accounts whose personal inbox the activity was delivered to (empty when it
     # came through the shared inbox only).
     delivered_to: tuple[str, ...] = ()
-    # The resolver (``inbox.resolver.Resolver``) for posts and accounts not seen yet;
-    # None where nothing may be fetched.
-    resolver: Any = None
+    # What the processor tried to fetch for this activity and could not.
+    unresolvable: frozenset[str] = frozenset()
 
     @property
     def raw_object(self) -> dict[str, Any] | None:
@@ -80,9 +93,22 @@ async def find_post(uri: str | None) -> Post | None:
 
 
 async def require_post(uri: str | None) -> Post:
+    """A known post, or ``Unknown`` so that the processor fetches it and tries again."""
     post = await find_post(uri)
     if post is None:
-        raise Ignored(f"post {uri} is not known here; not fetched")
+        if uri is None:
+            raise Ignored("no post named")
+        raise Unknown(uri)
     return post
+
+
+async def require_account(uri: str | None) -> Account:
+    """A known account, or ``Unknown`` so that the processor fetches it and tries again."""
+    account = await find_account(uri)
+    if account is None:
+        if uri is None:
+            raise Ignored("no account named")
+        raise Unknown(uri, kind="account")
+    return account
 
 

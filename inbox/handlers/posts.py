@@ -3,17 +3,19 @@
 Storing is ``inbox.remote_posts``' job (the same for every door a post comes in by);
 this module decides what a received activity may do: only the author may create, edit
 or delete a post, and a post already stored that reaches another local account's
-personal inbox becomes readable by that account too.
+personal inbox becomes readable by that account too. A reply to a post we do not have
+is stored at once; its thread is fetched in the background (``inbox.threads``).
 """
 
 from __future__ import annotations
 
 from federation.vocab import ContentObject, same_origin
-from fediserver.models import MediaAttachment, NotificationKind, Post
+from fediserver.models import FetchKind, MediaAttachment, NotificationKind, Post
 from fediserver.models.interactions import notify
 from fediserver.models.queue import utcnow
 from inbox.handlers.base import Forged, Ignored, Inbound, find_post, require_object_id, require_own_origin
 from inbox.remote_posts import STORED_TYPES, grant_delivered_reader, store_post, update_stored_post
+from inbox.threads import enqueue_thread_fetch
 
 def _storable(obj: ContentObject) -> None:
     if obj.type not in STORED_TYPES:
@@ -35,7 +37,9 @@ async def handle_create(inbound: Inbound) -> None:
         for reader in inbound.delivered_to:
             await grant_delivered_reader(obj.id, reader)
         raise Ignored(f"{obj.id} is already stored")
-    await store_post(obj, inbound.sender, inbound.raw_object, inbound.delivered_to)
+    post = await store_post(obj, inbound.sender, inbound.raw_object, inbound.delivered_to)
+    if post.in_reply_to_uri and post.in_reply_to_id is None:
+        await enqueue_thread_fetch(FetchKind.ANCESTORS, post.uri)
 
 
 async def update_post(inbound: Inbound, obj: ContentObject) -> None:

@@ -14,6 +14,7 @@ from fediserver.models.queue import utcnow
 from inbox.handlers.base import (
     Ignored,
     Inbound,
+    Unknown,
     find_account,
     find_post,
     require_activity_id,
@@ -72,7 +73,7 @@ async def _boosted_post(inbound: Inbound) -> Post:
         # Trusted as sent only when the booster's server is the post's and its author's.
         if author is not None and same_origin(obj.id, inbound.sender.uri) and same_origin(author.uri, obj.id):
             return await store_post(obj, author, inbound.raw_object)
-    raise Ignored(f"boosted object {object_id} is not known here; not fetched")
+    raise Unknown(object_id)
 
 
 async def handle_announce(inbound: Inbound) -> None:
