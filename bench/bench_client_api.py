@@ -21,9 +21,9 @@ from pathlib import Path
 
 from fediserver import db
 from fediserver.app import create_app
+from fediserver.clock import utcnow
 from fediserver.local_accounts import create_api_token, create_local_account
 from fediserver.models import Favourite, Follow, FollowState, Notification, NotificationKind, Post, Visibility
-from fediserver.models.queue import utcnow
 from fediserver.urls import InstanceUrls
 from tests.conftest import _admin_execute, _with_database_name, make_settings
 

@@ -19,9 +19,9 @@ import time
 from urllib.parse import urlsplit, urlunsplit
 
 from fediserver import db as database
+from fediserver.clock import utcnow
 from fediserver.local_accounts import create_local_account
 from fediserver.models import Account, InboundItem, InboundState, Post
-from fediserver.models.queue import utcnow
 from fediserver.urls import InstanceUrls
 from inbox.processing import InboundProcessor
 from inbox.queue import store_inbound

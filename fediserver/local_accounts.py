@@ -10,9 +10,9 @@ import secrets
 from tortoise.exceptions import IntegrityError
 
 from federation.keys import generate_rsa_private_key_pem, load_private_key_pem, public_key_pem
+from fediserver.clock import utcnow
 from fediserver.models import Account, ApiToken
 from fediserver.models.accounts import LOCAL_DOMAIN
-from fediserver.models.queue import utcnow
 from fediserver.urls import InstanceUrls
 
 USERNAME_RE = re.compile(r"^[a-z0-9_]{1,30}$")

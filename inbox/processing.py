@@ -27,8 +27,9 @@ from tortoise.transactions import in_transaction
 
 from federation.errors import VocabError
 from federation.vocab import parse_activity
+from fediserver.clock import utcnow
 from fediserver.models import Account, InboundItem, InboundState
-from fediserver.models.queue import claim_due, utcnow
+from fediserver.models.queue import claim_due
 from inbox.handlers import HANDLERS, Forged, Handler, Ignored, Inbound
 from inbox.handlers.base import Unknown
 from inbox.resolver import NotResolved, Resolver

@@ -15,8 +15,8 @@ from typing import Any
 
 from tortoise.exceptions import IntegrityError
 
+from fediserver.clock import utcnow
 from fediserver.models import InboundItem
-from fediserver.models.queue import utcnow
 from inbox.remote_posts import grant_delivered_reader
 
 

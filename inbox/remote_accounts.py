@@ -14,8 +14,8 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from federation.vocab import Actor
+from fediserver.clock import utcnow
 from fediserver.models import Account
-from fediserver.models.queue import utcnow
 from inbox.sanitize import sanitize_html
 
 

@@ -28,7 +28,7 @@ from federation.vocab import Activity, Attachment, ContentObject, Emoji, Hashtag
 from fediserver.models import Account, MediaAttachment, NotificationKind, Post, Visibility
 from fediserver.models.accounts import LOCAL_DOMAIN
 from fediserver.models.interactions import notify
-from fediserver.models.queue import utcnow
+from fediserver.clock import utcnow
 from inbox.sanitize import sanitize_html
 from media.kinds import AUDIO, VIDEO, declared_media_type, kind_of
 

@@ -30,7 +30,8 @@ from tortoise.transactions import in_transaction
 
 from federation import jsonld
 from fediserver.models import FetchKind, FetchState, FetchTask, Post
-from fediserver.models.queue import claim_due, utcnow
+from fediserver.clock import utcnow
+from fediserver.models.queue import claim_due
 from inbox.resolver import NotResolved, Resolver
 
 log = logging.getLogger(__name__)

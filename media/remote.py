@@ -27,8 +27,9 @@ from tortoise.expressions import Q
 
 from federation.errors import FetchError
 from federation.http_client import SafeHttpClient
+from fediserver.clock import utcnow
 from fediserver.models import MediaAttachment
-from fediserver.models.queue import claim_due, utcnow
+from fediserver.models.queue import claim_due
 from media.derivatives import DerivativeSet, FocalPoint
 from media.intake import IntakeLimits, MediaRejected
 from media.kinds import is_audio_video

@@ -18,7 +18,7 @@ import struct
 
 from federation.errors import FetchError
 from fediserver.models import MediaAttachment
-from fediserver.models.queue import utcnow
+from fediserver.clock import utcnow
 from media.kinds import AUDIO, AUDIO_VIDEO_TYPES, SILENT_VIDEO_MIME, kind_of
 from media.provenance import decide, detect_in
 from media.remote import CACHED, FAILED, PROXIED, REFUSED, RemoteMedia, RemoteMediaUnavailable

@@ -2,7 +2,7 @@
 
 Every builder returns a plain JSON-ready dict with its own new id under the actor's URI.
 Addressing is part of the document (``to``/``cc``); who actually receives it is decided
-by the caller (``outbox.actions``), which hands the activity to ``outbox.publish``.
+by the caller (``outbox.statuses``, ``outbox.relations``), which hands the activity to ``outbox.publish``.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from fediserver.clock import utcnow
 from fediserver.models import Account
-from fediserver.models.queue import utcnow
 from outbox.objects import OBJECT_CONTEXT, PUBLIC, iso
 
 ACTIVITY_CONTEXT: list[Any] = ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"]

@@ -34,8 +34,9 @@ from federation.double_knock import DoubleKnockSigner, origin_of
 from federation.errors import FetchError, UnsafeURLError
 from federation.http_client import SafeHttpClient
 from federation.keys import KeyFormatError, load_private_key_pem
+from fediserver.clock import utcnow
 from fediserver.models import Account, Activity, Delivery, DeliveryState, Domain
-from fediserver.models.queue import claim_due, utcnow
+from fediserver.models.queue import claim_due
 from outbox.lifecycle import HOST_FAILURES, TRANSITIONS, HostHealth, Outcome, RetrySchedule, classify
 
 log = logging.getLogger(__name__)

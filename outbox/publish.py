@@ -13,9 +13,8 @@ from urllib.parse import urlsplit
 
 from tortoise.transactions import in_transaction
 
-from fediserver.models import Account, Activity, Delivery, Follow, FollowState
-from fediserver.models.accounts import LOCAL_DOMAIN
-from fediserver.models.queue import utcnow
+from fediserver.clock import utcnow
+from fediserver.models import Account, Activity, Delivery
 
 
 def _object_uri(activity: dict[str, Any]) -> str | None:
@@ -56,17 +55,3 @@ async def publish(activity: dict[str, Any], *, actor: Account, inboxes: Iterable
             )
     return record
 
-
-async def follower_inboxes(account: Account) -> list[str]:
-    """Where to deliver to all of ``account``'s remote followers: one shared inbox per server
-    that has one, else each follower's own inbox."""
-    follows = await Follow.filter(target=account, state=FollowState.ACCEPTED).exclude(
-        follower__domain=LOCAL_DOMAIN
-    ).values("follower__shared_inbox_url", "follower__inbox_url")
-    inboxes = (row["follower__shared_inbox_url"] or row["follower__inbox_url"] for row in follows)
-    return list(dict.fromkeys(url for url in inboxes if url))
-
-
-def personal_inbox(account: Account) -> list[str]:
-    """The inbox of one remote account (empty for local accounts, which need no delivery)."""
-    return [account.inbox_url] if not account.is_local and account.inbox_url else []

@@ -8,8 +8,8 @@ from datetime import datetime
 
 from tortoise.functions import Count
 
+from fediserver.clock import utcnow
 from fediserver.models import Delivery, DeliveryState, Domain
-from fediserver.models.queue import utcnow
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """Who must receive an activity: the inboxes for a post, a boost, or one account.
 
-Followers are reached through one shared inbox per server (`outbox.publish.follower_inboxes`);
+Followers are reached through one shared inbox per server (`follower_inboxes`);
 mentioned and replied-to accounts through theirs. Direct messages go to the personal
 inboxes of the accounts addressed and nowhere else. Local accounts need no delivery.
 """
@@ -9,8 +9,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from fediserver.models import Account, Post, Visibility
-from outbox.publish import follower_inboxes, personal_inbox
+from fediserver.models import Account, Follow, FollowState, Post, Visibility
+from fediserver.models.accounts import LOCAL_DOMAIN
+
+
+async def follower_inboxes(account: Account) -> list[str]:
+    """Where to deliver to all of ``account``'s remote followers: one shared inbox per server
+    that has one, else each follower's own inbox."""
+    follows = await Follow.filter(target=account, state=FollowState.ACCEPTED).exclude(
+        follower__domain=LOCAL_DOMAIN
+    ).values("follower__shared_inbox_url", "follower__inbox_url")
+    inboxes = (row["follower__shared_inbox_url"] or row["follower__inbox_url"] for row in follows)
+    return list(dict.fromkeys(url for url in inboxes if url))
+
+
+def personal_inbox(account: Account) -> list[str]:
+    """The inbox of one remote account (empty for local accounts, which need no delivery)."""
+    return [account.inbox_url] if not account.is_local and account.inbox_url else []
 
 
 def server_inbox(account: Account) -> list[str]:

@@ -14,13 +14,13 @@ from typing import Any
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
+from fediserver.clock import utcnow
 from fediserver.models import Account, Block, Favourite, Follow, FollowState, NotificationKind, Post, Visibility
 from fediserver.models.interactions import notify
-from fediserver.models.queue import utcnow
 from outbox import builders
 from outbox.errors import ActionError
-from outbox.publish import personal_inbox, publish
-from outbox.recipients import boost_inboxes
+from outbox.publish import publish
+from outbox.recipients import boost_inboxes, personal_inbox
 
 
 async def follow(account: Account, target: Account) -> Follow:
@@ -54,9 +54,8 @@ async def unfollow(account: Account, target: Account) -> None:
     async with in_transaction():
         await existing.delete()
         if not target.is_local and existing.uri:
-            original = {"id": existing.uri, "type": "Follow", "actor": account.uri, "object": target.uri,
-                        "to": [target.uri]}
-            await publish(builders.undo(account, original), actor=account, inboxes=personal_inbox(target))
+            await _publish_undo(account, "Follow", existing.uri, target.uri, to=[target.uri],
+                                inboxes=personal_inbox(target))
 
 
 async def favourite(account: Account, post: Post) -> Favourite:
@@ -82,8 +81,7 @@ async def unfavourite(account: Account, post: Post) -> None:
     author = await post.account
     async with in_transaction():
         await existing.delete()
-        original = {"id": existing.uri, "type": "Like", "actor": account.uri, "object": post.uri, "to": [author.uri]}
-        await publish(builders.undo(account, original), actor=account, inboxes=personal_inbox(author))
+        await _publish_undo(account, "Like", existing.uri, post.uri, to=[author.uri], inboxes=personal_inbox(author))
 
 
 async def reblog(account: Account, post: Post) -> Post:
@@ -115,11 +113,10 @@ async def unreblog(account: Account, post: Post) -> None:
     if boost is None:
         return
     author = await post.account
-    original: dict[str, Any] = {"id": boost.uri, "type": "Announce", "actor": account.uri, "object": post.uri}
-    original["to"], original["cc"] = [builders.PUBLIC], [author.uri, account.followers_url]
     async with in_transaction():
         await boost.delete()
-        await publish(builders.undo(account, original), actor=account, inboxes=await boost_inboxes(account, author))
+        await _publish_undo(account, "Announce", boost.uri, post.uri, to=[builders.PUBLIC],
+                            cc=[author.uri, account.followers_url], inboxes=await boost_inboxes(account, author))
 
 
 async def block(account: Account, target: Account) -> Block:
@@ -145,8 +142,17 @@ async def unblock(account: Account, target: Account) -> None:
         return
     async with in_transaction():
         await existing.delete()
-        original = {"id": existing.uri, "type": "Block", "actor": account.uri, "object": target.uri, "to": [target.uri]}
-        await publish(builders.undo(account, original), actor=account, inboxes=personal_inbox(target))
+        await _publish_undo(account, "Block", existing.uri, target.uri, to=[target.uri], inboxes=personal_inbox(target))
+
+
+async def _publish_undo(account: Account, kind: str, uri: str, object_uri: str, *, to: list[str],
+                        inboxes: list[str], cc: list[str] | None = None) -> None:
+    """Publish the Undo of ``account``'s earlier ``kind`` activity, rebuilt from its stored id
+    and addressed as it was, to the same ``inboxes`` it went to."""
+    original: dict[str, Any] = {"id": uri, "type": kind, "actor": account.uri, "object": object_uri, "to": to}
+    if cc:
+        original["cc"] = cc
+    await publish(builders.undo(account, original), actor=account, inboxes=inboxes)
 
 
 def _check_local(account: Account) -> None:

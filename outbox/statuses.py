@@ -12,10 +12,10 @@ from urllib.parse import urlsplit
 
 from tortoise.transactions import in_transaction
 
+from fediserver.clock import utcnow
 from fediserver.models import Account, MediaAttachment, NotificationKind, Post, Visibility
 from fediserver.models.accounts import LOCAL_DOMAIN
 from fediserver.models.interactions import notify
-from fediserver.models.queue import utcnow
 from outbox import builders
 from outbox.errors import ActionError
 from outbox.objects import NoteRenderer, addressing, note_object, tombstone

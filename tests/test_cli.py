@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import socket
 import subprocess
@@ -11,6 +12,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+
+from fediserver.cli import build_parser, main
 
 
 def fediserver(cwd: Path, *args: str, check: bool = True, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -90,11 +93,33 @@ def test_accounts_and_tokens(instance):
     assert missing.returncode == 1 and "no local account" in missing.stderr
 
 
-def test_every_command_has_help(tmp_path):
-    for command in (["init"], ["run"], ["worker"], ["migrate"], ["check-config"], ["account", "create"],
-                    ["account", "list"], ["token", "create"]):
-        result = fediserver(tmp_path, *command, "--help")
-        assert result.stdout.startswith("usage: fediserver")
+def _commands(parser: argparse.ArgumentParser, prefix: tuple[str, ...] = ()):
+    """Every command path the parser knows, e.g. ("delivery", "unpark")."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield (*prefix, name)
+                yield from _commands(sub, (*prefix, name))
+
+
+def test_every_command_is_there_and_has_help(capsys):
+    commands = set(_commands(build_parser()))
+    assert commands == {
+        ("init",), ("run",), ("worker",), ("migrate",), ("check-config",),
+        ("account",), ("account", "create"), ("account", "list"),
+        ("delivery",), ("delivery", "status"), ("delivery", "unpark"),
+        ("token",), ("token", "create"), ("media",), ("media", "prune"),
+    }
+    for command in commands:
+        with pytest.raises(SystemExit) as exited:
+            main([*command, "--help"])
+        assert exited.value.code == 0
+        assert capsys.readouterr().out.startswith(f"usage: fediserver {' '.join(command)}")
+
+
+def test_a_command_group_without_an_action_prints_its_help(capsys):
+    assert main(["delivery"]) == 2
+    assert "unpark" in capsys.readouterr().out
 
 
 def test_run_serves_the_health_check(instance):

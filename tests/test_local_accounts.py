@@ -52,7 +52,7 @@ async def test_tokens_open_the_account_until_revoked(db):
     assert await account_for_token(token + "x") is None
     stored = await ApiToken.get(account=ada)
     assert token not in stored.token_digest and stored.last_used_at is not None
-    from fediserver.models.queue import utcnow
+    from fediserver.clock import utcnow
 
     stored.revoked_at = utcnow()
     await stored.save()

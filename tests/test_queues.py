@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+from fediserver.clock import utcnow
 from fediserver.models import Account, Activity, Delivery, Follow, FollowState, InboundItem
-from fediserver.models.queue import claim_due, utcnow
+from fediserver.models.queue import claim_due
 from inbox.queue import store_inbound
 from outbox.builders import accept_follow
-from outbox.publish import follower_inboxes, publish
+from outbox.publish import publish
+from outbox.recipients import follower_inboxes
 
 
 async def remote(name: str, host: str, shared: bool = True) -> Account:

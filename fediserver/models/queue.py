@@ -10,19 +10,16 @@ for the single worker process it serves.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from tortoise import connections
 from tortoise.expressions import Q
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
+from fediserver.clock import utcnow
+
 Row = TypeVar("Row", bound=Model)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 async def claim_due(
@@ -57,6 +54,3 @@ async def claim_due(
 def _supports_skip_locked(connection: Any) -> bool:
     return getattr(connection, "capabilities", None) is not None and connection.capabilities.dialect == "postgres"
 
-
-def database_dialect() -> str:
-    return connections.get("default").capabilities.dialect

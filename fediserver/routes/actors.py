@@ -8,15 +8,13 @@ document never does, since it is what signing servers fetch to check our own GET
 
 from __future__ import annotations
 
-from html import escape
-
-import nh3
 from quart import Blueprint, Response, current_app, request
 
 from fediserver.actor_documents import actor_document, encode
 from fediserver.instance_actor import ensure_instance_actor
 from fediserver.models import Account
 from fediserver.models.accounts import LOCAL_DOMAIN
+from fediserver.routes.pages import profile_html
 from fediserver.routes.negotiation import activity_json, json_error, signature_refusal, wants_activity_json
 
 blueprint = Blueprint("actors", __name__)
@@ -78,24 +76,3 @@ async def _profile_page(username: str) -> Response:
     response.headers["Vary"] = "Accept"
     return response
 
-
-def profile_html(account: Account, domain: str) -> str:
-    """A small, escaped profile page that links to the actor document."""
-    name = escape(account.display_name or account.username)
-    handle = escape(f"@{account.username}@{domain}")
-    fields = "".join(
-        f"<dt>{escape(str(field.get('name', '')))}</dt><dd>{nh3.clean(str(field.get('value', '')))}</dd>"
-        for field in account.profile_fields
-        if isinstance(field, dict)
-    )
-    robots = "" if account.indexable else '<meta name="robots" content="noindex, noimageindex, noai, noimageai">\n'
-    return (
-        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-        f"<title>{name} ({handle})</title>\n{robots}"
-        f'<link rel="alternate" type="application/activity+json" href="{escape(account.uri)}">\n'
-        "</head>\n<body>\n<main>\n"
-        f"<h1>{name}</h1>\n<p>{handle}</p>\n"
-        f"<div class=\"bio\">{nh3.clean(account.summary)}</div>\n"
-        + (f"<dl>{fields}</dl>\n" if fields else "")
-        + "</main>\n</body>\n</html>\n"
-    )

@@ -9,7 +9,6 @@ With ``federation.authorized_fetch`` on, every route here needs a signed GET.
 
 from __future__ import annotations
 
-from html import escape
 from typing import Any
 
 from quart import Blueprint, Response, current_app, request
@@ -24,6 +23,7 @@ from fediserver.routes.negotiation import (
     signed_reader,
     wants_activity_json,
 )
+from fediserver.routes.pages import post_html
 from outbox.objects import OBJECT_CONTEXT, NoteRenderer, iso, tombstone
 
 blueprint = Blueprint("collections", __name__)
@@ -155,18 +155,3 @@ async def _may_read(post: Post, author: Account) -> bool:
     mentioned = {tag.get("href") for tag in post.tags if isinstance(tag, dict) and tag.get("type") == "Mention"}
     return reader in post.recipients or reader in mentioned
 
-
-def post_html(post: Post, author: Account) -> str:
-    """A small page for a post; its content is already sanitised HTML."""
-    name = escape(author.display_name or author.username)
-    warning = f"<p><strong>{escape(post.summary)}</strong></p>\n" if post.summary else ""
-    return (
-        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-        f"<title>{name}</title>\n"
-        f'<link rel="alternate" type="application/activity+json" href="{escape(post.uri)}">\n'
-        "</head>\n<body>\n<main>\n<article>\n"
-        f'<p><a href="{escape(author.url or author.uri)}">{name}</a></p>\n{warning}'
-        f"<div class=\"content\">{post.content}</div>\n"
-        f"<p><time datetime=\"{iso(post.published_at)}\">{iso(post.published_at)}</time></p>\n"
-        "</article>\n</main>\n</body>\n</html>\n"
-    )

@@ -9,13 +9,14 @@ the last 30 and 180 days, and local posts not deleted.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from urllib.parse import unquote
 
 import orjson
 from quart import Blueprint, Response, current_app, request
 
 from fediserver import __version__
+from fediserver.clock import utcnow
 from fediserver.instance_actor import INSTANCE_ACTOR_USERNAME, artists, ensure_instance_actor
 from fediserver.models import Account, Post
 from fediserver.models.accounts import LOCAL_DOMAIN
@@ -124,7 +125,7 @@ async def nodeinfo_links():
 
 
 async def usage() -> dict:
-    now = datetime.now(UTC)
+    now = utcnow()
     people = artists().filter(suspended=False)
 
     async def active_since(days: int) -> int:

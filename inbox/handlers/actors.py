@@ -18,7 +18,8 @@ from fediserver.models.interactions import notify
 from inbox.handlers.base import Forged, Inbound, require_account, require_object_id
 from inbox.remote_accounts import store_remote_actor
 from outbox.builders import follow
-from outbox.publish import personal_inbox, publish
+from outbox.publish import publish
+from outbox.recipients import personal_inbox
 
 
 async def update_actor(inbound: Inbound, actor: Actor) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fediserver.models.queue import utcnow
+from fediserver.clock import utcnow
 from inbox.handlers.base import Ignored, Inbound, require_object_id, require_post
 
 

@@ -15,7 +15,8 @@ from fediserver.models.accounts import LOCAL_DOMAIN
 from fediserver.models.interactions import notify
 from inbox.handlers.base import Ignored, Inbound, find_account, require_activity_id, require_object_id
 from outbox.builders import accept_follow, reject_follow
-from outbox.publish import personal_inbox, publish
+from outbox.publish import publish
+from outbox.recipients import personal_inbox
 
 
 def _follow_document(follow_id: str, follower: Account, target: Account) -> dict[str, Any]:

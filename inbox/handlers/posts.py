@@ -10,9 +10,9 @@ is stored at once; its thread is fetched in the background (``inbox.threads``).
 from __future__ import annotations
 
 from federation.vocab import ContentObject, same_origin
+from fediserver.clock import utcnow
 from fediserver.models import FetchKind, MediaAttachment, NotificationKind, Post
 from fediserver.models.interactions import notify
-from fediserver.models.queue import utcnow
 from inbox.handlers.base import Forged, Ignored, Inbound, find_post, require_object_id, require_own_origin
 from inbox.remote_posts import STORED_TYPES, grant_delivered_reader, store_post, update_stored_post
 from inbox.threads import enqueue_thread_fetch

@@ -8,9 +8,9 @@ the post, when local, is notified.
 from __future__ import annotations
 
 from federation.vocab import Activity, ContentObject, same_origin
+from fediserver.clock import utcnow
 from fediserver.models import Favourite, NotificationKind, Post, Reaction
 from fediserver.models.interactions import notify
-from fediserver.models.queue import utcnow
 from inbox.handlers.base import (
     Ignored,
     Inbound,

@@ -6,9 +6,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from federation.vocab import parse_actor
+from fediserver.clock import utcnow
 from fediserver.local_accounts import create_local_account
 from fediserver.models import Account, InboundItem, Post
-from fediserver.models.queue import utcnow
 from fediserver.urls import InstanceUrls
 from inbox.processing import InboundProcessor
 from inbox.queue import store_inbound

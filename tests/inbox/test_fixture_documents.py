@@ -19,7 +19,7 @@ from federation.vocab import ACTIVITY_TYPES
 from fediserver.models import (
     Account, Block, Delivery, Favourite, Follow, FollowState, InboundState, Post, Reaction, Report,
 )
-from fediserver.models.queue import utcnow
+from fediserver.clock import utcnow
 from tests.inbox.support import deliver
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "activitypub"

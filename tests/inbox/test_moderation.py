@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from fediserver.clock import utcnow
 from fediserver.models import Block, Follow, FollowState, InboundState, Post, Report
-from fediserver.models.queue import utcnow
 from tests.inbox.support import deliver, our_account, remote_actor, remote_post
 
 BOB = "https://social.example/users/bob"

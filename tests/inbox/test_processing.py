@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from fediserver.clock import utcnow
 from fediserver.config import settings_from_dict
 from fediserver.jobs import build_jobs
 from fediserver.models import Favourite, InboundItem, InboundState, Post
-from fediserver.models.queue import utcnow
 from fediserver.services import build_services
 from inbox.handlers.posts import handle_create
 from inbox.processing import InboundProcessor, retry_delay

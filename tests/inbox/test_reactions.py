@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from fediserver.clock import utcnow
 from fediserver.models import Favourite, InboundState, Notification, Post, Reaction
-from fediserver.models.queue import utcnow
 from tests.inbox.support import PUBLIC, deliver, our_account, remote_actor
 
 BOB = "https://social.example/users/bob"

@@ -6,9 +6,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from fediserver.clock import utcnow
 from fediserver.local_accounts import create_local_account
 from fediserver.models import Account
-from fediserver.models.queue import utcnow
 from fediserver.services import build_services
 from fediserver.urls import InstanceUrls
 from outbox.delivery import DeliveryWorker, delivery_config

@@ -6,8 +6,8 @@ import subprocess
 import sys
 from datetime import timedelta
 
+from fediserver.clock import utcnow
 from fediserver.models import Delivery, DeliveryState, Domain
-from fediserver.models.queue import utcnow
 from outbox import builders
 from outbox.publish import publish
 from outbox.queue_report import queue_report, unpark_host
