@@ -175,7 +175,7 @@ async def _render(author: Account, text: str):
         domain = "" if mention.host in ("", local_host) else mention.host
         account = await Account.get_or_none(username=mention.username, domain=domain)
         if account is None:
-            raise ActionError(f"{mention.handle}: unknown account; look it up before mentioning it")
+            raise ActionError(f"{mention.handle}: unknown account; no such account could be found")
         accounts[mention] = account
     rendered = render(
         text,

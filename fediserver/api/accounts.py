@@ -1,5 +1,5 @@
-"""Accounts in the client API: who am I, looking an account up, its posts, following and
-unfollowing."""
+"""Accounts in the client API: who am I, looking an account up (an unknown remote handle
+is fetched through the resolver), its posts, following and unfollowing."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from fediserver.api.params import TRUE, record_id
 from fediserver.api.serializers import account_json, relationship_json, statuses_json
 from fediserver.models import Account, Follow, FollowState, MediaAttachment, Post, Visibility
 from fediserver.models.accounts import LOCAL_DOMAIN
+from inbox.resolver import NotResolved
 from outbox import relations
 
 blueprint = Blueprint("api_accounts", __name__)
@@ -32,6 +33,11 @@ async def lookup():
     local_host = current_app.config["SETTINGS"].instance.domain.lower()
     domain = LOCAL_DOMAIN if host.lower() in ("", local_host) else host.lower()
     account = await Account.get_or_none(username=username, domain=domain, suspended=False)
+    if account is None and domain != LOCAL_DOMAIN:
+        try:
+            account = await services().resolver.account(f"{username}@{domain}")
+        except NotResolved:
+            account = None
     if account is None:
         raise not_found("Account")
     return jsonify(await account_json(account))

@@ -1,16 +1,23 @@
-"""Statuses in the client API: posting (with uploaded media), reading, deleting,
-favouriting and boosting. Everything that leaves the server goes through the outbox
-actions (``outbox.statuses``, ``outbox.relations``) and the delivery queue."""
+"""Statuses in the client API: posting (with uploaded media), reading (with the
+conversation around a status), deleting, favouriting and boosting. Everything that
+leaves the server goes through the outbox actions (``outbox.statuses``,
+``outbox.relations``) and the delivery queue."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from quart import Blueprint, current_app, jsonify, request
 
 from fediserver.api.auth import ApiError, not_found, optional_account, require_account, services, unprocessable
 from fediserver.api.params import Params, record_id
-from fediserver.api.serializers import status_json
-from fediserver.models import Account, Follow, FollowState, MediaAttachment, Post, Visibility
+from fediserver.api.context import asked_for_thread, visible_ancestors, visible_descendants
+from fediserver.api.serializers import status_json, statuses_json
+from fediserver.models import Account, MediaAttachment, Post, Visibility
+from fediserver.visibility import may_read
+from inbox.resolver import NotResolved
 from outbox import relations, statuses
+from outbox.text import find_mentions
 
 blueprint = Blueprint("api_statuses", __name__)
 
@@ -25,9 +32,11 @@ async def create():
     if key and (earlier := await idempotency_keys.post_for(account, key)) is not None:
         return jsonify(await status_json(earlier, account, services().media_links))
     params = await Params.read()
+    text = params.text("status", "") or ""
+    await _resolve_mentions(text)
     post = await statuses.post_status(
         account,
-        params.text("status", "") or "",
+        text,
         visibility=params.text("visibility") or Visibility.PUBLIC,
         sensitive=params.flag("sensitive"),
         spoiler_text=params.text("spoiler_text", "") or "",
@@ -44,7 +53,26 @@ async def create():
 @blueprint.get("/api/v1/statuses/<status_id>")
 async def show(status_id: str):
     viewer = await optional_account()
-    return jsonify(await status_json(await visible_post(status_id, viewer), viewer, services().media_links))
+    post = await visible_post(status_id, viewer)
+    await asked_for_thread(post, viewer, _replies_refresh())
+    return jsonify(await status_json(post, viewer, services().media_links))
+
+
+@blueprint.get("/api/v1/statuses/<status_id>/context")
+async def context(status_id: str):
+    """The conversation: ancestors and descendants the caller may see."""
+    viewer = await optional_account()
+    post = await visible_post(status_id, viewer)
+    await asked_for_thread(post, viewer, _replies_refresh())
+    links = services().media_links
+    return jsonify({
+        "ancestors": await statuses_json(await visible_ancestors(post, viewer), viewer, links),
+        "descendants": await statuses_json(await visible_descendants(post, viewer), viewer, links),
+    })
+
+
+def _replies_refresh() -> timedelta:
+    return timedelta(minutes=services().settings.fetching.replies_refresh_minutes)
 
 
 @blueprint.delete("/api/v1/statuses/<status_id>")
@@ -96,23 +124,9 @@ async def unreblog(status_id: str):
 async def visible_post(status_id: str, viewer: Account | None) -> Post:
     """The post if ``viewer`` may see it; 404 otherwise, as for a post that does not exist."""
     post = await Post.get_or_none(id=record_id(status_id), deleted_at=None).select_related("account")
-    if post is None or not await can_see(post, viewer):
+    if post is None or not await may_read(post, viewer):
         raise not_found("Status")
     return post
-
-
-async def can_see(post: Post, viewer: Account | None) -> bool:
-    if post.visibility in (Visibility.PUBLIC, Visibility.UNLISTED):
-        return True
-    if viewer is None:
-        return False
-    if post.account_id == viewer.pk:
-        return True
-    addressed = viewer.uri in post.recipients or any(tag.get("href") == viewer.uri for tag in post.tags)
-    if post.visibility == Visibility.PRIVATE:
-        follows = await Follow.filter(follower=viewer, target_id=post.account_id, state=FollowState.ACCEPTED).exists()
-        return follows or addressed
-    return addressed
 
 
 async def _original(post: Post) -> Post:
@@ -129,6 +143,21 @@ async def _reply_target(account: Account, status_id: str | None) -> Post | None:
     if not status_id:
         return None
     return await visible_post(status_id, account)
+
+
+async def _resolve_mentions(text: str) -> None:
+    """Fetch the remote accounts a new post mentions that this server has not seen; one
+    that cannot be found is refused by the outbox with its handle named."""
+    local_host = services().settings.instance.domain.lower()
+    for mention in find_mentions(text):
+        if not mention.host or mention.host == local_host:
+            continue
+        if await Account.exists(username=mention.username, domain=mention.host):
+            continue
+        try:
+            await services().resolver.account(f"{mention.username}@{mention.host}")
+        except NotResolved:
+            continue
 
 
 async def _own_media(account: Account, media_ids: list[str]) -> list[MediaAttachment]:

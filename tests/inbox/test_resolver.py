@@ -32,17 +32,7 @@ async def services(db):
 @pytest.fixture
 async def dora():
     async with RemotePeer("dora") as remote:
-        host = remote.origin.removeprefix("http://")
-
-        def webfinger(request):
-            if f"resource=acct%3Adora%40{host.replace(':', '%3A')}" not in request.target:
-                return Reply(404, body=b"no such account")
-            return Reply(200, {"content-type": "application/jrd+json"}, json.dumps({
-                "subject": f"acct:dora@{host}",
-                "links": [{"rel": "self", "type": ACTIVITY_JSON, "href": remote.actor_id}],
-            }).encode())
-
-        remote.server.routes["/.well-known/webfinger"] = webfinger
+        remote.serve_webfinger()
         yield remote
 
 
@@ -57,7 +47,7 @@ def requests_to(peer: RemotePeer, path: str) -> int:
 
 
 def handle(peer: RemotePeer) -> str:
-    return f"@dora@{peer.origin.removeprefix('http://')}"
+    return f"@{peer.handle}"
 
 
 async def test_a_handle_is_found_by_webfinger_and_kept(services, dora):
