@@ -194,7 +194,25 @@ def _activity(document: Document, kind: str, depth: int) -> Activity:
         to=jsonld.normalize_audience(document, document.get("to")),
         cc=jsonld.normalize_audience(document, document.get("cc")),
         published=jsonld.as_datetime(document.get("published")),
+        instrument_id=optional_url(document.get("instrument")),
+        instrument=_embedded_content(document, document.get("instrument")),
+        result=optional_url(document.get("result")),
     )
+
+
+def _embedded_content(document: Document, value: Any) -> ContentObject | None:
+    """A content object embedded in ``value`` (a QuoteRequest's instrument), else None."""
+    embedded = next(jsonld.iter_objects(value), None)
+    if embedded is None:
+        return None
+    child = document.child(embedded)
+    kind = next((t for t in jsonld.types_of(child) if t in CONTENT_TYPES), None)
+    if kind is None:
+        return None
+    try:
+        return parse_content(child, kind)
+    except VocabError:
+        return None
 
 
 def _embedded(document: Document, raw_object: Any, depth: int,

@@ -19,7 +19,7 @@ ACTIVITY_TYPES = frozenset({
     "Create", "Update", "Delete", "Follow", "Accept", "Reject", "TentativeAccept",
     "TentativeReject", "Add", "Remove", "Like", "Dislike", "Announce", "Undo", "Block",
     "Flag", "Move", "EmojiReact", "Join", "Leave", "Invite", "Offer", "View", "Read",
-    "Listen", "Ignore", "Arrive", "Travel",
+    "Listen", "Ignore", "Arrive", "Travel", "QuoteRequest",
 })
 
 
@@ -180,3 +180,7 @@ class Activity:
     to: tuple[str, ...] = ()
     cc: tuple[str, ...] = ()
     published: datetime | None = None
+    # A QuoteRequest's quoting post (its id, and the post when embedded); an Accept's result.
+    instrument_id: str | None = None
+    instrument: ContentObject | None = None
+    result: str | None = None

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from inbox.processing import inbound_jobs
-from inbox.threads import thread_jobs
+from inbox.fetch_tasks import fetch_jobs
 from media.remote import remote_media_jobs
 from outbox.delivery import delivery_jobs
 
@@ -89,7 +89,7 @@ class JobRunner:
 
 
 # Every room that owns a queue has a factory here: Services -> job kinds.
-JOB_FACTORIES: list[Callable[..., Sequence[JobKind]]] = [inbound_jobs, delivery_jobs, remote_media_jobs, thread_jobs]
+JOB_FACTORIES: list[Callable[..., Sequence[JobKind]]] = [inbound_jobs, delivery_jobs, remote_media_jobs, fetch_jobs]
 
 
 def build_jobs(services) -> list[JobKind]:

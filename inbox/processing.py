@@ -33,6 +33,7 @@ from fediserver.models.queue import claim_due
 from inbox.handlers import HANDLERS, Forged, Handler, Ignored, Inbound
 from inbox.handlers.base import Unknown
 from inbox.resolver import NotResolved, Resolver
+from outbox.objects import NoteRenderer
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,8 @@ class InboundProcessor:
     name: str = "inbound"
     # Fetches the posts and accounts handlers need but find unknown (inbox.resolver).
     resolver: Resolver | None = None
+    # Renders our posts for the Updates handlers send (Services.notes).
+    notes: NoteRenderer | None = None
 
     async def run_once(self, now: datetime | None = None) -> int:
         """Process one batch of due items; returns how many were claimed."""
@@ -140,7 +143,8 @@ class InboundProcessor:
             raise Ignored(f"the sender {sender.acct} is suspended")
         async with in_transaction():
             await handler(Inbound(activity=activity, payload=item.payload, sender=sender,
-                                  delivered_to=tuple(item.delivered_to or ()), unresolvable=unresolvable))
+                                  delivered_to=tuple(item.delivered_to or ()), unresolvable=unresolvable,
+                                  notes=self.notes))
             return await self._finish(item, InboundState.DONE, None)
 
     async def _finish(self, item: InboundItem, state: InboundState, reason: str | None) -> InboundState:
@@ -169,4 +173,4 @@ def inbound_jobs(services) -> list[InboundProcessor]:
     """The job factory registered with the job runner."""
     settings = services.settings.inbox
     return [InboundProcessor(batch_size=settings.batch_size, max_attempts=settings.max_attempts,
-                             resolver=services.resolver)]
+                             resolver=services.resolver, notes=services.notes)]

@@ -14,7 +14,8 @@ reply parent, a search result) stores it here, so it reads the same whichever wa
   inbox names that account, even when its audience is a collection we cannot expand;
   followers-only is known by the author's published ``followers`` collection, else by
   delivery (an audience naming an unknown collection);
-- threaded both ways, and each local account it mentions notified.
+- threaded both ways, its quote linked and judged (``inbox.quotes``), and each local
+  account it mentions notified.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from fediserver.models import Account, MediaAttachment, NotificationKind, Post, 
 from fediserver.models.accounts import LOCAL_DOMAIN
 from fediserver.models.interactions import notify
 from fediserver.clock import utcnow
+from inbox.quotes import initial_quote
 from inbox.sanitize import sanitize_html
 from media.kinds import AUDIO, VIDEO, declared_media_type, kind_of
 
@@ -103,6 +105,7 @@ async def post_fields(obj: ContentObject, author: Account, document: dict[str, A
                       delivered_to: Iterable[str] = ()) -> dict[str, Any]:
     visibility, recipients = await audience(obj, author, delivered_to)
     return {
+        **await initial_quote(obj, author, document),
         "url": obj.url,
         "object_type": obj.type,
         "content": content_html(obj),
@@ -183,8 +186,9 @@ async def store_post(obj: ContentObject, author: Account, document: dict[str, An
     )
     await replace_attachments(post, obj, author)
     await notify_mentions(post, obj, author)
-    # Replies that arrived before this post now find their parent.
+    # Replies and quotes that arrived before this post now find it.
     await Post.filter(in_reply_to_uri=obj.id, in_reply_to_id=None).update(in_reply_to_id=post.id)
+    await Post.filter(quote_uri=obj.id, quote_of_id=None).update(quote_of_id=post.id)
     return post
 
 

@@ -21,7 +21,7 @@ fetching, and the web pages' remote-follow and "open this post here" forms
 - This instance's own handles and URLs are looked up, never fetched.
 
 A post whose parent is unknown is stored at once and its thread fetched in the
-background (``inbox.threads``); a quoted post is fetched with it, up to
+background (``inbox.fetch_tasks``); a quoted post is fetched with it, up to
 ``fetching.quote_depth`` quotes deep. Failures raise ``NotResolved`` with a message fit
 to show a person.
 """
@@ -50,6 +50,7 @@ from fediserver.models import Account, Post
 from fediserver.models.accounts import LOCAL_DOMAIN
 from fediserver.urls import InstanceUrls
 from inbox.remote_actors import RemoteActorError, store_actor_document, without_fragment
+from inbox.quotes import relink_quote
 from inbox.remote_posts import STORED_TYPES, store_post
 
 log = logging.getLogger(__name__)
@@ -112,7 +113,7 @@ class Resolver:
         self._urls = urls
         self.limits = limits
         # (kind, post uri): asks for a thread to be fetched in the background
-        # (inbox.threads.enqueue_thread_fetch unless told otherwise).
+        # (inbox.fetch_tasks.enqueue_fetch unless told otherwise).
         self._enqueue_thread = enqueue_thread
         self._local_origin = vocab.origin(urls.base_url)
         self._local_host = urlsplit(urls.base_url).netloc.lower()
@@ -281,8 +282,11 @@ class Resolver:
         post = await self._create(obj, author, document)
         if thread and obj.in_reply_to and post.in_reply_to_id is None:
             await self._thread_wanted("ancestors", post.uri)
-        if obj.quote and depth < self.limits.quote_depth:
-            await self._fetch_quoted(obj, depth)
+        if obj.quote:
+            if depth < self.limits.quote_depth:
+                await self._fetch_quoted(obj, depth)
+            if await relink_quote(post):
+                await self._thread_wanted("quote", post.uri)
         return post
 
     async def _create(self, obj: ContentObject, author: Account, document: dict[str, Any]) -> Post:
@@ -294,9 +298,9 @@ class Resolver:
 
     async def _thread_wanted(self, kind: str, uri: str) -> None:
         if self._enqueue_thread is None:
-            from inbox.threads import enqueue_thread_fetch  # it builds on this module
+            from inbox.fetch_tasks import enqueue_fetch  # it builds on this module
 
-            self._enqueue_thread = enqueue_thread_fetch
+            self._enqueue_thread = enqueue_fetch
         await self._enqueue_thread(kind, uri)
 
     async def _fetch_quoted(self, obj: ContentObject, depth: int) -> None:

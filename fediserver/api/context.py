@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from fediserver.models import Account, FetchKind, Post
 from fediserver.visibility import may_read
-from inbox.threads import enqueue_thread_fetch
+from inbox.fetch_tasks import enqueue_fetch
 
 MAX_ANCESTORS = 40
 MAX_DESCENDANTS = 300
@@ -26,8 +26,8 @@ async def asked_for_thread(post: Post, viewer: Account | None, replies_refresh: 
     if viewer is None or not viewer.is_local or post.local or post.boost_of_id is not None:
         return
     if post.in_reply_to_uri and post.in_reply_to_id is None:
-        await enqueue_thread_fetch(FetchKind.ANCESTORS, post.uri)
-    await enqueue_thread_fetch(FetchKind.REPLIES, post.uri, refresh_after=replies_refresh)
+        await enqueue_fetch(FetchKind.ANCESTORS, post.uri)
+    await enqueue_fetch(FetchKind.REPLIES, post.uri, refresh_after=replies_refresh)
 
 
 async def visible_ancestors(post: Post, viewer: Account | None) -> list[Post]:

@@ -17,6 +17,7 @@ from tortoise.functions import Count, Max
 
 from fediserver.models import Account, Favourite, Follow, FollowState, MediaAttachment, Notification, Post
 from fediserver.models.interactions import Block, NotificationKind
+from fediserver.api.quote_json import quote_parts
 from media.derivatives import fit_box
 from media.kinds import IMAGE, UNKNOWN, kind_of
 from media.links import MediaLinks
@@ -168,8 +169,10 @@ async def status_json(post: Post, viewer: Account | None, links: MediaLinks) -> 
     return document
 
 
-async def statuses_json(posts: list[Post], viewer: Account | None, links: MediaLinks) -> list[dict[str, Any]]:
-    """Statuses in the given order; a boost carries its original as ``reblog``."""
+async def statuses_json(posts: list[Post], viewer: Account | None, links: MediaLinks,
+                        *, shallow: bool = False) -> list[dict[str, Any]]:
+    """Statuses in the given order; a boost carries its original as ``reblog``, a quote
+    its quoted status (``shallow``: inside a quoted status, only its id)."""
     await Post.fetch_for_list(posts, "account")
     originals = {p.boost_of_id for p in posts if p.boost_of_id is not None}
     boosted = (
@@ -179,13 +182,18 @@ async def statuses_json(posts: list[Post], viewer: Account | None, links: MediaL
     shown = [p for p in posts if p.boost_of_id is None] + list(boosted.values())
     facts = await _StatusFacts.load(shown, viewer)
     accounts = await _AccountCache.of([p.account for p in posts] + [p.account for p in boosted.values()])
+
+    async def render(quoted: list[Post], reader: Account | None, *, shallow: bool) -> list[dict[str, Any]]:
+        return await statuses_json(quoted, reader, links, shallow=shallow)
+
+    quotes = await quote_parts(shown, viewer, render, shallow=shallow)
     result = []
     for post in posts:
         if post.boost_of_id is not None and post.boost_of_id in boosted:
-            original = _status(boosted[post.boost_of_id], facts, accounts, links)
+            original = _status(boosted[post.boost_of_id], facts, accounts, links) | quotes[post.boost_of_id]
             result.append(_boost(post, original, accounts.json(post.account)))
         elif post.boost_of_id is None:
-            result.append(_status(post, facts, accounts, links))
+            result.append(_status(post, facts, accounts, links) | quotes[post.pk])
     return result
 
 
@@ -206,6 +214,7 @@ def _boost(boost: Post, original: dict[str, Any], booster: dict[str, Any]) -> di
         "in_reply_to_account_id": None,
         "spoiler_text": "",
         "edited_at": None,
+        "quote": None,
     }
 
 

@@ -14,6 +14,7 @@ from fediserver.api.params import Params, record_id
 from fediserver.api.context import asked_for_thread, visible_ancestors, visible_descendants
 from fediserver.api.serializers import status_json, statuses_json
 from fediserver.models import Account, MediaAttachment, Post, Visibility
+from fediserver.quotes import DENIED, quote_permission
 from fediserver.visibility import may_read
 from inbox.resolver import NotResolved
 from outbox import relations, statuses
@@ -34,6 +35,7 @@ async def create():
     params = await Params.read()
     text = params.text("status", "") or ""
     await _resolve_mentions(text)
+    quote, quote_accepted = await _quote_target(account, params.text("quoted_status_id"))
     post = await statuses.post_status(
         account,
         text,
@@ -44,6 +46,9 @@ async def create():
         media=await _own_media(account, params.texts("media_ids")),
         language=params.text("language") or None,
         notes=services().notes,
+        quote=quote,
+        quote_accepted=quote_accepted,
+        quote_policy=params.text("quote_approval_policy") or None,
     )
     if key:
         idempotency_keys.remember(account, key, post)
@@ -143,6 +148,18 @@ async def _reply_target(account: Account, status_id: str | None) -> Post | None:
     if not status_id:
         return None
     return await visible_post(status_id, account)
+
+
+async def _quote_target(account: Account, status_id: str | None) -> tuple[Post | None, bool]:
+    """The post to quote and whether the quote needs no asking; 422 when its author's
+    policy does not let the caller quote it."""
+    if not status_id:
+        return None, False
+    quoted = await _original(await visible_post(status_id, account))
+    permission = await quote_permission(quoted, account)
+    if permission == DENIED:
+        raise unprocessable("the author of that post does not let you quote it")
+    return quoted, quoted.local or quoted.account_id == account.pk
 
 
 async def _resolve_mentions(text: str) -> None:

@@ -5,7 +5,7 @@ Tortoise discovers the models through this package, and migrations in
 """
 
 from fediserver.models.accounts import Account, ApiToken
-from fediserver.models.content import MediaAttachment, Post, Visibility
+from fediserver.models.content import MediaAttachment, Post, QuotePolicy, QuoteState, Visibility
 from fediserver.models.interactions import Block, Favourite, Notification, NotificationKind, Reaction, Report
 from fediserver.models.federation_state import (
     Activity, Delivery, DeliveryState, Domain, FetchKind, FetchState, FetchTask, InboundItem, InboundState,
@@ -34,5 +34,7 @@ __all__ = [
     "InboundState",
     "MediaAttachment",
     "Post",
+    "QuotePolicy",
+    "QuoteState",
     "Visibility",
 ]

@@ -110,6 +110,7 @@ class InboundItem(Model):
 class FetchKind(StrEnum):
     ANCESTORS = "ancestors"  # the posts a reply answers, up the thread
     REPLIES = "replies"  # the replies collection of a post, down the thread
+    QUOTE = "quote"  # the post a post quotes, and whether the quote is authorized
 
 
 class FetchState(StrEnum):

@@ -47,6 +47,8 @@ class Inbound:
     delivered_to: tuple[str, ...] = ()
     # What the processor tried to fetch for this activity and could not.
     unresolvable: frozenset[str] = frozenset()
+    # Renders our posts for the Updates a handler sends (``Services.notes``).
+    notes: Any = None
 
     @property
     def raw_object(self) -> dict[str, Any] | None:

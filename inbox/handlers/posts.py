@@ -9,13 +9,16 @@ is stored at once; its thread is fetched in the background (``inbox.threads``).
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from federation.vocab import ContentObject, same_origin
 from fediserver.clock import utcnow
 from fediserver.models import FetchKind, MediaAttachment, NotificationKind, Post
 from fediserver.models.interactions import notify
 from inbox.handlers.base import Forged, Ignored, Inbound, find_post, require_object_id, require_own_origin
+from inbox.quotes import needs_settling
 from inbox.remote_posts import STORED_TYPES, grant_delivered_reader, store_post, update_stored_post
-from inbox.threads import enqueue_thread_fetch
+from inbox.fetch_tasks import enqueue_fetch
 
 def _storable(obj: ContentObject) -> None:
     if obj.type not in STORED_TYPES:
@@ -39,7 +42,9 @@ async def handle_create(inbound: Inbound) -> None:
         raise Ignored(f"{obj.id} is already stored")
     post = await store_post(obj, inbound.sender, inbound.raw_object, inbound.delivered_to)
     if post.in_reply_to_uri and post.in_reply_to_id is None:
-        await enqueue_thread_fetch(FetchKind.ANCESTORS, post.uri)
+        await enqueue_fetch(FetchKind.ANCESTORS, post.uri)
+    if needs_settling(post):
+        await enqueue_fetch(FetchKind.QUOTE, post.uri)
 
 
 async def update_post(inbound: Inbound, obj: ContentObject) -> None:
@@ -53,6 +58,8 @@ async def update_post(inbound: Inbound, obj: ContentObject) -> None:
         raise Forged(f"{obj.id} belongs to another account than {sender.uri}")
     _storable(obj)
     await update_stored_post(post, obj, sender, inbound.raw_object, inbound.delivered_to)
+    if needs_settling(post):
+        await enqueue_fetch(FetchKind.QUOTE, post.uri, refresh_after=timedelta(0))
     for booster_id in await Post.filter(boost_of=post).values_list("account_id", flat=True):
         await notify(booster_id, sender, NotificationKind.UPDATE, post)
 

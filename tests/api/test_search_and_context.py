@@ -149,7 +149,7 @@ async def test_the_context_shows_the_conversation_the_caller_may_see(served, mak
 
 
 async def test_the_context_of_a_remote_reply_grows_as_its_thread_is_fetched(served, make_artist, dora):
-    from inbox.threads import ThreadFetchJob
+    from inbox.fetch_tasks import FetchJob
 
     ada = await make_artist("ada")
     for number, parent in ((1, None), (2, 1), (3, 2)):
@@ -157,7 +157,7 @@ async def test_the_context_of_a_remote_reply_grows_as_its_thread_is_fetched(serv
     [status] = (await call(ada.client.search_v2, f"{dora.actor_id}/statuses/3", resolve=True)).statuses
     assert (await call(ada.client.status_context, status.id)).ancestors == []
 
-    job = ThreadFetchJob(served.services.resolver)
+    job = FetchJob(served.services.resolver)
     while await job.run_once():
         pass
 

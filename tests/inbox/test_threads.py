@@ -11,7 +11,7 @@ import pytest
 from fediserver.app import create_app
 from fediserver.models import Favourite, FetchKind, FetchState, FetchTask, InboundState, Post
 from inbox.processing import InboundProcessor
-from inbox.threads import ThreadFetchJob, enqueue_thread_fetch
+from inbox.fetch_tasks import FetchJob, enqueue_fetch
 from tests.conftest import make_settings
 from tests.inbox.support import deliver, our_account, remote_post
 from tests.remote_peer import RemotePeer
@@ -45,8 +45,8 @@ def serve_note(peer: RemotePeer, number: int, reply_to: int | None = None, **fie
     return note
 
 
-async def run_thread_jobs(services, **limits) -> None:
-    job = ThreadFetchJob(services.resolver, **limits)
+async def run_fetch_jobs(services, **limits) -> None:
+    job = FetchJob(services.resolver, **limits)
     while await job.run_once():
         pass
 
@@ -56,7 +56,7 @@ async def test_the_parents_of_a_reply_are_fetched_up_to_the_top(services, dora):
         serve_note(dora, number, reply_to=number - 1 if number > 1 else None)
 
     newest = await services.resolver.post(status(dora, 6))
-    await run_thread_jobs(services)
+    await run_fetch_jobs(services)
 
     chain, post = [], await Post.get(uri=newest.uri)
     while post is not None:
@@ -71,7 +71,7 @@ async def test_fetching_parents_stops_at_the_limit(services, dora):
         serve_note(dora, number, reply_to=number - 1 if number > 1 else None)
 
     await services.resolver.post(status(dora, 6))
-    await run_thread_jobs(services, max_ancestors=2)
+    await run_fetch_jobs(services, max_ancestors=2)
 
     assert sorted(await Post.all().values_list("uri", flat=True)) == [status(dora, n) for n in (4, 5, 6)]
 
@@ -82,7 +82,7 @@ async def test_a_loop_of_replies_ends(services, dora):
     serve_note(dora, 9, reply_to=7)
 
     await services.resolver.post(status(dora, 7))
-    await run_thread_jobs(services)
+    await run_fetch_jobs(services)
 
     assert await Post.all().count() == 3
     fetches = [r.target for r in dora.server.received if "/statuses/" in r.target]
@@ -100,9 +100,9 @@ async def test_the_replies_of_an_opened_post_are_fetched_page_by_page_within_the
         serve_note(dora, number, reply_to=1)
     root = await services.resolver.post(status(dora, 1))
 
-    assert await enqueue_thread_fetch(FetchKind.REPLIES, root.uri)
-    assert not await enqueue_thread_fetch(FetchKind.REPLIES, root.uri)  # asked once
-    await run_thread_jobs(services)
+    assert await enqueue_fetch(FetchKind.REPLIES, root.uri)
+    assert not await enqueue_fetch(FetchKind.REPLIES, root.uri)  # asked once
+    await run_fetch_jobs(services)
 
     replies = await Post.filter(in_reply_to_id=root.pk).values_list("uri", flat=True)
     assert sorted(replies) == [status(dora, n) for n in (2, 3, 4)]
@@ -114,8 +114,8 @@ async def test_replies_beyond_the_limit_are_not_fetched(services, dora):
         serve_note(dora, number, reply_to=1)
     root = await services.resolver.post(status(dora, 1))
 
-    await enqueue_thread_fetch(FetchKind.REPLIES, root.uri)
-    await run_thread_jobs(services, max_replies=2)
+    await enqueue_fetch(FetchKind.REPLIES, root.uri)
+    await run_fetch_jobs(services, max_replies=2)
 
     assert await Post.filter(in_reply_to_id=root.pk).count() == 2
 
@@ -129,7 +129,7 @@ async def test_a_received_reply_to_an_unknown_post_gets_its_thread(services, dor
 
     item = await deliver(create, InboundProcessor(resolver=services.resolver))
     assert item.state == InboundState.DONE
-    await run_thread_jobs(services)
+    await run_fetch_jobs(services)
 
     stored = await Post.get(uri=reply["id"])
     assert stored.in_reply_to_id == (await Post.get(uri=status(dora, 1))).pk
