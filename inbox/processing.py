@@ -120,7 +120,7 @@ class InboundProcessor:
         fetched.add(missing.uri)
         try:
             if missing.kind == "account":
-                await self.resolver.account(missing.uri)
+                await self.resolver.account(missing.uri, refresh=missing.stale)
             else:
                 await self.resolver.post(missing.uri)
         except NotResolved as reason:

@@ -133,9 +133,15 @@ class Resolver:
             return await self._single(f"url:{text}", lambda: self._by_url(text))
         return await self.account(text)
 
-    async def account(self, handle_or_url: str) -> Account:
-        """The account of a handle (``@name@host``) or an actor URL, fetched when unknown."""
+    async def account(self, handle_or_url: str, *, refresh: bool = False) -> Account:
+        """The account of a handle (``@name@host``) or an actor URL, fetched when unknown;
+        ``refresh``: fetched again even when known (to see its current aliases)."""
         text = (handle_or_url or "").strip()
+        if refresh:
+            known = await self.account(text)
+            if known.is_local:
+                return known
+            return await self._single(f"refresh:{known.uri}", lambda: self._refetched(known.uri))
         if text.lower().startswith(("http://", "https://")):
             found = await self._single(f"url:{text}", lambda: self._by_url(text))
             if not isinstance(found, Account):
@@ -234,6 +240,12 @@ class Resolver:
         if not isinstance(account, Account):
             raise NotResolved(f"@{handle} does not name an account.")
         return account
+
+    async def _refetched(self, actor_uri: str) -> Account:
+        document, _ = await self._fetch_document(actor_uri)
+        if document.get("id") != actor_uri or not any(t in ACTOR_TYPES for t in _types(document)):
+            raise NotResolved(f"{actor_uri} no longer answers as that account.")
+        return await self._store_actor(document)
 
     async def _store_actor(self, document: dict[str, Any]) -> Account:
         try:

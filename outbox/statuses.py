@@ -54,6 +54,8 @@ async def post_status(
     ``quote_policy``: who may quote this post (else the author's default)."""
     visibility = _visibility(visibility)
     quote_policy = _quote_policy(quote_policy)
+    if author.moved_to_uri:
+        raise ActionError(f"@{author.acct} has moved to {author.moved_to_uri}; it cannot post here any more")
     if quote is not None:
         if quote.deleted_at is not None or quote.boost_of_id is not None:
             raise ActionError("cannot quote a deleted post or a boost")

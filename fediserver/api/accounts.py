@@ -1,5 +1,6 @@
 """Accounts in the client API: who am I, looking an account up (an unknown remote handle
-is fetched through the resolver), its posts, following and unfollowing."""
+is fetched through the resolver), its posts, following and unfollowing, and moving to
+another server (aliases and the move, GoToSocial's endpoints)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,13 @@ from tortoise.expressions import Subquery
 
 from fediserver.api.auth import not_found, optional_account, require_account, services, unprocessable
 from fediserver.api.pagination import Page, link_header
-from fediserver.api.params import TRUE, record_id
+from fediserver.api.params import TRUE, Params, record_id
 from fediserver.api.serializers import account_json, relationship_json, statuses_json
 from fediserver.models import Account, Follow, FollowState, MediaAttachment, Post, Visibility
 from fediserver.models.accounts import LOCAL_DOMAIN
+from fediserver.local_accounts import verify_password
 from inbox.resolver import NotResolved
-from outbox import relations
+from outbox import moves, relations
 
 blueprint = Blueprint("api_accounts", __name__)
 
@@ -41,6 +43,41 @@ async def lookup():
     if account is None:
         raise not_found("Account")
     return jsonify(await account_json(account))
+
+
+@blueprint.post("/api/v1/accounts/alias")
+async def alias():
+    """Set the accounts the caller also is (``also_known_as_uris[]``, GoToSocial's
+    spelling), each a URL or handle of an account that exists; an empty list clears them."""
+    account = await require_account()
+    params = await Params.read()
+    aliases = []
+    for given in params.texts("also_known_as_uris"):
+        try:
+            aliases.append(await services().resolver.account(given))
+        except NotResolved as reason:
+            raise unprocessable(f"{given}: {reason}") from None
+    await moves.set_aliases(account, aliases)
+    return jsonify(await account_json(account, with_source=True))
+
+
+@blueprint.post("/api/v1/accounts/move")
+async def move():
+    """Move the caller's account to ``moved_to_uri`` (``password`` to confirm): the new
+    account must name this one among its aliases; followers everywhere are told."""
+    account = await require_account()
+    params = await Params.read()
+    if not verify_password(params.text("password", "") or "", account.password_hash):
+        raise unprocessable("the password is not correct")
+    target_uri = (params.text("moved_to_uri") or "").strip()
+    if not target_uri:
+        raise unprocessable("moved_to_uri is required: the address of the account to move to")
+    try:
+        target = await services().resolver.account(target_uri, refresh=True)
+    except NotResolved as reason:
+        raise unprocessable(f"{target_uri}: {reason}") from None
+    await moves.move_account(account, target)
+    return jsonify({}), 202
 
 
 @blueprint.get("/api/v1/accounts/relationships")

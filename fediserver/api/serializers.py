@@ -62,6 +62,9 @@ async def accounts_json(accounts: Iterable[Account]) -> dict[int, dict[str, Any]
         .values("account_id", "n", "last")
     )
     statuses = {row["account_id"]: (row["n"], _moment(row["last"])) for row in posts}
+    moved_uris = {a.moved_to_uri for a in by_id.values() if a.moved_to_uri}
+    moved = await accounts_json(await Account.filter(uri__in=moved_uris)) if moved_uris else {}
+    moved_by_uri = {entity["uri"]: entity for entity in moved.values()}
     return {
         pk: {
             "id": str(pk),
@@ -87,6 +90,7 @@ async def accounts_json(accounts: Iterable[Account]) -> dict[int, dict[str, Any]
             "last_status_at": _date(statuses.get(pk, (0, None))[1]),
             "emojis": [],
             "fields": [_field(f) for f in account.profile_fields or [] if isinstance(f, dict)],
+            "moved": moved_by_uri.get(account.moved_to_uri) if account.moved_to_uri else None,
         }
         for pk, account in by_id.items()
     }

@@ -1,14 +1,15 @@
 """Actors: local artists at ``/users/<name>`` (and ``/@<name>``), the instance actor at ``/actor``.
 
 ActivityPub clients get the actor document, served from ``Services.documents`` (bytes
-serialised once per change); browsers get a small profile page linking to it. With
+serialised once per change); browsers get a small profile page linking to it, or, for an
+artist who moved to another server, a redirect to her new profile. With
 ``federation.authorized_fetch`` on, the JSON needs a signed GET; the instance actor's
 document never does, since it is what signing servers fetch to check our own GETs.
 """
 
 from __future__ import annotations
 
-from quart import Blueprint, Response, current_app, request
+from quart import Blueprint, Response, current_app, redirect, request
 
 from fediserver.actor_documents import actor_document, encode
 from fediserver.instance_actor import ensure_instance_actor
@@ -71,6 +72,10 @@ async def _profile_page(username: str) -> Response:
     if account is None:
         return Response("<!doctype html><title>Not found</title><p>No such account.</p>", 404,
                         content_type="text/html; charset=utf-8")
+    if account.moved_to_uri:
+        # The artist moved: her old profile sends visitors to the new one.
+        target = await Account.get_or_none(uri=account.moved_to_uri)
+        return redirect((target.url if target is not None else None) or account.moved_to_uri, 301)
     domain = current_app.config["SERVICES"].settings.instance.domain
     response = Response(profile_html(account, domain), content_type="text/html; charset=utf-8")
     response.headers["Vary"] = "Accept"

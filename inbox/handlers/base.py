@@ -30,11 +30,13 @@ class Unknown(Ignored):
     the activity can be applied without it (a quoted post), so a failed fetch does not
     stop it."""
 
-    def __init__(self, uri: str, *, kind: str = "post", optional: bool = False) -> None:
-        super().__init__(f"{kind} {uri} is not known here")
+    def __init__(self, uri: str, *, kind: str = "post", optional: bool = False, stale: bool = False) -> None:
+        super().__init__(f"{kind} {uri} is not known here" if not stale else f"{kind} {uri} is out of date here")
         self.uri = uri
         self.kind = kind
         self.optional = optional
+        # Known, but what the activity needs may have changed since: fetch it again.
+        self.stale = stale
 
 
 @dataclass(frozen=True)
