@@ -9,7 +9,8 @@ reaches for globals.
 - ``remote_actors``: fetching remote actors and keys into ``Account`` rows.
 - ``resolver``: a handle or URL -> a stored account or post, fetched when unknown.
 - ``keys``: the key resolver (loaded keys cached for ``federation.key_cache_ttl_seconds``).
-- ``verifier``: checks HTTP Signatures of requests that reached us.
+- ``verifier``: checks HTTP Signatures of requests that reached us; ``proofs``: Object
+  Integrity Proofs of the activities in them.
 - ``documents``: serialised local actor and WebFinger documents.
 - ``media``, ``media_links``, ``remote_media``: uploads, the media URLs that may leave
   the server, and remote media with its cache.
@@ -29,6 +30,7 @@ from fediserver.config import Settings
 from fediserver.room_settings import media_rules, media_store
 from fediserver.signed_fetch import SignedFetcher
 from fediserver.urls import InstanceUrls
+from inbox.proofs import ProofChecker
 from inbox.remote_actors import RemoteActors, build_key_resolver
 from inbox.resolver import Resolver, ResolverLimits
 from inbox.verification import RequestVerifier
@@ -49,6 +51,8 @@ class Services:
     resolver: Resolver
     keys: CachingKeyResolver
     verifier: RequestVerifier
+    # Object Integrity Proofs (FEP-8b32) of received activities, checked with their actor's key.
+    proofs: ProofChecker
     documents: DocumentCache
     # The media room: uploads (media.accept_upload), the URLs that may leave the server
     # (media_links.media_url, for note_object), remote media and its cache.
@@ -119,6 +123,7 @@ def build_services(settings: Settings) -> Services:
         resolver=resolver,
         keys=keys,
         verifier=RequestVerifier(urls.base_url, keys, signature_policy),
+        proofs=ProofChecker(remote_actors),
         documents=DocumentCache(federation.document_cache_seconds),
         media=pipeline,
         media_links=links,

@@ -5,8 +5,10 @@ Each POST is answered in the order a sender needs: a body above
 with a JSON reason (never 202, so a sender trying RFC 9421 first falls back to
 draft-cavage; checked before any database work, so refusals are cheap), an unknown
 recipient is 404. A verified body must be JSON (400 otherwise) whose ``actor`` owns the
-signing key (401 otherwise: relayed activities, signed by someone else, are not
-accepted). It is then stored once in the inbound queue and answered 202; a worker
+signing key, or, for an activity forwarded by another server, that carries a valid
+Object Integrity Proof (FEP-8b32) by its actor (401 otherwise). A proof on an activity
+its actor signed is checked too; one that fails is logged (the signature already covers
+the body). It is then stored once in the inbound queue and answered 202; a worker
 does the rest.
 
 A Delete of an actor whose key can no longer be fetched (the account is gone, so is
@@ -23,6 +25,7 @@ from typing import Any
 import orjson
 from quart import Blueprint, Response, current_app, request
 
+from federation.integrity_proofs import ProofError, has_proof
 from federation.signatures import Reason, SignatureError
 from fediserver.models import Account
 from fediserver.models.accounts import LOCAL_DOMAIN
@@ -105,13 +108,25 @@ async def _receive(services, recipient: str | None) -> Response:
     actor = _actor_id(activity)
     if actor is None:
         return _answer(400, "activity has no actor")
+    key_id = signature.key_id
     if actor != signature.owner:
-        return _answer(
-            401,
-            "signer is not the actor",
-            f"the key {signature.key_id} belongs to {signature.owner}, not {actor}; "
-            "relayed activities are not supported",
-        )
+        # Forwarded by another server: believed only on the actor's own proof.
+        if not has_proof(activity):
+            return _answer(
+                401,
+                "signer is not the actor",
+                f"the key {signature.key_id} belongs to {signature.owner}, not {actor}, and the activity "
+                "carries no integrity proof by its actor",
+            )
+        try:
+            key_id = await services.proofs.check(activity)
+        except ProofError as error:
+            return _answer(401, "signer is not the actor", f"{signature.owner} forwarded it, and its proof fails: {error}")
+    elif has_proof(activity):
+        try:
+            await services.proofs.check(activity)
+        except ProofError as error:  # the signature already proves the body is the actor's
+            log.warning("the integrity proof of %s from %s does not verify: %s", activity.get("id"), actor, error)
     delivered_to = services.urls.actor(recipient) if recipient is not None else None
-    await store_inbound(activity, actor_uri=actor, key_id=signature.key_id, delivered_to=delivered_to)
+    await store_inbound(activity, actor_uri=actor, key_id=key_id, delivered_to=delivered_to)
     return _answer(202)

@@ -6,8 +6,9 @@ request:
 
 - ``ancestors``: up the thread, parent after parent, at most
   ``fetching.thread_max_ancestors`` of them; a post seen twice (a loop of replies) ends it.
-- ``replies``: down the thread, the ``replies`` collection of the post and of each reply
-  found (breadth first, pages followed), at most ``fetching.thread_max_replies`` replies;
+- ``replies``: down the thread, the ``replies`` collection of the post (fetched afresh:
+  replies come after the copy we stored) and of each reply found (breadth first, pages
+  followed), at most ``fetching.thread_max_replies`` replies;
   asked for when someone here opens a remote post, again after
   ``fetching.replies_refresh_minutes``.
 
@@ -63,6 +64,9 @@ async def fetch_replies(resolver: Resolver, uri: str, max_replies: int) -> int:
         current = queue.popleft()
         replies = (current.document or {}).get("replies") if isinstance(current.document, dict) else None
         try:
+            if current is root:
+                # The opened post as it is now: replies come after the copy we stored.
+                replies = (await resolver.document(current.uri)).get("replies")
             listed = await collection_items(resolver, replies, limit=max_replies - counted)
         except NotResolved as reason:
             log.info("replies of %s not fetched: %s", current.uri, reason)
