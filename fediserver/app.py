@@ -20,7 +20,7 @@ from fediserver.room_settings import crawler_guard_settings
 from fediserver.routes import actors, collections, discovery, health
 from fediserver.services import build_services
 from fediserver.urls import InstanceUrls
-from inbox import endpoint as inbox_endpoint
+from inbox.endpoint import inbox_blueprint
 from media.crawler_guard import install_crawler_guard
 from media.routes import media_blueprint
 
@@ -39,13 +39,13 @@ def create_app(settings: Settings, *, manage_database: bool = True, run_jobs: bo
         discovery.blueprint,
         actors.blueprint,
         collections.blueprint,
-        inbox_endpoint.blueprint,
     ):
         app.register_blueprint(blueprint)
     _install_request_log(app, settings)
 
     services = build_services(settings)
     app.config["SERVICES"] = services
+    app.register_blueprint(inbox_blueprint(services))
     app.register_blueprint(media_blueprint(services.remote_media))
     install_client_api(app)
     tortoise_config = db.settings_tortoise_config(settings) if manage_database else None

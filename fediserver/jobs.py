@@ -12,12 +12,15 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from inbox.processing import inbound_jobs
 from inbox.fetch_tasks import fetch_jobs
 from media.remote import remote_media_jobs
 from outbox.delivery import delivery_jobs
+
+if TYPE_CHECKING:
+    from fediserver.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -89,8 +92,10 @@ class JobRunner:
 
 
 # Every room that owns a queue has a factory here: Services -> job kinds.
-JOB_FACTORIES: list[Callable[..., Sequence[JobKind]]] = [inbound_jobs, delivery_jobs, remote_media_jobs, fetch_jobs]
+JOB_FACTORIES: list[Callable[[Services], Sequence[JobKind]]] = [
+    inbound_jobs, delivery_jobs, remote_media_jobs, fetch_jobs,
+]
 
 
-def build_jobs(services) -> list[JobKind]:
+def build_jobs(services: Services) -> list[JobKind]:
     return [job for factory in JOB_FACTORIES for job in factory(services)]

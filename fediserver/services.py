@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from quart import current_app
+
 from federation.address_policy import AddressPolicy
 from federation.http_client import HttpClientSettings, SafeHttpClient, user_agent_for
 from federation.keys import CachingKeyResolver
@@ -72,6 +74,11 @@ class Services:
         await self.http.aclose()
         await self.remote_media.http.aclose()
         await self.media.store.aclose()
+
+
+def app_services() -> Services:
+    """The Services of the app serving the current request (``create_app`` puts them there)."""
+    return current_app.config["SERVICES"]
 
 
 def http_client_settings(settings: Settings) -> HttpClientSettings:

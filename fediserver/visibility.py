@@ -1,25 +1,60 @@
-"""Who may see a post: the one rule every reader of posts goes through.
+"""Who may see a post: the one rule, as a query and as a predicate.
 
-``may_read(post, reader)``: public and unlisted posts are for everyone; a followers-only
-post for its author, her accepted followers and the accounts it names (mentioned,
-addressed, or whose personal inbox it was delivered to: ``Post.recipients``); a direct
-post for its author and the accounts it names.
+- Public and unlisted posts: anyone, signed in or not.
+- Followers-only posts: the author, accounts that follow the author (accepted), and the
+  accounts the post names directly.
+- Direct posts: the author and the accounts the post names directly.
+- A post's addressees are its recipients and the accounts its Mention tags name
+  (``Post.addressee_uris``, kept as ``Addressee`` rows); no other tag addresses anyone.
+- A block either way hides the posts of one account from the other, and boosts of them.
+
+``visible_posts(viewer)`` gives the posts (not deleted) a viewer may see, for every list:
+timelines, an account's posts, notifications, collections. ``may_read(post, reader)``
+answers for one post, deleted or not (a reader who may read a deleted post gets its
+tombstone, others a plain 404). The viewer is an ``Account``: a local artist signed in to
+the client API or the web pages, or the stored remote actor that signed an ActivityPub
+GET; ``None`` is anyone anonymous. Both read the same condition, so they cannot disagree.
 """
 
 from __future__ import annotations
 
-from fediserver.models import Account, Follow, FollowState, Post, Visibility
+from tortoise.expressions import Q, Subquery
+from tortoise.queryset import QuerySet
+
+from fediserver.models import Account, Addressee, Block, Follow, Post, Visibility
+
+SHOWN_TO_ANYONE = (Visibility.PUBLIC, Visibility.UNLISTED)
+
+
+def visible_posts(viewer: Account | None) -> QuerySet[Post]:
+    """Every post ``viewer`` may see that is not deleted (boosts included; narrow it further)."""
+    return Post.filter(_may_see(viewer), deleted_at=None)
 
 
 async def may_read(post: Post, reader: Account | None) -> bool:
-    if post.visibility in (Visibility.PUBLIC, Visibility.UNLISTED):
-        return True
-    if reader is None:
-        return False
-    if post.account_id == reader.pk:
-        return True
-    addressed = reader.uri in (post.recipients or []) or any(tag.get("href") == reader.uri for tag in post.tags)
-    if post.visibility == Visibility.PRIVATE:
-        follows = await Follow.filter(follower=reader, target_id=post.account_id, state=FollowState.ACCEPTED).exists()
-        return follows or addressed
-    return addressed
+    """Whether ``reader`` may see ``post``, deleted or not."""
+    return await Post.filter(_may_see(reader), id=post.pk).exists()
+
+
+def _may_see(viewer: Account | None) -> Q:
+    anyone = Q(visibility__in=SHOWN_TO_ANYONE)
+    if viewer is None:
+        return anyone
+    followed = Follow.accepted().filter(follower_id=viewer.pk).values("target_id")
+    addressed = Addressee.filter(account_id=viewer.pk).values("post_id")
+    audience = (
+        anyone
+        | Q(account_id=viewer.pk)
+        | Q(visibility=Visibility.PRIVATE, account_id__in=Subquery(followed))
+        | Q(id__in=Subquery(addressed))
+    )
+    return audience & ~Q(account_id__in=_blocked_either_way(viewer)) & (
+        Q(boost_of_id__isnull=True) | ~Q(boost_of__account_id__in=_blocked_either_way(viewer))
+    )
+
+
+def _blocked_either_way(viewer: Account) -> Subquery:
+    """The ids of the accounts ``viewer`` blocks or is blocked by."""
+    blocking = Block.filter(account_id=viewer.pk).values("target_id")
+    blocked_by = Block.filter(target_id=viewer.pk).values("account_id")
+    return Subquery(Account.filter(Q(id__in=Subquery(blocking)) | Q(id__in=Subquery(blocked_by))).values("id"))

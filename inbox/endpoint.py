@@ -20,10 +20,10 @@ stays 401.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
-from quart import Blueprint, Response, current_app, request
+from quart import Blueprint, Response, request
 
 from federation.integrity_proofs import ProofError, has_proof
 from federation.signatures import Reason, SignatureError
@@ -31,7 +31,9 @@ from fediserver.models import Account
 from fediserver.models.accounts import LOCAL_DOMAIN
 from inbox.queue import store_inbound
 
-blueprint = Blueprint("inbox", __name__)
+if TYPE_CHECKING:
+    from fediserver.services import Services
+
 log = logging.getLogger(__name__)
 
 
@@ -73,17 +75,22 @@ async def _read_body(limit: int) -> bytes | None:
     return bytes(body)
 
 
-@blueprint.post("/users/<username>/inbox")
-async def personal_inbox(username: str):
-    return await _receive(current_app.config["SERVICES"], username)
+def inbox_blueprint(services: Services) -> Blueprint:
+    """The two inbox routes, answering with this process's verifier and settings."""
+    blueprint = Blueprint("inbox", __name__)
+
+    @blueprint.post("/users/<username>/inbox")
+    async def personal_inbox(username: str):
+        return await _receive(services, username)
+
+    @blueprint.post("/inbox")
+    async def shared_inbox():
+        return await _receive(services, None)
+
+    return blueprint
 
 
-@blueprint.post("/inbox")
-async def shared_inbox():
-    return await _receive(current_app.config["SERVICES"], None)
-
-
-async def _receive(services, recipient: str | None) -> Response:
+async def _receive(services: Services, recipient: str | None) -> Response:
     limit = services.settings.federation.max_inbox_bytes
     body = await _read_body(limit)
     if body is None:

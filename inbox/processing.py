@@ -1,18 +1,18 @@
 """The inbound job: claims stored activities and applies each with the handler for its type.
 
-Every claimed ``InboundItem`` ends in one of three states, with the reason in
-``last_error`` when it was not applied:
+Every claimed ``InboundItem`` gets a verdict and moves as ``inbox/lifecycle.py`` declares,
+with the reason in ``last_error`` when it was not applied:
 
-- ``done``: the handler applied it (all its effects in one transaction);
-- ``ignored``: no handler for its type, or the handler understood it and chose not to act
+- applied (``done``): the handler's effects and the row's state in one transaction;
+- ignored: no handler for its type, or the handler understood it and chose not to act
   (a post that could not be fetched, an object from another origin, a duplicate);
-- ``failed``: refused as forged or unreadable, or the handler raised ``max_attempts``
-  times (retried in between with growing delays).
+- forged or unreadable (``failed``);
+- error: the handler raised; tried again on the inbound retry schedule, then ``failed``.
 
 A post or account a handler needs but does not find (``Unknown``: a boost or like of an
 unseen post, the new account of a Move, a quoted post) is fetched with the resolver
 outside the handler's transaction, and the item applied again; a fetch the other
-server may answer later is retried with the item. The payload always stays in the row
+server may answer later is retried like an error. The payload always stays in the row
 as received. Nothing a single item does stops the loop.
 """
 
@@ -21,7 +21,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+from datetime import datetime
 
 from tortoise.transactions import in_transaction
 
@@ -32,13 +33,16 @@ from fediserver.models import Account, InboundItem, InboundState
 from fediserver.models.queue import claim_due
 from inbox.handlers import HANDLERS, Forged, Handler, Ignored, Inbound
 from inbox.handlers.base import Unknown
+from inbox.lifecycle import GIVEN_UP, TRANSITIONS, Verdict, inbound_schedule
 from inbox.resolver import NotResolved, Resolver
+from outbox.lifecycle import RetrySchedule
 from outbox.objects import NoteRenderer
+
+if TYPE_CHECKING:
+    from fediserver.services import Services
 
 log = logging.getLogger(__name__)
 
-FIRST_RETRY_SECONDS = 30.0
-MAX_RETRY_SECONDS = 6 * 3600.0
 # Posts and accounts fetched for one activity at most (a boost of a quote of a reply...).
 MAX_FETCHES_PER_ACTIVITY = 4
 
@@ -47,15 +51,10 @@ class TemporarilyUnresolved(Exception):
     """Something the activity needs could not be fetched for now (network, 5xx): retried."""
 
 
-def retry_delay(attempts: int) -> timedelta:
-    """How long to wait after the ``attempts``-th failure: 30 s, 2 min, 8 min, ... at most 6 h."""
-    return timedelta(seconds=min(FIRST_RETRY_SECONDS * 4 ** (attempts - 1), MAX_RETRY_SECONDS))
-
-
 @dataclass
 class InboundProcessor:
     batch_size: int = 50
-    max_attempts: int = 5
+    schedule: RetrySchedule = field(default_factory=inbound_schedule)
     lease_seconds: float = 300.0
     handlers: Mapping[str, Handler] = field(default_factory=lambda: HANDLERS)
     name: str = "inbound"
@@ -97,16 +96,16 @@ class InboundProcessor:
                     unresolvable.add(missing.uri)
                     continue
                 log.info("inbound %s %s ignored: %s", item.activity_type, item.activity_uri, reason)
-                return await self._finish(item, InboundState.IGNORED, reason)
+                return await self._finish(item, TRANSITIONS[Verdict.IGNORED], reason)
             except Ignored as reason:
                 log.info("inbound %s %s ignored: %s", item.activity_type, item.activity_uri, reason)
-                return await self._finish(item, InboundState.IGNORED, str(reason))
+                return await self._finish(item, TRANSITIONS[Verdict.IGNORED], str(reason))
             except Forged as reason:
                 log.warning("inbound %s %s refused: %s", item.activity_type, item.activity_uri, reason)
-                return await self._finish(item, InboundState.FAILED, f"forged: {reason}")
+                return await self._finish(item, TRANSITIONS[Verdict.FORGED], f"forged: {reason}")
             except VocabError as error:
                 log.warning("inbound %s %s unreadable: %s", item.activity_type, item.activity_uri, error)
-                return await self._finish(item, InboundState.FAILED, f"unreadable: {error}")
+                return await self._finish(item, TRANSITIONS[Verdict.UNREADABLE], f"unreadable: {error}")
             except Exception as error:  # a handler's failure must not stop the loop
                 return await self._retry_or_fail(item, error, now or utcnow())
 
@@ -145,7 +144,7 @@ class InboundProcessor:
             await handler(Inbound(activity=activity, payload=item.payload, sender=sender,
                                   delivered_to=tuple(item.delivered_to or ()), unresolvable=unresolvable,
                                   notes=self.notes))
-            return await self._finish(item, InboundState.DONE, None)
+            return await self._finish(item, TRANSITIONS[Verdict.APPLIED], None)
 
     async def _finish(self, item: InboundItem, state: InboundState, reason: str | None) -> InboundState:
         await InboundItem.filter(id=item.id).update(
@@ -156,21 +155,22 @@ class InboundProcessor:
     async def _retry_or_fail(self, item: InboundItem, error: Exception, now: datetime) -> InboundState:
         attempts = item.attempts + 1
         reason = f"{type(error).__name__}: {error}"
-        if attempts >= self.max_attempts:
+        next_attempt = self.schedule.next_attempt(attempts, item.received_at, now)
+        if next_attempt is None:
             log.error("inbound %s %s failed after %d attempts: %s",
                       item.activity_type, item.activity_uri, attempts, reason, exc_info=error)
             await InboundItem.filter(id=item.id).update(attempts=attempts)
-            return await self._finish(item, InboundState.FAILED, reason)
+            return await self._finish(item, GIVEN_UP, reason)
         log.warning("inbound %s %s attempt %d failed, retrying: %s",
                     item.activity_type, item.activity_uri, attempts, reason)
         await InboundItem.filter(id=item.id).update(
-            attempts=attempts, last_error=reason, available_at=now + retry_delay(attempts), claimed_until=None
+            attempts=attempts, last_error=reason, available_at=next_attempt, claimed_until=None
         )
-        return InboundState.PENDING
+        return TRANSITIONS[Verdict.ERROR]
 
 
-def inbound_jobs(services) -> list[InboundProcessor]:
+def inbound_jobs(services: Services) -> list[InboundProcessor]:
     """The job factory registered with the job runner."""
     settings = services.settings.inbox
-    return [InboundProcessor(batch_size=settings.batch_size, max_attempts=settings.max_attempts,
+    return [InboundProcessor(batch_size=settings.batch_size, schedule=inbound_schedule(settings.max_attempts),
                              resolver=services.resolver, notes=services.notes)]

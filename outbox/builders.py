@@ -40,6 +40,11 @@ def _reference(activity: dict[str, Any]) -> dict[str, Any]:
     return {key: activity[key] for key in ("id", "type", "actor", "object") if key in activity}
 
 
+def follow_reference(follow_id: str, follower_uri: str, target_uri: str) -> dict[str, Any]:
+    """A received Follow as its answer embeds it, rebuilt from the stored follow."""
+    return {"id": follow_id, "type": "Follow", "actor": follower_uri, "object": target_uri}
+
+
 def accept_follow(actor: Account, follow: dict[str, Any]) -> dict[str, Any]:
     """``actor`` (the followed local account) accepts the received ``follow`` activity."""
     return _activity(actor, "Accept", _reference(follow), to=[follow["actor"]])

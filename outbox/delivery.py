@@ -27,6 +27,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from tortoise.expressions import F, Q
 
@@ -38,6 +39,10 @@ from fediserver.clock import utcnow
 from fediserver.models import Account, Activity, Delivery, DeliveryState, Domain
 from fediserver.models.queue import claim_due
 from outbox.lifecycle import HOST_FAILURES, TRANSITIONS, HostHealth, Outcome, RetrySchedule, classify
+
+if TYPE_CHECKING:
+    from fediserver.config import Settings
+    from fediserver.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +73,7 @@ class DeliveryConfig:
         return timedelta(seconds=2 * self.request_timeout_seconds + 1)
 
 
-def delivery_config(settings) -> DeliveryConfig:
+def delivery_config(settings: Settings) -> DeliveryConfig:
     delivery = settings.delivery
     return DeliveryConfig(
         batch_size=delivery.batch_size,
@@ -312,7 +317,7 @@ async def _domains(names: set[str]) -> dict[str, Domain]:
     return known
 
 
-def delivery_jobs(services) -> list[DeliveryWorker]:
+def delivery_jobs(services: Services) -> list[DeliveryWorker]:
     """The job factory registered in `fediserver.jobs`.
 
     The worker gets a client of its own with a pool as large as its concurrency: the

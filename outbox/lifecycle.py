@@ -55,17 +55,23 @@ def classify(status: int | None) -> Outcome:
 
 @dataclass(frozen=True)
 class RetrySchedule:
-    """Exponential backoff with jitter, bounded by attempts and by the job's age."""
+    """Exponential backoff with jitter, bounded by attempts and by the job's age. The
+    delivery queue and the inbound queue (``inbox/lifecycle.py``) each declare one."""
 
     first_retry_seconds: float = 60.0
     max_retry_seconds: float = 50_400.0
     max_attempts: int = 20
     give_up_after: timedelta = timedelta(days=7)
     jitter: float = 0.2  # up to this share of the delay is added at random
+    growth: float = 2.0  # each wait is this many times the one before, up to the cap
+
+    def base_delay(self, attempts: int) -> float:
+        """Seconds to wait after ``attempts`` failed attempts (1 or more), without jitter."""
+        return min(self.first_retry_seconds * self.growth ** max(attempts - 1, 0), self.max_retry_seconds)
 
     def delay(self, attempts: int, rng: random.Random | None = None) -> timedelta:
         """Wait before the next try after ``attempts`` failed attempts (1 or more)."""
-        base = min(self.first_retry_seconds * 2 ** max(attempts - 1, 0), self.max_retry_seconds)
+        base = self.base_delay(attempts)
         spread = (rng or random).uniform(0, self.jitter * base)
         return timedelta(seconds=base + spread)
 
@@ -80,10 +86,7 @@ class RetrySchedule:
 
     def total_wait(self) -> timedelta:
         """Waiting time from the first to the last attempt, without jitter."""
-        seconds = sum(
-            min(self.first_retry_seconds * 2 ** (n - 1), self.max_retry_seconds) for n in range(1, self.max_attempts)
-        )
-        return timedelta(seconds=seconds)
+        return timedelta(seconds=sum(self.base_delay(n) for n in range(1, self.max_attempts)))
 
 
 @dataclass(frozen=True)

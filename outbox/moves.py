@@ -18,6 +18,7 @@ from tortoise.transactions import in_transaction
 from fediserver.models import Account, Follow, FollowState, NotificationKind
 from fediserver.models.accounts import LOCAL_DOMAIN
 from fediserver.models.interactions import notify
+from fediserver.models.social import move_follow
 from outbox import relations
 from outbox.builders import ACTIVITY_CONTEXT, new_activity_id
 from outbox.errors import ActionError
@@ -68,11 +69,11 @@ async def move_account(account: Account, target: Account) -> Account:
         await account.save(update_fields=["moved_to_uri", "updated_at"])
         await publish(move_activity(account, target), actor=account, inboxes=await follower_inboxes(account))
         # Her followers on this server follow the new account themselves.
-        local_follows = await Follow.filter(target=account, state=FollowState.ACCEPTED,
-                                            follower__domain=LOCAL_DOMAIN).prefetch_related("follower")
+        local_follows = await Follow.accepted().filter(target=account, follower__domain=LOCAL_DOMAIN) \
+            .prefetch_related("follower")
         for old in local_follows:
             await relations.follow(old.follower, target)
-            await old.delete()
+            await move_follow(old, FollowState.REMOVED)
             await notify(old.follower, account, NotificationKind.MOVE)
     return account
 

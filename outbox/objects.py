@@ -111,8 +111,7 @@ def note_object(
     ``media_url`` is the media room's ``MediaLinks.media_url``; ``data_mining`` the
     author's effective plus:DataMining value (``MediaPipeline.artist_policy(author)``).
     """
-    mentioned = [tag["href"] for tag in post.tags if tag.get("type") == "Mention" and tag.get("href")]
-    to, cc = addressing(author, post.visibility, [*post.recipients, *mentioned])
+    to, cc = addressing(author, post.visibility, post.addressee_uris())
     documents = [
         attachment_object(a, url, license=post.license, data_mining=data_mining)
         for a in attachments

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from fediserver.models import Account, Follow, FollowState, Post, Visibility
+from fediserver.models import Account, Follow, Post, Visibility
 from fediserver.models.accounts import LOCAL_DOMAIN
 
 
 async def follower_inboxes(account: Account) -> list[str]:
     """Where to deliver to all of ``account``'s remote followers: one shared inbox per server
     that has one, else each follower's own inbox."""
-    follows = await Follow.filter(target=account, state=FollowState.ACCEPTED).exclude(
+    follows = await Follow.accepted().filter(target=account).exclude(
         follower__domain=LOCAL_DOMAIN
     ).values("follower__shared_inbox_url", "follower__inbox_url")
     inboxes = (row["follower__shared_inbox_url"] or row["follower__inbox_url"] for row in follows)
@@ -38,10 +38,10 @@ def server_inbox(account: Account) -> list[str]:
 
 async def addressed_accounts(post: Post) -> list[Account]:
     """The accounts a post names besides its followers: mentions and the replied-to author."""
-    uris = [*post.recipients, *(tag["href"] for tag in post.tags if tag.get("type") == "Mention" and tag.get("href"))]
+    uris = post.addressee_uris()
     if not uris:
         return []
-    return await Account.filter(uri__in=list(dict.fromkeys(uris)))
+    return await Account.filter(uri__in=uris)
 
 
 async def post_inboxes(post: Post, author: Account) -> list[str]:

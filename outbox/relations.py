@@ -3,8 +3,10 @@
 Each action changes the local rows and publishes the activity to the one inbox (or,
 for boosts, the followers) that must hear of it, in one transaction. Doing what is
 already done changes nothing and sends nothing; so does undoing what was never done.
-A remote follow stays pending until the remote server's Accept arrives; a local one is
-accepted at once.
+A follow moves only as ``fediserver.models.social`` declares: a remote follow stays
+pending until the remote server's Accept arrives, a local one is accepted at once unless
+its target approves followers by hand; ``authorize_follow`` and ``reject_follow`` answer
+a request (and publish the Accept or Reject to a remote follower).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from tortoise.transactions import in_transaction
 from fediserver.clock import utcnow
 from fediserver.models import Account, Block, Favourite, Follow, FollowState, NotificationKind, Post, Visibility
 from fediserver.models.interactions import notify
+from fediserver.models.social import move_follow, remove_follows, start_follow
 from outbox import builders
 from outbox.errors import ActionError
 from outbox.publish import publish
@@ -24,6 +27,8 @@ from outbox.recipients import boost_inboxes, personal_inbox
 
 
 async def follow(account: Account, target: Account) -> Follow:
+    """``account`` follows ``target``: a request when ``target`` approves followers by hand
+    or lives on another server (until its Accept), else a follow at once."""
     _check_local(account)
     if target.pk == account.pk:
         raise ActionError("an account cannot follow itself")
@@ -34,28 +39,74 @@ async def follow(account: Account, target: Account) -> Follow:
         return existing
     async with in_transaction():
         if existing is not None:
-            await existing.delete()
+            await move_follow(existing, FollowState.REMOVED)  # asking again after a rejection
         if target.is_local:
-            record = await Follow.create(follower=account, target=target, state=FollowState.ACCEPTED)
-            await notify(target, account, NotificationKind.FOLLOW)
+            locked = target.manually_approves_followers
+            record = await start_follow(account.pk, target.pk, FollowState.PENDING if locked else FollowState.ACCEPTED)
+            await notify(target, account, NotificationKind.FOLLOW_REQUEST if locked else NotificationKind.FOLLOW)
             return record
         _check_reachable(target)
         activity = builders.follow(account, target.uri)
-        record = await Follow.create(follower=account, target=target, uri=activity["id"], state=FollowState.PENDING)
+        record = await start_follow(account.pk, target.pk, FollowState.PENDING, uri=activity["id"])
         await publish(activity, actor=account, inboxes=personal_inbox(target))
     return record
 
 
 async def unfollow(account: Account, target: Account) -> None:
+    """``account`` stops following ``target``, or withdraws its request."""
     _check_local(account)
     existing = await Follow.get_or_none(follower=account, target=target)
     if existing is None:
         return
     async with in_transaction():
-        await existing.delete()
+        await move_follow(existing, FollowState.REMOVED)
         if not target.is_local and existing.uri:
             await _publish_undo(account, "Follow", existing.uri, target.uri, to=[target.uri],
                                 inboxes=personal_inbox(target))
+
+
+async def authorize_follow(account: Account, follower: Account) -> Follow:
+    """``account`` accepts ``follower``'s request: the follow counts from now on, and a
+    remote follower's server gets an Accept. Authorising an accepted follow changes nothing."""
+    request = await _follow_of(account, follower)
+    async with in_transaction():
+        if await move_follow(request, FollowState.ACCEPTED):
+            await _answer_follow(account, follower, request, builders.accept_follow)
+    return request
+
+
+async def reject_follow(account: Account, follower: Account) -> Follow:
+    """``account`` turns ``follower`` away: a request is refused, an accepted follow ends
+    (Mastodon's "remove follower"); a remote follower's server gets a Reject."""
+    request = await _follow_of(account, follower)
+    async with in_transaction():
+        if await move_follow(request, FollowState.REJECTED):
+            await _answer_follow(account, follower, request, builders.reject_follow)
+    return request
+
+
+async def authorize_waiting_follows(account: Account) -> int:
+    """Authorise every request waiting for ``account`` (it no longer approves by hand)."""
+    waiting = await Follow.requests().filter(target=account).select_related("follower")
+    for request in waiting:
+        await authorize_follow(account, request.follower)
+    return len(waiting)
+
+
+async def _follow_of(account: Account, follower: Account) -> Follow:
+    _check_local(account)
+    request = await Follow.get_or_none(follower=follower, target=account)
+    if request is None:
+        raise ActionError(f"@{follower.acct} has not asked to follow @{account.acct}")
+    return request
+
+
+async def _answer_follow(account: Account, follower: Account, request: Follow, build) -> None:
+    """Tell a remote follower's server the answer (Accept or Reject) to its Follow."""
+    if follower.is_local or not request.uri:
+        return
+    received = builders.follow_reference(request.uri, follower.uri, account.uri)
+    await publish(build(account, received), actor=account, inboxes=personal_inbox(follower))
 
 
 async def favourite(account: Account, post: Post) -> Favourite:
@@ -129,7 +180,7 @@ async def block(account: Account, target: Account) -> Block:
         return existing
     activity = builders.block(account, target)
     async with in_transaction():
-        await Follow.filter(Q(follower=account, target=target) | Q(follower=target, target=account)).delete()
+        await remove_follows(Follow.between(account.pk, target.pk))
         record = await Block.create(account=account, target=target, uri=activity["id"])
         await publish(activity, actor=account, inboxes=personal_inbox(target))
     return record

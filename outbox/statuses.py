@@ -173,8 +173,7 @@ async def delete_status(post: Post) -> Post:
     _check_author(author)
     if post.deleted_at is not None:
         return post
-    mentioned = [tag["href"] for tag in post.tags if tag.get("type") == "Mention" and tag.get("href")]
-    to, cc = addressing(author, post.visibility, [*post.recipients, *mentioned])
+    to, cc = addressing(author, post.visibility, post.addressee_uris())
     inboxes = await post_inboxes(post, author)
     post.deleted_at = utcnow()
     async with in_transaction():

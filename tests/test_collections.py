@@ -199,8 +199,36 @@ async def test_a_direct_post_is_served_to_a_signed_addressee_only(reader_client,
     from tests.remote_peer import RemotePeer
 
     async with RemotePeer() as peer, RemotePeer("eve") as other:
+        # A post can only mention an account this server knows: its first signed GET stores it.
+        assert (await _signed_get(reader_client, peer, "/users/alice/outbox")).status_code == 200
         post = await make_post(alice, 1, visibility=Visibility.DIRECT,
                                tags=[{"type": "Mention", "href": peer.actor_id, "name": "@dora"}])
         path = post.uri.removeprefix(BASE)
         assert (await _signed_get(reader_client, peer, path)).status_code == 200
         assert (await _signed_get(reader_client, other, path)).status_code == 404
+
+
+async def test_a_followers_only_post_is_served_to_an_account_it_mentions(reader_client, alice):
+    from tests.remote_peer import RemotePeer
+
+    async with RemotePeer() as peer:
+        assert (await _signed_get(reader_client, peer, "/users/alice/outbox")).status_code == 200
+        post = await make_post(alice, 1, visibility=Visibility.PRIVATE,
+                               tags=[{"type": "Mention", "href": peer.actor_id, "name": "@dora"}])
+        response = await _signed_get(reader_client, peer, post.uri.removeprefix(BASE))
+        assert response.status_code == 200  # named in it, though no follower
+
+
+async def test_the_outbox_lists_to_a_signed_follower_what_it_may_read(reader_client, alice):
+    from tests.remote_peer import RemotePeer
+
+    public = await make_post(alice, 1)
+    private = await make_post(alice, 2, visibility=Visibility.PRIVATE)
+    await make_post(alice, 3, visibility=Visibility.DIRECT)
+    async with RemotePeer() as peer:
+        page = (await (await _signed_get(reader_client, peer, "/users/alice/outbox?page=true")).get_json())
+        assert [item["object"]["id"] for item in page["orderedItems"]] == [public.uri]
+        follower = await Account.get(uri=peer.actor_id)
+        await Follow.create(follower=follower, target=alice, state=FollowState.ACCEPTED)
+        page = (await (await _signed_get(reader_client, peer, "/users/alice/outbox?page=true")).get_json())
+        assert [item["object"]["id"] for item in page["orderedItems"]] == [private.uri, public.uri]

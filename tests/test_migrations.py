@@ -65,13 +65,35 @@ async def test_an_instance_made_with_the_first_migration_upgrades_and_keeps_its_
         " false, 'public', '[]', true, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP FROM accounts WHERE username = 'ada'"
     )
 
+    # A direct post from ada to grace, stored before posts had addressee rows.
+    await store.execute(
+        "INSERT INTO accounts (username, domain, actor_type, uri, display_name, summary, manually_approves_followers,"
+        " discoverable, indexable, profile_fields, also_known_as, is_admin, suspended, created_at, updated_at)"
+        " VALUES ('grace', '', 'Person', 'https://art.example/users/grace', 'Grace', '', false, false, false, '[]',"
+        " '[]', false, false, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+    )
+    await store.execute(
+        "INSERT INTO posts (uri, account_id, object_type, content, summary, sensitive, visibility, recipients, local,"
+        " published_at, created_at) SELECT 'https://art.example/users/ada/statuses/2', id, 'Note', '<p>psst</p>', '',"
+        " false, 'direct', '[\"https://art.example/users/grace\"]', true, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP"
+        " FROM accounts WHERE username = 'ada'"
+    )
+
     upgrade = fediserver(config, "migrate")
     for name in names[1:]:
         assert f"applying models.{name}" in upgrade.stdout
     assert "up to date" in fediserver(config, "migrate").stdout
 
-    rows = await store.execute("SELECT a.username, p.content FROM posts p JOIN accounts a ON a.id = p.account_id")
-    assert rows == [("ada", "<p>first</p>")]
+    rows = await store.execute(
+        "SELECT a.username, p.content FROM posts p JOIN accounts a ON a.id = p.account_id ORDER BY p.id"
+    )
+    assert rows == [("ada", "<p>first</p>"), ("ada", "<p>psst</p>")]
+    # The direct post still reaches grace: the upgrade recorded her as its addressee.
+    addressed = await store.execute(
+        "SELECT p.content, a.username FROM post_addressees x JOIN posts p ON p.id = x.post_id"
+        " JOIN accounts a ON a.id = x.account_id"
+    )
+    assert addressed == [("<p>psst</p>", "grace")]
     listing = fediserver(config, "account", "list").stdout
     assert "ada" in listing
 

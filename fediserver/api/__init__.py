@@ -1,19 +1,19 @@
 """The Mastodon client API, one module per subject: ``auth`` (bearer tokens and the error
-shape), ``accounts``, ``statuses`` (with ``context``, the conversation), ``media``,
-``timelines``, ``notifications``, ``instance``, ``search``, with ``serializers``
-producing Mastodon's JSON entities."""
+shape), ``accounts``, ``follow_requests``, ``statuses`` (with ``context``, the
+conversation), ``media``, ``timelines``, ``notifications``, ``instance``, ``search``, with
+``serializers`` producing Mastodon's JSON entities."""
 
 from __future__ import annotations
 
 from quart import Blueprint, Quart
 
-from fediserver.api import accounts, instance, media, notifications, search, statuses, timelines
+from fediserver.api import accounts, follow_requests, instance, media, notifications, search, statuses, timelines
 from fediserver.api.auth import ApiError, install_error_handlers
 from fediserver.api.idempotency import IdempotencyKeys
 
 client_api = Blueprint("api", __name__)
 install_error_handlers(client_api)
-for _subject in (instance, accounts, statuses, media, timelines, notifications, search):
+for _subject in (instance, accounts, follow_requests, statuses, media, timelines, notifications, search):
     client_api.register_blueprint(_subject.blueprint)
 
 

@@ -1,8 +1,11 @@
-"""Accounts in the client API: who am I, looking an account up (an unknown remote handle
-is fetched through the resolver), its posts, following and unfollowing, and moving to
-another server (aliases and the move, GoToSocial's endpoints)."""
+"""Accounts in the client API: who am I and changing my profile, looking an account up
+(an unknown remote handle is fetched through the resolver), its posts, following,
+unfollowing and removing a follower, and moving to another server (aliases and the
+move, GoToSocial's endpoints)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from quart import Blueprint, current_app, jsonify, request
 from tortoise.expressions import Subquery
@@ -11,9 +14,10 @@ from fediserver.api.auth import not_found, optional_account, require_account, se
 from fediserver.api.pagination import Page, link_header
 from fediserver.api.params import TRUE, Params, record_id
 from fediserver.api.serializers import account_json, relationship_json, statuses_json
-from fediserver.models import Account, Follow, FollowState, MediaAttachment, Post, Visibility
+from fediserver.models import Account, Follow, MediaAttachment
 from fediserver.models.accounts import LOCAL_DOMAIN
 from fediserver.local_accounts import verify_password
+from fediserver.visibility import visible_posts
 from inbox.resolver import NotResolved
 from outbox import moves, relations
 
@@ -23,6 +27,28 @@ blueprint = Blueprint("api_accounts", __name__)
 @blueprint.get("/api/v1/accounts/verify_credentials")
 async def verify_credentials():
     return jsonify(await account_json(await require_account(), with_source=True))
+
+
+@blueprint.patch("/api/v1/accounts/update_credentials")
+async def update_credentials():
+    """Change the caller's own profile; answers the account with its ``source``."""
+    account = await require_account()
+    changes = credential_changes(await Params.read())
+    if changes:
+        account.update_from_dict(changes)
+        await account.save(update_fields=[*changes, "updated_at"])
+    if changes.get("manually_approves_followers") is False:
+        await relations.authorize_waiting_follows(account)  # unlocked: those waiting get in
+    return jsonify(await account_json(account, with_source=True))
+
+
+def credential_changes(params: Params) -> dict[str, Any]:
+    """The Account fields a profile update sets, from Mastodon's parameter names; a
+    parameter not sent changes nothing. So far only ``locked``: approving followers by hand."""
+    changes: dict[str, Any] = {}
+    if params.text("locked") is not None:
+        changes["manually_approves_followers"] = params.flag("locked")
+    return changes
 
 
 @blueprint.get("/api/v1/accounts/lookup")
@@ -100,12 +126,7 @@ async def statuses(account_id: str):
     ``only_media``, ``exclude_replies``, ``exclude_reblogs`` narrow it)."""
     viewer = await optional_account()
     author = await _target(account_id)
-    visible = [Visibility.PUBLIC, Visibility.UNLISTED]
-    if viewer is not None and await Follow.filter(follower=viewer, target=author, state=FollowState.ACCEPTED).exists():
-        visible.append(Visibility.PRIVATE)
-    query = Post.filter(account=author, deleted_at=None)
-    if viewer is None or viewer.pk != author.pk:
-        query = query.filter(visibility__in=visible)
+    query = visible_posts(viewer).filter(account=author)
     args = request.args
     if args.get("pinned", "").lower() in TRUE:
         query = query.filter(pinned_at__isnull=False)
@@ -133,6 +154,16 @@ async def unfollow(account_id: str):
     target = await _target(account_id)
     await relations.unfollow(account, target)
     return jsonify(await relationship_json(account, target))
+
+
+@blueprint.post("/api/v1/accounts/<account_id>/remove_from_followers")
+async def remove_from_followers(account_id: str):
+    """End the account's follow of the caller (a Reject to its server, if remote)."""
+    account = await require_account()
+    follower = await _target(account_id)
+    if await Follow.accepted().filter(follower=follower, target=account).exists():
+        await relations.reject_follow(account, follower)
+    return jsonify(await relationship_json(account, follower))
 
 
 async def _target(account_id: str) -> Account:

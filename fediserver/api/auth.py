@@ -8,11 +8,12 @@ the caller), 422 for a request that cannot be carried out.
 
 from __future__ import annotations
 
-from quart import Blueprint, current_app, g, jsonify, request
+from quart import Blueprint, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from fediserver.local_accounts import account_for_token
 from fediserver.models import Account
+from fediserver.services import Services, app_services
 from media.intake import MediaRejected
 from outbox.errors import ActionError
 
@@ -83,5 +84,5 @@ def install_error_handlers(blueprint: Blueprint) -> None:
         return jsonify({"error": f"Validation failed: {error.message}"}), 422
 
 
-def services():
-    return current_app.config["SERVICES"]
+def services() -> Services:
+    return app_services()

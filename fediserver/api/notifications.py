@@ -1,19 +1,20 @@
-"""Notifications in the client API, and telling local artists about each other's actions.
+"""Notifications in the client API.
 
-Activities from other servers notify through the inbox handlers; an action between two
-accounts of this instance never crosses an inbox, so the API records it here.
+They are made where each act is recorded (``fediserver.models.interactions.notify``);
+the API only reads them, leaving out those about posts the reader may no longer see.
 """
 
 from __future__ import annotations
 
 from quart import Blueprint, jsonify, request
-from tortoise.expressions import Q
+from tortoise.expressions import Q, Subquery
 
 from fediserver.api.auth import not_found, require_account, services
 from fediserver.api.pagination import Page, link_header
 from fediserver.api.params import record_id
 from fediserver.api.serializers import NOTIFICATION_TYPES, notifications_json
-from fediserver.models import Notification, NotificationKind
+from fediserver.models import Account, Notification, NotificationKind
+from fediserver.visibility import visible_posts
 
 blueprint = Blueprint("api_notifications", __name__)
 
@@ -23,9 +24,7 @@ KIND_BY_TYPE = {name: kind for kind, name in NOTIFICATION_TYPES.items()}
 @blueprint.get("/api/v1/notifications")
 async def index():
     account = await require_account()
-    query = Notification.filter(
-        Q(post_id__isnull=True) | Q(post__deleted_at__isnull=True), account=account
-    ).select_related("from_account", "post")
+    query = Notification.filter(_about_visible_posts(account), account=account).select_related("from_account", "post")
     wanted = _kinds(request.args.getlist("types[]") + request.args.getlist("types"))
     unwanted = _kinds(request.args.getlist("exclude_types[]") + request.args.getlist("exclude_types"))
     if wanted:
@@ -39,13 +38,18 @@ async def index():
 @blueprint.get("/api/v1/notifications/<notification_id>")
 async def show(notification_id: str):
     account = await require_account()
-    row = await Notification.get_or_none(id=record_id(notification_id), account=account).select_related(
-        "from_account", "post"
-    )
+    row = await Notification.get_or_none(
+        _about_visible_posts(account), id=record_id(notification_id), account=account
+    ).select_related("from_account", "post")
     if row is None:
         raise not_found("Notification")
     [document] = await notifications_json([row], account, services().media_links)
     return jsonify(document)
+
+
+def _about_visible_posts(account: Account) -> Q:
+    """Notifications about no post, or about a post the account may still see."""
+    return Q(post_id__isnull=True) | Q(post_id__in=Subquery(visible_posts(account).values("id")))
 
 
 def _kinds(names: list[str]) -> list[NotificationKind]:

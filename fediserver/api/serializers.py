@@ -43,7 +43,7 @@ async def account_json(account: Account, *, with_source: bool = False) -> dict[s
             "privacy": "public",
             "sensitive": False,
             "language": None,
-            "follow_requests_count": await Follow.filter(target=account, state=FollowState.PENDING).count(),
+            "follow_requests_count": await Follow.requests().filter(target=account).count(),
         }
     return document
 
@@ -52,7 +52,7 @@ async def accounts_json(accounts: Iterable[Account]) -> dict[int, dict[str, Any]
     """Accounts by id, their follower, following and post counts read in three queries."""
     by_id = {account.pk: account for account in accounts}
     ids = list(by_id)
-    accepted = Follow.filter(state=FollowState.ACCEPTED)
+    accepted = Follow.accepted()
     followers = await _counts(accepted.filter(target_id__in=ids), "target_id")
     following = await _counts(accepted.filter(follower_id__in=ids), "follower_id")
     posts = await (
@@ -147,21 +147,21 @@ def _size(width: int, height: int) -> dict[str, Any]:
 
 
 async def relationship_json(account: Account, target: Account) -> dict[str, Any]:
-    outgoing = await Follow.get_or_none(follower=account, target=target)
-    incoming = await Follow.get_or_none(follower=target, target=account)
+    states = dict(await Follow.between(account.pk, target.pk).values_list("follower_id", "state"))
+    outgoing, incoming = states.get(account.pk), states.get(target.pk)
     return {
         "id": str(target.pk),
-        "following": outgoing is not None and outgoing.state == FollowState.ACCEPTED,
-        "showing_reblogs": outgoing is not None and outgoing.state == FollowState.ACCEPTED,
+        "following": outgoing == FollowState.ACCEPTED,
+        "showing_reblogs": outgoing == FollowState.ACCEPTED,
         "notifying": False,
         "languages": None,
-        "followed_by": incoming is not None and incoming.state == FollowState.ACCEPTED,
+        "followed_by": incoming == FollowState.ACCEPTED,
         "blocking": await Block.filter(account=account, target=target).exists(),
         "blocked_by": await Block.filter(account=target, target=account).exists(),
         "muting": False,
         "muting_notifications": False,
-        "requested": outgoing is not None and outgoing.state == FollowState.PENDING,
-        "requested_by": incoming is not None and incoming.state == FollowState.PENDING,
+        "requested": outgoing == FollowState.PENDING,
+        "requested_by": incoming == FollowState.PENDING,
         "domain_blocking": False,
         "endorsed": False,
         "note": "",
@@ -249,7 +249,7 @@ def _status(post: Post, facts: _StatusFacts, accounts: _AccountCache, links: Med
         "application": None,
         "account": accounts.json(post.account),
         "media_attachments": [media_json(a, links) for a in facts.attachments.get(post.pk, []) if _shown(a, links)],
-        "mentions": [facts.mentions[href] for href in _mention_hrefs(post) if href in facts.mentions],
+        "mentions": [facts.mentions[href] for href in post.mentioned_uris() if href in facts.mentions],
         "tags": [
             {"name": tag["name"].lstrip("#"), "url": tag.get("href", "")}
             for tag in post.tags
@@ -266,10 +266,6 @@ def _shown(attachment: MediaAttachment, links: MediaLinks) -> bool:
     of a type we do not show."""
     return links.media_url(attachment) is not None or (
         attachment.remote_url is not None and kind_of(attachment.mime) == UNKNOWN)
-
-
-def _mention_hrefs(post: Post) -> list[str]:
-    return [tag["href"] for tag in post.tags if tag.get("type") == "Mention" and isinstance(tag.get("href"), str)]
 
 
 class _StatusFacts:
@@ -297,7 +293,7 @@ class _StatusFacts:
             row["id"]: str(row["account_id"])
             for row in await Post.filter(id__in=reply_ids).values("id", "account_id")
         } if reply_ids else {}
-        hrefs = {href for p in posts for href in _mention_hrefs(p)}
+        hrefs = {href for p in posts for href in p.mentioned_uris()}
         facts.mentions = {
             a.uri: {"id": str(a.pk), "username": a.username, "acct": a.acct, "url": a.url or a.uri}
             for a in await Account.filter(uri__in=hrefs)

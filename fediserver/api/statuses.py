@@ -15,7 +15,7 @@ from fediserver.api.context import asked_for_thread, visible_ancestors, visible_
 from fediserver.api.serializers import status_json, statuses_json
 from fediserver.models import Account, MediaAttachment, Post, Visibility
 from fediserver.quotes import DENIED, quote_permission
-from fediserver.visibility import may_read
+from fediserver.visibility import visible_posts
 from inbox.resolver import NotResolved
 from outbox import relations, statuses
 from outbox.text import find_mentions
@@ -97,7 +97,7 @@ async def delete(status_id: str):
 @blueprint.post("/api/v1/statuses/<status_id>/favourite")
 async def favourite(status_id: str):
     account = await require_account()
-    post = await _original(await visible_post(status_id, account))
+    post = await _original(await visible_post(status_id, account), account)
     await relations.favourite(account, post)
     return jsonify(await status_json(post, account, services().media_links))
 
@@ -105,7 +105,7 @@ async def favourite(status_id: str):
 @blueprint.post("/api/v1/statuses/<status_id>/unfavourite")
 async def unfavourite(status_id: str):
     account = await require_account()
-    post = await _original(await visible_post(status_id, account))
+    post = await _original(await visible_post(status_id, account), account)
     await relations.unfavourite(account, post)
     return jsonify(await status_json(post, account, services().media_links))
 
@@ -113,7 +113,7 @@ async def unfavourite(status_id: str):
 @blueprint.post("/api/v1/statuses/<status_id>/reblog")
 async def reblog(status_id: str):
     account = await require_account()
-    post = await _original(await visible_post(status_id, account))
+    post = await _original(await visible_post(status_id, account), account)
     boost = await relations.reblog(account, post)
     return jsonify(await status_json(boost, account, services().media_links))
 
@@ -121,27 +121,24 @@ async def reblog(status_id: str):
 @blueprint.post("/api/v1/statuses/<status_id>/unreblog")
 async def unreblog(status_id: str):
     account = await require_account()
-    post = await _original(await visible_post(status_id, account))
+    post = await _original(await visible_post(status_id, account), account)
     await relations.unreblog(account, post)
     return jsonify(await status_json(post, account, services().media_links))
 
 
 async def visible_post(status_id: str, viewer: Account | None) -> Post:
     """The post if ``viewer`` may see it; 404 otherwise, as for a post that does not exist."""
-    post = await Post.get_or_none(id=record_id(status_id), deleted_at=None).select_related("account")
-    if post is None or not await may_read(post, viewer):
+    post = await visible_posts(viewer).get_or_none(id=record_id(status_id)).select_related("account")
+    if post is None:
         raise not_found("Status")
     return post
 
 
-async def _original(post: Post) -> Post:
+async def _original(post: Post, viewer: Account) -> Post:
     """Acting on a boost acts on the boosted post, as Mastodon does."""
     if post.boost_of_id is None:
         return post
-    original = await Post.get_or_none(id=post.boost_of_id, deleted_at=None).select_related("account")
-    if original is None:
-        raise not_found("Status")
-    return original
+    return await visible_post(str(post.boost_of_id), viewer)
 
 
 async def _reply_target(account: Account, status_id: str | None) -> Post | None:
@@ -155,7 +152,7 @@ async def _quote_target(account: Account, status_id: str | None) -> tuple[Post |
     policy does not let the caller quote it."""
     if not status_id:
         return None, False
-    quoted = await _original(await visible_post(status_id, account))
+    quoted = await _original(await visible_post(status_id, account), account)
     permission = await quote_permission(quoted, account)
     if permission == DENIED:
         raise unprocessable("the author of that post does not let you quote it")

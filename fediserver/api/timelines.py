@@ -1,17 +1,19 @@
 """Timelines in the client API: home (the artist's own posts and boosts and those of the
 accounts they follow) and public (public posts, ``local=true`` for this instance's only),
-newest first with Mastodon's id cursors and ``Link`` header."""
+newest first with Mastodon's id cursors and ``Link`` header. Both hold only what the
+reader may see (``fediserver.visibility``)."""
 
 from __future__ import annotations
 
 from quart import Blueprint, jsonify, request
-from tortoise.expressions import Q
+from tortoise.expressions import Q, Subquery
 
 from fediserver.api.auth import optional_account, require_account, services
 from fediserver.api.pagination import Page, link_header
 from fediserver.api.params import TRUE
 from fediserver.api.serializers import statuses_json
-from fediserver.models import Follow, FollowState, Post, Visibility
+from fediserver.models import Follow, Visibility
+from fediserver.visibility import visible_posts
 
 blueprint = Blueprint("api_timelines", __name__)
 
@@ -19,12 +21,8 @@ blueprint = Blueprint("api_timelines", __name__)
 @blueprint.get("/api/v1/timelines/home")
 async def home():
     account = await require_account()
-    followed = await Follow.filter(follower=account, state=FollowState.ACCEPTED).values_list("target_id", flat=True)
-    query = Post.filter(
-        Q(account_id=account.pk)
-        | Q(account_id__in=list(followed), visibility__in=[Visibility.PUBLIC, Visibility.UNLISTED, Visibility.PRIVATE]),
-        deleted_at=None,
-    )
+    followed = Follow.accepted().filter(follower=account).values("target_id")
+    query = visible_posts(account).filter(Q(account_id=account.pk) | Q(account_id__in=Subquery(followed)))
     rows = await Page.from_request().rows(query.select_related("account"))
     return jsonify(await statuses_json(rows, account, services().media_links)), 200, link_header(rows)
 
@@ -32,7 +30,7 @@ async def home():
 @blueprint.get("/api/v1/timelines/public")
 async def public():
     viewer = await optional_account()
-    query = Post.filter(visibility=Visibility.PUBLIC, deleted_at=None, boost_of_id__isnull=True)
+    query = visible_posts(viewer).filter(visibility=Visibility.PUBLIC, boost_of_id__isnull=True)
     if request.args.get("local", "").lower() in TRUE:
         query = query.filter(local=True)
     elif request.args.get("remote", "").lower() in TRUE:

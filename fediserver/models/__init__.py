@@ -5,7 +5,7 @@ Tortoise discovers the models through this package, and migrations in
 """
 
 from fediserver.models.accounts import Account, ApiToken
-from fediserver.models.content import MediaAttachment, Post, QuotePolicy, QuoteState, Visibility
+from fediserver.models.content import Addressee, MediaAttachment, Post, QuotePolicy, QuoteState, Visibility
 from fediserver.models.interactions import Block, Favourite, Notification, NotificationKind, Reaction, Report
 from fediserver.models.federation_state import (
     Activity, Delivery, DeliveryState, Domain, FetchKind, FetchState, FetchTask, InboundItem, InboundState,
@@ -15,6 +15,7 @@ from fediserver.models.social import Follow, FollowState
 __all__ = [
     "Account",
     "Activity",
+    "Addressee",
     "Block",
     "Favourite",
     "Notification",

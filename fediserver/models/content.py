@@ -1,11 +1,17 @@
-"""What people post: posts (Notes and their kin, local and remote) and their attachments."""
+"""What people post: posts (Notes and their kin, local and remote), the accounts each
+post names directly, and their attachments."""
 
 from __future__ import annotations
 
 from enum import StrEnum
 
 from tortoise import fields
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.expressions import Q
 from tortoise.models import Model
+from tortoise.signals import post_save
+
+from fediserver.models.accounts import LOCAL_DOMAIN, Account
 
 
 class Visibility(StrEnum):
@@ -83,6 +89,52 @@ class Post(Model):
             return QuotePolicy(self.quote_policy or author_default)
         except ValueError:
             return QuotePolicy.NOBODY
+
+    def mentioned_uris(self) -> list[str]:
+        """The accounts the post's Mention tags name (a hashtag's or emoji's href names no one)."""
+        return [tag["href"] for tag in self.tags
+                if isinstance(tag, dict) and tag.get("type") == "Mention" and isinstance(tag.get("href"), str)]
+
+    def addressee_uris(self) -> list[str]:
+        """Everyone the post names directly, once each: its recipients, then its mentions."""
+        return list(dict.fromkeys([*self.recipients, *self.mentioned_uris()]))
+
+
+class Addressee(Model):
+    """A known account that a post names directly (``Post.addressee_uris``).
+
+    Kept as rows so "posts addressed to me" is one indexed query; written by
+    ``record_addressees`` whenever a post is saved."""
+
+    id = fields.BigIntField(primary_key=True)
+    post = fields.ForeignKeyField("models.Post", related_name="addressees", on_delete=fields.CASCADE)
+    account = fields.ForeignKeyField("models.Account", related_name="addressed_in", on_delete=fields.CASCADE,
+                                     db_index=True)
+
+    class Meta:
+        table = "post_addressees"
+        unique_together = (("post", "account"),)
+
+
+async def record_addressees(post: Post, using_db: BaseDBAsyncClient | None = None, *, created: bool = False) -> None:
+    """Make ``post``'s addressee rows match its recipients and mentions. Runs on every save
+    of a post (below), so no writer can forget it. A Mention may name a local account by
+    its profile URL instead of its id."""
+    uris = post.addressee_uris()
+    if not created:
+        await Addressee.filter(post_id=post.pk).using_db(using_db).delete()
+    if not uris:
+        return
+    named = Q(uri__in=uris) | Q(domain=LOCAL_DOMAIN, url__in=uris)
+    account_ids = set(await Account.filter(named).using_db(using_db).values_list("id", flat=True))
+    rows = [Addressee(post_id=post.pk, account_id=account_id) for account_id in sorted(account_ids)]
+    await Addressee.bulk_create(rows, using_db=using_db)
+
+
+@post_save(Post)
+async def _post_saved(sender, instance: Post, created: bool, using_db, update_fields) -> None:
+    if created or not update_fields or {"recipients", "tags"} & set(update_fields):
+        await record_addressees(instance, using_db, created=created)
 
 
 class MediaAttachment(Model):

@@ -9,21 +9,22 @@ document never does, since it is what signing servers fetch to check our own GET
 
 from __future__ import annotations
 
-from quart import Blueprint, Response, current_app, redirect, request
+from quart import Blueprint, Response, redirect, request
 
 from fediserver.actor_documents import actor_document, encode
 from fediserver.instance_actor import ensure_instance_actor
 from fediserver.models import Account
 from fediserver.models.accounts import LOCAL_DOMAIN
-from fediserver.routes.pages import profile_html
 from fediserver.routes.negotiation import activity_json, json_error, signature_refusal, wants_activity_json
+from fediserver.routes.pages import profile_html
+from fediserver.services import app_services
 
 blueprint = Blueprint("actors", __name__)
 
 
 async def local_artist(username: str) -> Account | None:
     """The local artist ``username`` (never the instance actor), unless suspended."""
-    services = current_app.config["SERVICES"]
+    services = app_services()
     return await Account.get_or_none(
         uri=services.urls.actor(username), domain=LOCAL_DOMAIN, suspended=False
     )
@@ -33,7 +34,7 @@ async def _actor_json(username: str) -> Response:
     refusal = await signature_refusal()
     if refusal is not None:
         return refusal
-    services = current_app.config["SERVICES"]
+    services = app_services()
     body = services.documents.get("actor", username)
     if body is None:
         account = await local_artist(username)
@@ -59,7 +60,7 @@ async def profile(username: str):
 
 @blueprint.get("/actor")
 async def instance_actor():
-    services = current_app.config["SERVICES"]
+    services = app_services()
     body = services.documents.get("instance", "actor")
     if body is None:
         account = await ensure_instance_actor(services.urls, instance_name=services.settings.instance.name)
@@ -76,7 +77,7 @@ async def _profile_page(username: str) -> Response:
         # The artist moved: her old profile sends visitors to the new one.
         target = await Account.get_or_none(uri=account.moved_to_uri)
         return redirect((target.url if target is not None else None) or account.moved_to_uri, 301)
-    domain = current_app.config["SERVICES"].settings.instance.domain
+    domain = app_services().settings.instance.domain
     response = Response(profile_html(account, domain), content_type="text/html; charset=utf-8")
     response.headers["Vary"] = "Accept"
     return response

@@ -2,9 +2,11 @@
 featured, each post at ``/users/<name>/statuses/<id>``, and the artist's authorizations of
 quotes of her posts at ``/users/<name>/quote_authorizations/<id of the quoting post>``.
 
-Only public and unlisted posts are listed here. A followers-only post's URL answers a
-GET signed by an accepted follower, a direct post's one signed by an addressee, and
-404 to everyone else. A deleted post answers 410 with its Tombstone. Followers and following list accepted follows only.
+Posts are shown as ``fediserver.visibility`` decides for the reader: the stored actor
+that signed the GET, or anyone anonymous. So an unsigned GET lists public and unlisted
+posts, a follower's signed GET also followers-only ones, an addressee's the direct posts
+naming them; any other post's URL answers 404. A deleted post answers 410 with its
+Tombstone to whoever may read it. Followers and following list accepted follows only.
 With ``federation.authorized_fetch`` on, every route here needs a signed GET.
 """
 
@@ -12,10 +14,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from quart import Blueprint, Response, current_app, request
+from quart import Blueprint, Response, request
 
 from fediserver.collections import BadCursor, collection, collection_page
-from fediserver.models import Account, Follow, FollowState, Post, QuoteState, Visibility
+from fediserver.models import Account, Follow, Post, QuoteState
 from fediserver.routes.actors import local_artist
 from fediserver.routes.negotiation import (
     activity_json,
@@ -25,16 +27,15 @@ from fediserver.routes.negotiation import (
     wants_activity_json,
 )
 from fediserver.routes.pages import post_html
+from fediserver.services import app_services
+from fediserver.visibility import may_read, visible_posts
 from outbox.objects import OBJECT_CONTEXT, NoteRenderer, iso, tombstone
 from outbox.quotes import authorization_uri, quote_authorization
 
 blueprint = Blueprint("collections", __name__)
 
-SHOWN_TO_ANYONE = (Visibility.PUBLIC, Visibility.UNLISTED)
-
-
 def _notes() -> NoteRenderer:
-    return current_app.config["SERVICES"].notes
+    return app_services().notes
 
 
 def create_activity(note: dict[str, Any], post: Post, author: Account) -> dict[str, Any]:
@@ -69,9 +70,9 @@ async def _paged(queryset, url: str, render, context: Any = "https://www.w3.org/
         return json_error(400, "bad cursor", str(error))
 
 
-def _shown_posts(account: Account):
-    return Post.filter(account=account, local=True, deleted_at__isnull=True, boost_of_id__isnull=True,
-                       visibility__in=SHOWN_TO_ANYONE)
+async def _shown_posts(account: Account):
+    """The artist's own posts (not boosts) that this GET's reader may see."""
+    return visible_posts(await signed_reader()).filter(account=account, local=True, boost_of_id__isnull=True)
 
 
 @blueprint.get("/users/<username>/outbox")
@@ -84,7 +85,7 @@ async def outbox(username: str):
         notes = await _notes().notes(posts, account)
         return [create_activity(note, post, account) for note, post in zip(notes, posts, strict=True)]
 
-    return await _paged(_shown_posts(account), account.outbox_url, render, OBJECT_CONTEXT)
+    return await _paged(await _shown_posts(account), account.outbox_url, render, OBJECT_CONTEXT)
 
 
 @blueprint.get("/users/<username>/followers")
@@ -108,7 +109,7 @@ async def _follow_collection(username: str, artist_side: str, listed_side: str, 
         uris = dict(await Account.filter(id__in=ids).values_list("id", "uri"))
         return [uris[i] for i in ids if i in uris]
 
-    queryset = Follow.filter(**{artist_side: account}, state=FollowState.ACCEPTED)
+    queryset = Follow.accepted().filter(**{artist_side: account})
     return await _paged(queryset, getattr(account, url_field), render)
 
 
@@ -117,7 +118,7 @@ async def featured(username: str):
     account, refusal = await _artist_or_refusal(username)
     if refusal is not None:
         return refusal
-    pinned = await _shown_posts(account).filter(pinned_at__isnull=False).order_by("-pinned_at")
+    pinned = await (await _shown_posts(account)).filter(pinned_at__isnull=False).order_by("-pinned_at")
     notes = await _notes().notes(pinned, account)
     return activity_json({
         "@context": OBJECT_CONTEXT,
@@ -134,7 +135,7 @@ async def status(username: str, post_id: int):
     if refusal is not None:
         return refusal
     post = await Post.get_or_none(id=post_id, account=account, local=True) if post_id < 2**63 else None
-    if post is None or not await _may_read(post, account):
+    if post is None or not await may_read(post, await signed_reader()):
         return json_error(404, "no such post")
     if post.deleted_at is not None:
         return activity_json({"@context": "https://www.w3.org/ns/activitystreams", **tombstone(post)}, status=410)
@@ -158,18 +159,3 @@ async def quote_authorization_document(username: str, post_id: int):
     if quoted is None or quoting.quote_authorization_uri != authorization_uri(account, quoting):
         return json_error(404, "no such quote authorization")
     return activity_json(quote_authorization(account, quoted, quoting))
-
-
-async def _may_read(post: Post, author: Account) -> bool:
-    """Public and unlisted posts: anyone. Followers-only: a GET signed by an accepted
-    follower. Direct: a GET signed by an addressee. Anonymous readers see neither."""
-    if post.visibility in SHOWN_TO_ANYONE:
-        return True
-    reader = await signed_reader()
-    if reader is None:
-        return False
-    if post.visibility == Visibility.PRIVATE:
-        return await Follow.filter(target=author, follower__uri=reader, state=FollowState.ACCEPTED).exists()
-    mentioned = {tag.get("href") for tag in post.tags if isinstance(tag, dict) and tag.get("type") == "Mention"}
-    return reader in post.recipients or reader in mentioned
-

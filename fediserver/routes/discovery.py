@@ -13,13 +13,14 @@ from datetime import timedelta
 from urllib.parse import unquote
 
 import orjson
-from quart import Blueprint, Response, current_app, request
+from quart import Blueprint, Response, request
 
 from fediserver import __version__
 from fediserver.clock import utcnow
 from fediserver.instance_actor import INSTANCE_ACTOR_USERNAME, artists, ensure_instance_actor
 from fediserver.models import Account, Post
 from fediserver.models.accounts import LOCAL_DOMAIN
+from fediserver.services import app_services
 
 blueprint = Blueprint("discovery", __name__)
 
@@ -75,7 +76,7 @@ def webfinger_document(account: Account, domain: str) -> dict:
 
 @blueprint.get("/.well-known/webfinger")
 async def webfinger():
-    services = current_app.config["SERVICES"]
+    services = app_services()
     resource = request.args.get("resource", "")
     if not resource:
         return _json({"error": "the resource parameter is required"}, 400)
@@ -101,7 +102,7 @@ async def webfinger():
 
 @blueprint.get("/.well-known/host-meta")
 async def host_meta():
-    base_url = current_app.config["SERVICES"].urls.base_url
+    base_url = app_services().urls.base_url
     xrd = (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         '<XRD xmlns="http://docs.oasis-open.org/ns/xri/xrd-1.0">\n'
@@ -113,7 +114,7 @@ async def host_meta():
 
 @blueprint.get("/.well-known/nodeinfo")
 async def nodeinfo_links():
-    base_url = current_app.config["SERVICES"].urls.base_url
+    base_url = app_services().urls.base_url
     return _json(
         {
             "links": [
@@ -145,7 +146,7 @@ async def usage() -> dict:
 async def nodeinfo(version: str):
     if version not in NODEINFO_VERSIONS:
         return _json({"error": f"NodeInfo {version} is not served; try 2.0 or 2.1"}, 404)
-    settings = current_app.config["SERVICES"].settings
+    settings = app_services().settings
     software = {"name": "fediserver", "version": __version__}
     document = {
         "version": version,

@@ -13,9 +13,11 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from quart import Response, current_app, g, request
+from quart import Response, g, request
 
 from federation.signatures import SignatureError
+from fediserver.models import Account
+from fediserver.services import app_services
 
 ACTIVITY_JSON = "application/activity+json; charset=utf-8"
 _JSON_TYPES = ("application/activity+json", "application/ld+json")
@@ -62,7 +64,7 @@ def json_error(status: int, error: str, detail: str = "") -> Response:
 async def _verify_signed_get():
     """Verify this request's signature once; the result (or the refusal) is kept in ``g``."""
     if "signature_check" not in g:
-        services = current_app.config["SERVICES"]
+        services = app_services()
         try:
             g.signature_check = await services.verifier.verify(request.method, request.scope, request.headers, None)
         except SignatureError as error:
@@ -72,7 +74,7 @@ async def _verify_signed_get():
 
 async def signature_refusal() -> Response | None:
     """None when the GET may be answered; a 401 when authorized fetch wants a signature."""
-    if not current_app.config["SERVICES"].settings.federation.authorized_fetch:
+    if not app_services().settings.federation.authorized_fetch:
         return None
     checked = await _verify_signed_get()
     if isinstance(checked, SignatureError):
@@ -80,9 +82,12 @@ async def signature_refusal() -> Response | None:
     return None
 
 
-async def signed_reader() -> str | None:
-    """The actor that signed this GET, when it carries a valid signature; None otherwise."""
+async def signed_reader() -> Account | None:
+    """The stored actor that signed this GET, when it carries a valid signature; None
+    otherwise (verifying the key stored the actor, so a valid signer is always found)."""
     if "signature" not in request.headers and "signature-input" not in request.headers:
         return None
-    checked = await _verify_signed_get()
-    return None if isinstance(checked, SignatureError) else checked.owner
+    if "signed_reader" not in g:
+        checked = await _verify_signed_get()
+        g.signed_reader = None if isinstance(checked, SignatureError) else await Account.get_or_none(uri=checked.owner)
+    return g.signed_reader

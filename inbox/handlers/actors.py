@@ -18,6 +18,7 @@ from federation.vocab import Actor
 from fediserver.models import Follow, NotificationKind, Post
 from fediserver.models.accounts import LOCAL_DOMAIN
 from fediserver.models.interactions import notify
+from fediserver.models.social import FollowState, move_follow, remove_follows
 from inbox.handlers.base import Forged, Inbound, Unknown, require_account, require_object_id
 from inbox.remote_accounts import store_remote_actor
 from outbox import relations
@@ -35,7 +36,7 @@ async def update_actor(inbound: Inbound, actor: Actor) -> None:
 async def delete_actor(inbound: Inbound) -> None:
     """The account is gone: suspend it, drop its posts and every follow to or from it."""
     sender = inbound.sender
-    await Follow.filter(Q(follower=sender) | Q(target=sender)).delete()
+    await remove_follows(Follow.filter(Q(follower=sender) | Q(target=sender)))
     await Post.filter(account=sender).delete()
     sender.suspended = True
     await sender.save(update_fields=["suspended"])
@@ -61,5 +62,5 @@ async def handle_move(inbound: Inbound) -> None:
                 await relations.follow(follower, new)  # pending until a remote Accept; local at once
             except ActionError as refusal:  # they block each other
                 log.info("%s does not follow %s after its move: %s", follower.acct, new.acct, refusal)
-        await old_follow.delete()
+        await move_follow(old_follow, FollowState.REMOVED)
         await notify(follower.id, old, NotificationKind.MOVE)

@@ -2,25 +2,22 @@
 
 A follow of a local account is accepted at once, with an ``Accept`` queued for the
 follower's inbox, unless the account approves followers by hand: then it waits as a
-follow request. A follower the account blocks gets a ``Reject``.
+follow request until ``outbox.relations.authorize_follow`` or ``reject_follow``. A
+follower the account blocks gets a ``Reject``; one it rejected may ask again. An Accept
+or Reject moves our follow as its life cycle allows (a Reject also ends an accepted one).
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from federation.vocab import Activity
-from fediserver.models import Account, Block, Follow, FollowState, NotificationKind
+from fediserver.models import Block, Follow, FollowState, NotificationKind
 from fediserver.models.accounts import LOCAL_DOMAIN
 from fediserver.models.interactions import notify
+from fediserver.models.social import IllegalFollowMove, move_follow, start_follow
 from inbox.handlers.base import Ignored, Inbound, find_account, require_activity_id, require_object_id
-from outbox.builders import accept_follow, reject_follow
+from outbox.builders import accept_follow, follow_reference, reject_follow
 from outbox.publish import publish
 from outbox.recipients import personal_inbox
-
-
-def _follow_document(follow_id: str, follower: Account, target: Account) -> dict[str, Any]:
-    return {"id": follow_id, "type": "Follow", "actor": follower.uri, "object": target.uri}
 
 
 async def handle_follow(inbound: Inbound) -> None:
@@ -31,11 +28,14 @@ async def handle_follow(inbound: Inbound) -> None:
         raise Ignored(f"{inbound.activity.object_id} is not one of our accounts")
     if target.suspended:
         raise Ignored(f"{target.acct} is suspended")
-    document = _follow_document(follow_id, sender, target)
+    document = follow_reference(follow_id, sender.uri, target.uri)
     if await Block.exists(account=target, target=sender):
         await publish(reject_follow(target, document), actor=target, inboxes=personal_inbox(sender))
         return
     existing = await Follow.get_or_none(follower=sender, target=target)
+    if existing is not None and existing.state == FollowState.REJECTED:
+        await move_follow(existing, FollowState.REMOVED)  # turned away before, asking again
+        existing = None
     if existing is not None:
         # A repeated follow (the first Accept may have been lost): answer again, notify once.
         existing.uri = follow_id
@@ -44,10 +44,10 @@ async def handle_follow(inbound: Inbound) -> None:
             await publish(accept_follow(target, document), actor=target, inboxes=personal_inbox(sender))
         return
     if target.manually_approves_followers:
-        await Follow.create(follower=sender, target=target, uri=follow_id, state=FollowState.PENDING)
+        await start_follow(sender.pk, target.pk, FollowState.PENDING, uri=follow_id)
         await notify(target.id, sender, NotificationKind.FOLLOW_REQUEST)
         return
-    await Follow.create(follower=sender, target=target, uri=follow_id, state=FollowState.ACCEPTED)
+    await start_follow(sender.pk, target.pk, FollowState.ACCEPTED, uri=follow_id)
     await publish(accept_follow(target, document), actor=target, inboxes=personal_inbox(sender))
     await notify(target.id, sender, NotificationKind.FOLLOW)
 
@@ -71,12 +71,16 @@ async def _our_follow_answered(inbound: Inbound) -> Follow:
 
 
 async def handle_accept(inbound: Inbound) -> None:
-    follow = await _our_follow_answered(inbound)
-    follow.state = FollowState.ACCEPTED
-    await follow.save()
+    await _answered(inbound, FollowState.ACCEPTED)
 
 
 async def handle_reject(inbound: Inbound) -> None:
+    await _answered(inbound, FollowState.REJECTED)
+
+
+async def _answered(inbound: Inbound, to: FollowState) -> None:
     follow = await _our_follow_answered(inbound)
-    follow.state = FollowState.REJECTED
-    await follow.save()
+    try:
+        await move_follow(follow, to)
+    except IllegalFollowMove as error:
+        raise Ignored(f"{inbound.activity.type} of {follow.uri}: {error}") from None

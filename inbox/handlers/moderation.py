@@ -6,9 +6,8 @@ names (or the author of the posts it names) for the moderators.
 
 from __future__ import annotations
 
-from tortoise.expressions import Q
-
 from fediserver.models import Account, Block, Follow, Post, Report
+from fediserver.models.social import remove_follows
 from inbox.handlers.base import Ignored, Inbound, find_account, require_object_id
 
 
@@ -18,7 +17,7 @@ async def handle_block(inbound: Inbound) -> None:
     if target is None or not target.is_local:
         raise Ignored(f"{inbound.activity.object_id} is not one of our accounts")
     await Block.get_or_create(account=sender, target=target, defaults={"uri": inbound.activity.id})
-    await Follow.filter(Q(follower=sender, target=target) | Q(follower=target, target=sender)).delete()
+    await remove_follows(Follow.between(sender.pk, target.pk))
 
 
 async def handle_flag(inbound: Inbound) -> None:

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from federation.vocab import Activity
 from fediserver.models import Account, Block, Favourite, Follow, Post, Reaction
+from fediserver.models.social import remove_follows
 from inbox.handlers.base import Forged, Ignored, Inbound, find_account, find_post, require_object_id
 
 
 async def _undo_follow(sender: Account, undone: Activity | None, uri: str) -> int:
-    removed = await Follow.filter(follower=sender, uri=uri).delete()
+    removed = await remove_follows(Follow.filter(follower=sender, uri=uri))
     target = await find_account(undone.object_id) if undone else None
     if not removed and target is not None:
-        removed = await Follow.filter(follower=sender, target=target).delete()
+        removed = await remove_follows(Follow.filter(follower=sender, target=target))
     return removed
 
 

@@ -121,3 +121,19 @@ async def test_an_undone_follow_is_removed(db):
     await deliver(follow_of(ada.uri))
     item = await deliver({"id": f"{BOB}#follows/1/undo", "type": "Undo", "actor": BOB, "object": follow_of(ada.uri)})
     assert item.state == InboundState.DONE and not await Follow.exists()
+
+
+async def test_a_follower_turned_away_may_ask_again(db):
+    from outbox import relations
+
+    ada = await our_account("ada")
+    bob = await remote_actor(BOB)
+    await deliver(follow_of(ada.uri, 1))
+    await relations.reject_follow(ada, bob)
+    assert (await Follow.get(follower=bob)).state == FollowState.REJECTED
+
+    await deliver(follow_of(ada.uri, 2))
+    follow = await Follow.get(follower=bob)
+    assert (follow.state, follow.uri) == (FollowState.ACCEPTED, "https://social.example/2")
+    sent = [d.activity.payload["type"] for d in await Delivery.all().order_by("id").prefetch_related("activity")]
+    assert sent == ["Accept", "Reject", "Accept"]

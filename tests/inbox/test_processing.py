@@ -10,7 +10,9 @@ from fediserver.jobs import build_jobs
 from fediserver.models import Favourite, InboundItem, InboundState, Post
 from fediserver.services import build_services
 from inbox.handlers.posts import handle_create
-from inbox.processing import InboundProcessor, retry_delay
+from inbox.handlers import Forged, Ignored
+from inbox.lifecycle import FINAL_STATES, GIVEN_UP, TRANSITIONS, Verdict, inbound_schedule
+from inbox.processing import InboundProcessor
 from inbox.queue import store_inbound
 from tests.inbox.support import PUBLIC, deliver, our_account, remote_actor
 
@@ -91,26 +93,31 @@ async def test_a_failing_handler_is_retried_with_growing_delays_then_failed(db):
         await Post.create(uri="https://half.example/1", account=inbound.sender, published_at=utcnow())
         raise RuntimeError("database hiccup")
 
-    processor = InboundProcessor(max_attempts=3, handlers={"Create": broken})
+    schedule = inbound_schedule(max_attempts=3)
+    processor = InboundProcessor(schedule=schedule, handlers={"Create": broken})
+
+    def at_the_latest(attempts: int) -> timedelta:
+        return timedelta(seconds=schedule.base_delay(attempts) * (1 + schedule.jitter))
+
     item, _ = await store_inbound(create_note(5), actor_uri=BOB, key_id=None)
     now = utcnow()
     assert await processor.run_once(now=now) == 1
     item = await InboundItem.get(id=item.id)
     assert item.state == InboundState.PENDING and item.attempts == 1
     assert item.last_error == "RuntimeError: database hiccup"
-    assert item.available_at >= now + retry_delay(1) - timedelta(seconds=1)
+    assert now + timedelta(seconds=30) <= item.available_at <= now + at_the_latest(1)
     assert not await Post.exists()  # the failed attempt left nothing half-done
     assert await processor.run_once(now=now) == 0  # not due yet
 
-    later = now + retry_delay(1)
-    await processor.run_once(now=later)
-    later += retry_delay(2)
-    await processor.run_once(now=later)
+    later = now + at_the_latest(1)
+    assert await processor.run_once(now=later) == 1
+    later += at_the_latest(2)
+    assert await processor.run_once(now=later) == 1
     item = await InboundItem.get(id=item.id)
     assert item.state == InboundState.FAILED and item.attempts == 3
     assert item.last_error == "RuntimeError: database hiccup" and item.payload == create_note(5)
     assert len(calls) == 3
-    assert retry_delay(2) > retry_delay(1)
+    assert [schedule.base_delay(n) for n in (1, 2, 3)] == [30, 120, 480]  # 30 s, then four times longer
 
 
 async def test_one_failing_item_does_not_stop_the_others(db):
@@ -121,7 +128,7 @@ async def test_one_failing_item_does_not_stop_the_others(db):
             raise ValueError("cannot")
         await handle_create(inbound)
 
-    processor = InboundProcessor(max_attempts=1, handlers={"Create": fails_on_the_second})
+    processor = InboundProcessor(schedule=inbound_schedule(max_attempts=1), handlers={"Create": fails_on_the_second})
     for number in range(3):
         await store_inbound(create_note(number), actor_uri=BOB, key_id=None)
     assert await processor.run_once() == 3
@@ -139,7 +146,7 @@ async def test_the_job_runner_gets_the_inbound_job_with_the_configured_limits(db
         jobs = [job for job in build_jobs(services) if job.name == "inbound"]
     finally:
         await services.aclose()
-    assert len(jobs) == 1 and jobs[0].batch_size == 7 and jobs[0].max_attempts == 2
+    assert len(jobs) == 1 and jobs[0].batch_size == 7 and jobs[0].schedule.max_attempts == 2
 
 
 async def test_a_batch_claims_at_most_batch_size_items(db):
@@ -152,3 +159,38 @@ async def test_a_batch_claims_at_most_batch_size_items(db):
     processor = InboundProcessor(batch_size=2)
     assert [await processor.run_once() for _ in range(4)] == [2, 2, 1, 0]
     assert await Favourite.filter(post=post).count() == 1  # one account favourites a post once
+
+
+async def test_every_verdict_moves_an_item_as_the_life_cycle_declares(db):
+    """Every state but the final ones has a way out, and the job takes every way declared."""
+    assert FINAL_STATES | {InboundState.PENDING} == set(InboundState)
+    assert set(TRANSITIONS.values()) | {GIVEN_UP} == set(InboundState)
+    await remote_actor(BOB)
+
+    async def ignores(inbound):
+        raise Ignored("understood, not acted on")
+
+    async def forged(inbound):
+        raise Forged("not the owner")
+
+    async def broken(inbound):
+        raise RuntimeError("hiccup")
+
+    processor = InboundProcessor(schedule=inbound_schedule(max_attempts=2), handlers={
+        "Create": handle_create, "Like": ignores, "Announce": forged, "Block": broken,
+    })
+    sent = {
+        Verdict.APPLIED: create_note(1),
+        Verdict.IGNORED: {"id": f"{BOB}/like/1", "type": "Like", "actor": BOB, "object": f"{BOB}/statuses/1"},
+        Verdict.FORGED: {"id": f"{BOB}/announce/1", "type": "Announce", "actor": BOB, "object": f"{BOB}/statuses/1"},
+        Verdict.UNREADABLE: {"id": f"{BOB}/like/2", "type": "Like", "actor": "ftp://nowhere", "object": "x"},
+        Verdict.ERROR: {"id": f"{BOB}/block/1", "type": "Block", "actor": BOB, "object": f"{BOB}/x"},
+    }
+    items = {verdict: (await store_inbound(activity, actor_uri=activity["actor"], key_id=None))[0]
+             for verdict, activity in sent.items()}
+    await processor.run_once()
+    ended = {verdict: (await InboundItem.get(id=item.id)).state for verdict, item in items.items()}
+    assert ended == TRANSITIONS
+
+    await processor.run_once(now=utcnow() + timedelta(hours=1))  # the second and last try
+    assert (await InboundItem.get(id=items[Verdict.ERROR].id)).state == GIVEN_UP

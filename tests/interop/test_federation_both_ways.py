@@ -9,13 +9,16 @@ unsigned posts are proven in test_fediserver_with_fedify.py.)
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
+from fediserver.local_accounts import create_api_token
 from fediserver.models import Follow, FollowState, Notification, NotificationKind, Visibility
 from outbox import relations
 from tests.interop.two_way import (
     alice,
     alice_follows,
+    alice_handle,
     alice_posts,
     arrived_post,
     assert_no_refusals,
@@ -70,6 +73,40 @@ async def test_a_follow_the_peer_refuses_ends_rejected_and_can_be_asked_again(li
     await alice_follows(live_instance, peer, "carol")
     [follower] = await peer.control.followers("carol")
     assert (follower["id"], follower["state"]) == (me.uri, "accepted")
+    await assert_no_refusals(peer)
+
+
+async def test_a_locked_artist_authorises_one_request_and_rejects_another(live_instance, peer):
+    """Through the client API, as the artist would answer; the peer sees each answer."""
+    me = await alice()
+    me.manually_approves_followers = True
+    await me.save(update_fields=["manually_approves_followers"])
+    token = await create_api_token("alice")
+    asked = {name: (await peer.control.follow(name, alice_handle(live_instance)))["follow_id"]
+             for name in ("bob", "carol")}
+    for name, follow_id in asked.items():
+        await eventually(lambda: Follow.get_or_none(uri=follow_id, state=FollowState.PENDING),
+                         f"{name}'s follow request waiting here")
+    assert [f["state"] for f in await peer.control.following("bob")] == ["pending"]
+
+    async with httpx.AsyncClient(base_url=live_instance.base_url,
+                                 headers={"Authorization": f"Bearer {token}"}) as api:
+        waiting = (await api.get("/api/v1/follow_requests")).json()
+        assert sorted(account["acct"] for account in waiting) == sorted(
+            f"{name}@{peer.actor(name).id.split('/')[2]}" for name in asked)
+        ids = {account["username"]: account["id"] for account in waiting}
+        assert (await api.post(f"/api/v1/follow_requests/{ids['bob']}/authorize")).json()["followed_by"] is True
+        assert (await api.post(f"/api/v1/follow_requests/{ids['carol']}/reject")).json()["followed_by"] is False
+
+    await peer_receives(peer, "Accept", lambda a: a["activity"]["object"]["id"] == asked["bob"], actor=me.uri)
+    await peer_receives(peer, "Reject", lambda a: a["activity"]["object"]["id"] == asked["carol"], actor=me.uri)
+
+    async def settled_on_the_peer():
+        return (await peer.control.following("bob") == [{"id": me.uri, "state": "accepted", "follow_id": asked["bob"]}]
+                and await peer.control.following("carol") == [])
+
+    await eventually(settled_on_the_peer, "bob accepted and carol turned away on the peer")
+    assert await followers_of_alice(live_instance) == [peer.actor("bob").id]
     await assert_no_refusals(peer)
 
 
