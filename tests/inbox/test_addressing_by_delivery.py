@@ -35,7 +35,8 @@ async def reader(client, name: str):
 
 async def test_a_followers_only_post_from_an_actor_without_followers_reaches_the_inbox_owner(db, client):
     kim = await remote_actor(REMOTE, followers=None)
-    ada, bea = await our_account("ada"), await our_account("bea")
+    ada = await our_account("ada")
+    await our_account("bea")
     await Follow.create(follower=ada, target=kim, state=FollowState.ACCEPTED)
 
     item = await deliver(followers_only(f"{REMOTE}/statuses/1", [HIDDEN_FOLLOWERS]), to_inbox_of=ada)

@@ -9,13 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from fediserver.app import create_app
 from fediserver.models import Activity, Delivery, InboundState, Post, QuotePolicy, QuoteState, Visibility
 from fediserver.clock import utcnow
 from inbox.fetch_tasks import FetchJob
 from inbox.processing import InboundProcessor
 from outbox import statuses
-from tests.conftest import make_settings
 from tests.inbox.support import deliver, our_account, remote_actor
 from tests.remote_peer import RemotePeer
 
@@ -30,14 +28,6 @@ def fixture(name: str) -> dict:
 def create_of(note: dict) -> dict:
     return {"id": f"{note['id']}/activity", "type": "Create", "actor": note["attributedTo"], "object": note,
             "to": note["to"], "cc": note.get("cc", [])}
-
-
-@pytest.fixture
-async def services(db):
-    settings = make_settings(db, federation={"allow_private_addresses": True})
-    app = create_app(settings, manage_database=False, run_jobs=False)
-    yield app.config["SERVICES"]
-    await app.config["SERVICES"].aclose()
 
 
 async def run_fetches(services) -> None:

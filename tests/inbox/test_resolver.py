@@ -10,23 +10,13 @@ import json
 
 import pytest
 
-from fediserver.app import create_app
 from fediserver.local_accounts import create_local_account
 from fediserver.models import Account, FetchKind, FetchTask, Post
 from inbox.resolver import NotResolved
-from tests.conftest import make_settings
 from tests.federation.loopback_server import Reply
 from tests.remote_peer import ACTIVITY_JSON, RemotePeer
 
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
-
-
-@pytest.fixture
-async def services(db):
-    settings = make_settings(db, federation={"allow_private_addresses": True})
-    app = create_app(settings, manage_database=False, run_jobs=False)
-    yield app.config["SERVICES"]
-    await app.config["SERVICES"].aclose()
 
 
 @pytest.fixture

@@ -8,23 +8,13 @@ import json
 
 import pytest
 
-from fediserver.app import create_app
 from fediserver.models import Favourite, FetchKind, FetchState, FetchTask, InboundState, Post
 from inbox.processing import InboundProcessor
 from inbox.fetch_tasks import FetchJob, enqueue_fetch
-from tests.conftest import make_settings
 from tests.inbox.support import deliver, our_account, remote_post
 from tests.remote_peer import RemotePeer
 
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
-
-
-@pytest.fixture
-async def services(db):
-    settings = make_settings(db, federation={"allow_private_addresses": True})
-    app = create_app(settings, manage_database=False, run_jobs=False)
-    yield app.config["SERVICES"]
-    await app.config["SERVICES"].aclose()
 
 
 @pytest.fixture

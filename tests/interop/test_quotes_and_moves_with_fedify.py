@@ -6,7 +6,6 @@ followers here with it."""
 
 from __future__ import annotations
 
-import httpx
 import pytest
 
 from fediserver.local_accounts import create_api_token, create_local_account, hash_password
@@ -16,6 +15,7 @@ from outbox import relations
 from tests.interop.two_way import (
     alice,
     alice_follows,
+    api,
     alice_posts,
     arrived_post,
     assert_no_refusals,
@@ -27,12 +27,6 @@ from tests.interop.two_way import (
 )
 
 pytestmark = pytest.mark.interop
-
-
-async def api(instance, token: str, method: str, path: str, **kwargs) -> httpx.Response:
-    async with httpx.AsyncClient(timeout=30) as client:
-        return await client.request(method, f"{instance.base_url}{path}",
-                                    headers={"Authorization": f"Bearer {token}"}, **kwargs)
 
 
 async def quote_settled(uri: str, state: QuoteState):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 
-import httpx
 import pytest
 
 from fediserver.local_accounts import create_api_token
@@ -17,6 +16,7 @@ from fediserver.models import InboundItem, Post, Visibility
 from tests.interop.two_way import (
     alice,
     alice_follows,
+    api,
     arrived_post,
     assert_no_refusals,
     eventually,
@@ -26,12 +26,6 @@ from tests.interop.two_way import (
 )
 
 pytestmark = pytest.mark.interop
-
-
-async def api(instance, token: str, method: str, path: str, **kwargs) -> httpx.Response:
-    async with httpx.AsyncClient(timeout=30) as client:
-        return await client.request(method, f"{instance.base_url}{path}",
-                                    headers={"Authorization": f"Bearer {token}"}, **kwargs)
 
 
 async def test_a_handle_never_seen_is_found_and_mentioned(live_instance, peer):
