@@ -15,7 +15,7 @@ from federation.vocab import ContentObject, same_origin
 from fediserver.clock import utcnow
 from fediserver.models import FetchKind, MediaAttachment, NotificationKind, Post
 from fediserver.models.interactions import notify
-from inbox.handlers.base import Forged, Ignored, Inbound, find_post, require_object_id, require_own_origin
+from inbox.handlers.base import Forged, Ignored, Inbound, Unknown, find_post, require_object_id, require_own_origin
 from inbox.quotes import needs_settling
 from inbox.remote_posts import STORED_TYPES, grant_delivered_reader, store_post, update_stored_post
 from inbox.fetch_tasks import enqueue_fetch
@@ -31,7 +31,16 @@ async def handle_create(inbound: Inbound) -> None:
     obj = inbound.activity.object
     object_id = require_object_id(inbound)
     if not isinstance(obj, ContentObject):
-        raise Ignored(f"Create of {object_id} embeds no object we can read; not fetched")
+        # Only its id was sent: fetch it from its own server, when that is the sender's.
+        require_own_origin(inbound, object_id)
+        known = await find_post(object_id)
+        if known is None:
+            raise Unknown(object_id)
+        if known.account_id != inbound.sender.pk:
+            raise Ignored(f"{object_id} is not the sender's post")
+        for reader in inbound.delivered_to:
+            await grant_delivered_reader(object_id, reader)
+        return
     _storable(obj)
     require_own_origin(inbound, obj.id)
     if obj.author != inbound.sender.uri:

@@ -164,3 +164,15 @@ async def test_a_like_whose_server_is_down_is_tried_again_later(services, dora):
 
     assert item.state == InboundState.PENDING and item.attempts == 1 and "503" in item.last_error
     assert json.dumps(item.payload)  # kept as received
+
+
+async def test_a_create_naming_its_post_by_id_only_fetches_it(services, dora):
+    await services.resolver.account(dora.actor_id)
+    note = serve_note(dora, 20)
+    create = {"id": f"{note['id']}/activity", "type": "Create", "actor": dora.actor_id, "object": note["id"],
+              "to": [PUBLIC]}
+
+    item = await deliver(create, InboundProcessor(resolver=services.resolver))
+
+    assert item.state == InboundState.DONE, item.last_error
+    assert (await Post.get(uri=note["id"])).content == "<p>note 20</p>"
