@@ -15,11 +15,15 @@ from quart import Quart, g, request
 from fediserver import db
 from fediserver.api import install_client_api
 from fediserver.config import Settings
+from fediserver.cors import install_cors
 from fediserver.jobs import JobRunner, build_jobs
+from fediserver.oauth.endpoints import install_oauth
 from fediserver.room_settings import crawler_guard_settings
 from fediserver.routes import actors, collections, discovery, health
 from fediserver.services import build_services
 from fediserver.urls import InstanceUrls
+from fediserver.web import sign_in
+from fediserver.web.sessions import install_sessions
 from inbox.endpoint import inbox_blueprint
 from media.crawler_guard import install_crawler_guard
 from media.routes import media_blueprint
@@ -48,6 +52,10 @@ def create_app(settings: Settings, *, manage_database: bool = True, run_jobs: bo
     app.register_blueprint(inbox_blueprint(services))
     app.register_blueprint(media_blueprint(services.remote_media))
     install_client_api(app)
+    install_sessions(app, settings)
+    app.register_blueprint(sign_in.blueprint)
+    install_oauth(app)
+    install_cors(app)
     tortoise_config = db.settings_tortoise_config(settings) if manage_database else None
     runner = JobRunner(build_jobs(services)) if (settings.server.run_jobs if run_jobs is None else run_jobs) else None
 

@@ -269,6 +269,27 @@ class ProtectionSettings(Section):
         return value
 
 
+class AuthSettings(Section):
+    """Signing in: session cookies and the throttling of password guesses."""
+
+    # Signs session cookies. Empty: a random secret kept in <data_dir>/session_secret
+    # (made on first start). Several web processes must share it: the same data dir, or
+    # the same value here (or FEDISERVER__AUTH__SESSION_SECRET).
+    session_secret: str = ""
+    session_days: int = Field(default=30, ge=1, le=3650)
+    # Failed sign-ins allowed per account and per address within the window.
+    sign_in_attempts_per_account: int = Field(default=5, ge=1, le=1000)
+    sign_in_attempts_per_address: int = Field(default=20, ge=1, le=10_000)
+    sign_in_window_minutes: int = Field(default=15, ge=1, le=1440)
+
+    @field_validator("session_secret")
+    @classmethod
+    def _long_enough(cls, value: str) -> str:
+        if value and len(value) < 32:
+            raise ValueError("use at least 32 random characters, or leave empty to keep one in the data dir")
+        return value
+
+
 class RegistrationSettings(Section):
     mode: Literal["closed", "approval", "open"] = "closed"
 
@@ -285,6 +306,7 @@ class Settings(Section):
     fetching: FetchingSettings = FetchingSettings()
     protection: ProtectionSettings = ProtectionSettings()
     registrations: RegistrationSettings = RegistrationSettings()
+    auth: AuthSettings = AuthSettings()
 
     # Where the file was read from; relative paths in the file are relative to it.
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)

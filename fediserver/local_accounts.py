@@ -1,25 +1,25 @@
-"""Local artists' accounts: creating them (with their signing keys), passwords, API tokens."""
+"""Local artists' accounts: creating them (with their signing keys), checking their
+passwords, and bearer tokens made on the command line."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+import asyncio
 import re
-import secrets
+from collections.abc import Sequence
 
 from tortoise.exceptions import IntegrityError
 
 from federation.keys import generate_rsa_private_key_pem, load_private_key_pem, public_key_pem
-from fediserver.clock import utcnow
-from fediserver.models import Account, ApiToken
+from fediserver.models import Account
 from fediserver.models.accounts import LOCAL_DOMAIN
+from fediserver.oauth.scopes import parse_scopes
+from fediserver.oauth.tokens import issue_token
+from fediserver.passwords import PasswordError, hash_password, verify_password
 from fediserver.urls import InstanceUrls
 
 USERNAME_RE = re.compile(r"^[a-z0-9_]{1,30}$")
 # Paths and names that would be confusing or collide with the instance's own routes.
 RESERVED_USERNAMES = frozenset({"actor", "admin", "administrator", "inbox", "instance", "root", "support", "api", "media"})
-SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
-MIN_PASSWORD_LENGTH = 10
 
 
 class AccountError(ValueError):
@@ -32,27 +32,6 @@ def validate_username(username: str) -> str:
     if username in RESERVED_USERNAMES:
         raise AccountError(f"username {username!r} is reserved")
     return username
-
-
-def hash_password(password: str) -> str:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"password too short: use at least {MIN_PASSWORD_LENGTH} characters")
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P)
-    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${salt.hex()}${digest.hex()}"
-
-
-def verify_password(password: str, stored: str | None) -> bool:
-    if not stored:
-        return False
-    try:
-        scheme, n, r, p, salt, digest = stored.split("$")
-    except ValueError:
-        return False
-    if scheme != "scrypt":
-        return False
-    candidate = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p))
-    return hmac.compare_digest(candidate.hex(), digest)
 
 
 def generate_key_pair() -> tuple[str, str]:
@@ -70,7 +49,10 @@ async def create_local_account(
     is_admin: bool = False,
 ) -> Account:
     validate_username(username)
-    password_hash = hash_password(password) if password is not None else None
+    try:
+        password_hash = await asyncio.to_thread(hash_password, password) if password is not None else None
+    except PasswordError as error:
+        raise AccountError(str(error)) from None
     private_pem, public_pem = generate_key_pair()
     try:
         return await Account.create(
@@ -102,24 +84,25 @@ async def get_local_account(username: str) -> Account:
     return account
 
 
-def _token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-async def create_api_token(username: str, name: str = "cli") -> str:
-    """Make a bearer token for the client API; only its digest is kept, so show it once."""
-    account = await get_local_account(username)
-    token = secrets.token_urlsafe(32)
-    await ApiToken.create(account=account, name=name, token_digest=_token_digest(token))
-    return token
-
-
-async def account_for_token(token: str) -> Account | None:
-    api_token = await ApiToken.get_or_none(token_digest=_token_digest(token), revoked_at=None).select_related(
-        "account"
-    )
-    if api_token is None or api_token.account.suspended:
+async def authenticate(username: str, password: str) -> Account | None:
+    """The local account if ``password`` is its password; None otherwise (unknown name,
+    wrong password, suspended or password-less account). A hash of an older kind is
+    replaced by argon2id on the way."""
+    account = await Account.get_or_none(username=username.strip().lower(), domain=LOCAL_DOMAIN)
+    stored = account.password_hash if account is not None else None
+    valid, upgraded = await asyncio.to_thread(verify_password, password, stored)
+    if not valid or account is None or account.suspended:
         return None
-    api_token.last_used_at = utcnow()
-    await api_token.save(update_fields=["last_used_at"])
-    return api_token.account
+    if upgraded is not None:
+        await Account.filter(id=account.pk, password_hash=stored).update(password_hash=upgraded)
+        account.password_hash = upgraded
+    return account
+
+
+async def create_api_token(username: str, name: str = "cli", scopes: str | Sequence[str] | None = None) -> str:
+    """Make a bearer token for the client API (default scopes ``read write follow``); only
+    its digest is kept, so show it once."""
+    account = await get_local_account(username)
+    granted = parse_scopes(scopes, default=("read", "write", "follow"))
+    token, _row = await issue_token(account=account, app=None, scopes=granted, name=name)
+    return token

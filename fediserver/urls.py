@@ -50,3 +50,24 @@ class InstanceUrls:
     @property
     def instance_key_id(self) -> str:
         return f"{self.instance_actor}#main-key"
+
+    # OAuth 2 (Mastodon's paths): what /.well-known/oauth-authorization-server lists.
+    @property
+    def oauth_authorize(self) -> str:
+        return f"{self.base_url}/oauth/authorize"
+
+    @property
+    def oauth_token(self) -> str:
+        return f"{self.base_url}/oauth/token"
+
+    @property
+    def oauth_revoke(self) -> str:
+        return f"{self.base_url}/oauth/revoke"
+
+    @property
+    def oauth_userinfo(self) -> str:
+        return f"{self.base_url}/oauth/userinfo"
+
+    @property
+    def app_registration(self) -> str:
+        return f"{self.base_url}/api/v1/apps"

@@ -97,7 +97,12 @@ async def fresh_database_url(database_url, tmp_path):
 
 
 def make_settings(database_url: str = "sqlite://:memory:", **sections) -> Settings:
-    raw = {"instance": {"domain": "art.example"}, "database": {"url": database_url}}
+    raw = {
+        "instance": {"domain": "art.example"},
+        "database": {"url": database_url},
+        # A fixed session secret, so no test writes one into a data dir it did not choose.
+        "auth": {"session_secret": "test-session-secret-0123456789abcdef0123456789"},
+    }
     for section, values in sections.items():
         raw.setdefault(section, {}).update(values)
     return settings_from_dict(raw, environ={})

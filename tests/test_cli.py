@@ -91,6 +91,10 @@ def test_accounts_and_tokens(instance):
     assert fediserver(instance, "token", "create", "ada").stdout.strip() != token
     missing = fediserver(instance, "token", "create", "nobody", check=False)
     assert missing.returncode == 1 and "no local account" in missing.stderr
+    narrow = fediserver(instance, "token", "create", "ada", "--scopes", "read:statuses write:media").stdout.strip()
+    assert len(narrow) >= 40
+    unknown = fediserver(instance, "token", "create", "ada", "--scopes", "read everything", check=False)
+    assert unknown.returncode == 1 and "unknown scope: everything" in unknown.stderr
 
 
 def _commands(parser: argparse.ArgumentParser, prefix: tuple[str, ...] = ()):

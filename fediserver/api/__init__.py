@@ -1,14 +1,15 @@
-"""The Mastodon client API, one module per subject: ``auth`` (bearer tokens and the error
-shape), ``accounts``, ``follow_requests``, ``statuses`` (with ``context``, the
-conversation), ``media``, ``timelines``, ``notifications``, ``instance``, ``search``, with
-``serializers`` producing Mastodon's JSON entities."""
+"""The Mastodon client API, one module per subject: ``auth`` (who is calling: bearer
+tokens and scopes), ``errors`` (the error shape), ``accounts``, ``follow_requests``,
+``statuses`` (with ``conversation``, the thread around a status), ``media``,
+``timelines``, ``notifications``, ``instance``, ``search``, with ``serializers``
+producing Mastodon's JSON entities."""
 
 from __future__ import annotations
 
 from quart import Blueprint, Quart
 
 from fediserver.api import accounts, follow_requests, instance, media, notifications, search, statuses, timelines
-from fediserver.api.auth import ApiError, install_error_handlers
+from fediserver.api.errors import ApiError, install_error_handlers
 from fediserver.api.idempotency import IdempotencyKeys
 
 client_api = Blueprint("api", __name__)

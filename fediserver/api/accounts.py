@@ -10,13 +10,15 @@ from typing import Any
 from quart import Blueprint, current_app, jsonify, request
 from tortoise.expressions import Subquery
 
-from fediserver.api.auth import not_found, optional_account, require_account, services, unprocessable
+from fediserver.api.auth import optional_account, require_account
+from fediserver.api.context import services
+from fediserver.api.errors import not_found, unprocessable
 from fediserver.api.pagination import Page, link_header
 from fediserver.api.params import TRUE, Params, record_id
 from fediserver.api.serializers import account_json, relationship_json, statuses_json
 from fediserver.models import Account, Follow, MediaAttachment
 from fediserver.models.accounts import LOCAL_DOMAIN
-from fediserver.local_accounts import verify_password
+from fediserver.local_accounts import authenticate
 from fediserver.visibility import visible_posts
 from inbox.resolver import NotResolved
 from outbox import moves, relations
@@ -26,13 +28,13 @@ blueprint = Blueprint("api_accounts", __name__)
 
 @blueprint.get("/api/v1/accounts/verify_credentials")
 async def verify_credentials():
-    return jsonify(await account_json(await require_account(), with_source=True))
+    return jsonify(await account_json(await require_account(scope=("read:accounts", "profile")), with_source=True))
 
 
 @blueprint.patch("/api/v1/accounts/update_credentials")
 async def update_credentials():
     """Change the caller's own profile; answers the account with its ``source``."""
-    account = await require_account()
+    account = await require_account(scope="write:accounts")
     changes = credential_changes(await Params.read())
     if changes:
         account.update_from_dict(changes)
@@ -53,7 +55,7 @@ def credential_changes(params: Params) -> dict[str, Any]:
 
 @blueprint.get("/api/v1/accounts/lookup")
 async def lookup():
-    await optional_account()
+    await optional_account(scope="read:accounts")
     acct = (request.args.get("acct") or "").strip().removeprefix("@")
     if not acct:
         raise unprocessable("acct is required, e.g. ada or ada@art.example")
@@ -75,7 +77,7 @@ async def lookup():
 async def alias():
     """Set the accounts the caller also is (``also_known_as_uris[]``, GoToSocial's
     spelling), each a URL or handle of an account that exists; an empty list clears them."""
-    account = await require_account()
+    account = await require_account(scope="write:accounts")
     params = await Params.read()
     aliases = []
     for given in params.texts("also_known_as_uris"):
@@ -91,9 +93,9 @@ async def alias():
 async def move():
     """Move the caller's account to ``moved_to_uri`` (``password`` to confirm): the new
     account must name this one among its aliases; followers everywhere are told."""
-    account = await require_account()
+    account = await require_account(scope="write:accounts")
     params = await Params.read()
-    if not verify_password(params.text("password", "") or "", account.password_hash):
+    if await authenticate(account.username, params.text("password", "") or "") is None:
         raise unprocessable("the password is not correct")
     target_uri = (params.text("moved_to_uri") or "").strip()
     if not target_uri:
@@ -108,7 +110,7 @@ async def move():
 
 @blueprint.get("/api/v1/accounts/relationships")
 async def relationships():
-    account = await require_account()
+    account = await require_account(scope="read:follows")
     ids = [record_id(value) for value in request.args.getlist("id[]") + request.args.getlist("id")]
     targets = {a.pk: a for a in await Account.filter(id__in=ids)}
     return jsonify([await relationship_json(account, targets[i]) for i in ids if i in targets])
@@ -116,7 +118,7 @@ async def relationships():
 
 @blueprint.get("/api/v1/accounts/<account_id>")
 async def show(account_id: str):
-    await optional_account()
+    await optional_account(scope="read:accounts")
     return jsonify(await account_json(await _target(account_id)))
 
 
@@ -124,7 +126,7 @@ async def show(account_id: str):
 async def statuses(account_id: str):
     """An account's posts and boosts the caller may see, newest first (``pinned``,
     ``only_media``, ``exclude_replies``, ``exclude_reblogs`` narrow it)."""
-    viewer = await optional_account()
+    viewer = await optional_account(scope="read:statuses")
     author = await _target(account_id)
     query = visible_posts(viewer).filter(account=author)
     args = request.args
@@ -142,7 +144,7 @@ async def statuses(account_id: str):
 
 @blueprint.post("/api/v1/accounts/<account_id>/follow")
 async def follow(account_id: str):
-    account = await require_account()
+    account = await require_account(scope="write:follows")
     target = await _target(account_id)
     await relations.follow(account, target)
     return jsonify(await relationship_json(account, target))
@@ -150,7 +152,7 @@ async def follow(account_id: str):
 
 @blueprint.post("/api/v1/accounts/<account_id>/unfollow")
 async def unfollow(account_id: str):
-    account = await require_account()
+    account = await require_account(scope="write:follows")
     target = await _target(account_id)
     await relations.unfollow(account, target)
     return jsonify(await relationship_json(account, target))
@@ -159,7 +161,7 @@ async def unfollow(account_id: str):
 @blueprint.post("/api/v1/accounts/<account_id>/remove_from_followers")
 async def remove_from_followers(account_id: str):
     """End the account's follow of the caller (a Reject to its server, if remote)."""
-    account = await require_account()
+    account = await require_account(scope="write:follows")
     follower = await _target(account_id)
     if await Follow.accepted().filter(follower=follower, target=account).exists():
         await relations.reject_follow(account, follower)

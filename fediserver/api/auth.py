@@ -1,38 +1,44 @@
-"""Who is calling the client API: bearer tokens, and the errors every endpoint answers with.
+"""Who is calling the client API: the bearer token, the account it acts for, its scopes.
 
-Clients send ``Authorization: Bearer <token>`` (a token from ``fediserver token create``).
-Every refusal is Mastodon's shape, ``{"error": "..."}``, with the status a Mastodon client
-expects: 401 for a missing or unknown token, 404 for what is not there (or not visible to
-the caller), 422 for a request that cannot be carried out.
+Clients send ``Authorization: Bearer <token>`` (from the OAuth flow or ``fediserver token
+create``). Every endpoint names the scope it needs, as Mastodon documents it:
+
+- ``require_account(scope=...)``: a token for an account, holding the scope. No token:
+  401; an unknown or revoked token: 401; a token without the scope: 403; an app's own
+  token (``client_credentials``) where an account is needed: 422, as Mastodon answers.
+- ``optional_account(scope=...)``: the same for endpoints anyone may read; without a
+  token the caller is anonymous (None), but a token that is sent must be valid and hold
+  the scope.
+- ``require_caller()``: any valid token, an app's own included.
+
+``scope`` is one scope or a tuple of alternatives (any one of them is enough), e.g.
+``("read:accounts", "profile")``. Scopes are hierarchical (``oauth.scopes.covers``).
 """
 
 from __future__ import annotations
 
-from quart import Blueprint, g, jsonify, request
-from werkzeug.exceptions import HTTPException
+from dataclasses import dataclass
 
-from fediserver.local_accounts import account_for_token
-from fediserver.models import Account
-from fediserver.services import Services, app_services
-from media.intake import MediaRejected
-from outbox.errors import ActionError
+from quart import g, request
 
+from fediserver.api.errors import ApiError
+from fediserver.models import Account, ApiToken, OAuthApp
+from fediserver.oauth.scopes import covers
+from fediserver.oauth.tokens import scopes_of, token_for
 
-class ApiError(Exception):
-    """A refusal with its HTTP status and a message for the person using the client."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
+Scope = str | tuple[str, ...]
 
 
-def not_found(what: str = "Record") -> ApiError:
-    return ApiError(404, f"{what} not found")
+@dataclass(frozen=True)
+class Caller:
+    token: ApiToken
+    account: Account | None
+    app: OAuthApp | None
+    scopes: tuple[str, ...]
 
-
-def unprocessable(message: str) -> ApiError:
-    return ApiError(422, f"Validation failed: {message}")
+    def allows(self, scope: Scope) -> bool:
+        wanted = (scope,) if isinstance(scope, str) else scope
+        return any(covers(self.scopes, one) for one in wanted)
 
 
 def bearer_token() -> str | None:
@@ -43,46 +49,46 @@ def bearer_token() -> str | None:
     return token.strip()
 
 
-async def optional_account() -> Account | None:
-    """The caller's account, None without a token; a token that is sent must be valid."""
-    if "api_account" in g:
-        return g.api_account
-    token = bearer_token()
-    account = None
-    if token is not None:
-        account = await account_for_token(token)
-        if account is None:
+async def current_caller() -> Caller | None:
+    """The valid token's holder, None without a token; a token that is sent must be valid."""
+    if "api_caller" in g:
+        return g.api_caller
+    bearer = bearer_token()
+    caller = None
+    if bearer is not None:
+        token = await token_for(bearer)
+        if token is None:
             raise ApiError(401, "The access token is invalid")
-    g.api_account = account
-    return account
+        caller = Caller(token, token.account, token.app, scopes_of(token))
+    g.api_caller = caller
+    return caller
 
 
-async def require_account() -> Account:
-    account = await optional_account()
-    if account is None:
+def _check_scope(caller: Caller, scope: Scope) -> None:
+    if not caller.allows(scope):
+        raise ApiError(403, "This action is outside the authorized scopes")
+
+
+async def optional_account(*, scope: Scope) -> Account | None:
+    caller = await current_caller()
+    if caller is None:
+        return None
+    _check_scope(caller, scope)
+    return caller.account
+
+
+async def require_account(*, scope: Scope) -> Account:
+    caller = await current_caller()
+    if caller is None:
         raise ApiError(401, "The access token is missing; send Authorization: Bearer <token>")
-    return account
+    _check_scope(caller, scope)
+    if caller.account is None:
+        raise ApiError(422, "This method requires an authenticated user")
+    return caller.account
 
 
-def install_error_handlers(blueprint: Blueprint) -> None:
-    """Answer every refusal inside the API in Mastodon's error shape."""
-
-    @blueprint.errorhandler(ApiError)
-    async def _api_error(error: ApiError):
-        return jsonify({"error": error.message}), error.status
-
-    @blueprint.errorhandler(ActionError)
-    async def _action_error(error: ActionError):
-        return jsonify({"error": f"Validation failed: {error}"}), 422
-
-    @blueprint.errorhandler(HTTPException)
-    async def _http_error(error: HTTPException):
-        return jsonify({"error": error.description or error.name}), error.code or 500
-
-    @blueprint.errorhandler(MediaRejected)
-    async def _media_rejected(error: MediaRejected):
-        return jsonify({"error": f"Validation failed: {error.message}"}), 422
-
-
-def services() -> Services:
-    return app_services()
+async def require_caller() -> Caller:
+    caller = await current_caller()
+    if caller is None:
+        raise ApiError(401, "The access token is missing; send Authorization: Bearer <token>")
+    return caller

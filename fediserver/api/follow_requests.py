@@ -9,7 +9,8 @@ from collections.abc import Awaitable, Callable
 
 from quart import Blueprint, jsonify
 
-from fediserver.api.auth import not_found, require_account
+from fediserver.api.auth import require_account
+from fediserver.api.errors import not_found
 from fediserver.api.pagination import Page, link_header
 from fediserver.api.params import record_id
 from fediserver.api.serializers import accounts_json, relationship_json
@@ -22,7 +23,7 @@ blueprint = Blueprint("api_follow_requests", __name__)
 @blueprint.get("/api/v1/follow_requests")
 async def index():
     """The accounts asking to follow the artist, newest request first (paged by request)."""
-    account = await require_account()
+    account = await require_account(scope="read:follows")
     requests = await Page.from_request().rows(Follow.requests().filter(target=account).select_related("follower"))
     documents = await accounts_json(request.follower for request in requests)
     return jsonify([documents[request.follower_id] for request in requests]), 200, link_header(requests)
@@ -40,7 +41,7 @@ async def reject(account_id: str):
 
 async def _answer(account_id: str, answer: Callable[[Account, Account], Awaitable[Follow]]):
     """Answer the request of ``account_id`` to follow the caller; 404 when none waits."""
-    account = await require_account()
+    account = await require_account(scope="write:follows")
     request = await Follow.requests().get_or_none(follower_id=record_id(account_id), target=account)
     if request is None:
         raise not_found("Follow request")

@@ -1,16 +1,21 @@
-"""What clients read about the instance before anything else: ``/api/v1/instance``,
-``/api/v2/instance`` and ``/api/v1/apps/verify_credentials``.
+"""What clients read about the instance before anything else: ``/api/v1/instance`` and
+``/api/v2/instance``.
 
 The version names the Mastodon API level we answer to, as other compatible servers do,
-so clients pick the endpoints this server has (``/api/v2/media`` among them).
+so clients pick the endpoints this server has (``/api/v2/media`` among them). Strict
+decoders (Ice Cubes) need every URL to be a real one, so the instance thumbnail is a
+small picture served at ``/instance/thumbnail.png``.
 """
 
 from __future__ import annotations
 
-from quart import Blueprint, current_app, jsonify
+import functools
+import io
+
+from PIL import Image
+from quart import Blueprint, Response, current_app, jsonify
 
 from fediserver import __version__
-from fediserver.api.auth import require_account
 from fediserver.api.statuses import MAX_MEDIA
 from fediserver.models import Account, Post
 from fediserver.models.accounts import LOCAL_DOMAIN
@@ -21,6 +26,29 @@ blueprint = Blueprint("api_instance", __name__)
 
 MASTODON_API_LEVEL = "4.2.0"
 MIME_BY_FORMAT = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif", "AVIF": "image/avif"}
+
+
+THUMBNAIL_PATH = "/instance/thumbnail.png"
+
+
+def _thumbnail_url() -> str:
+    return current_app.config["URLS"].base_url + THUMBNAIL_PATH
+
+
+@functools.cache
+def _thumbnail_png() -> bytes:
+    """A quiet two-tone picture (1200x630, the size link previews use)."""
+    picture = Image.linear_gradient("L").rotate(90).resize((1200, 630))
+    tinted = Image.merge("RGB", (picture.point(lambda v: 40 + v // 5), picture.point(lambda v: 60 + v // 4),
+                                 picture.point(lambda v: 90 + v // 3)))
+    out = io.BytesIO()
+    tinted.save(out, "PNG", optimize=True)
+    return out.getvalue()
+
+
+@blueprint.get(THUMBNAIL_PATH)
+async def thumbnail():
+    return Response(_thumbnail_png(), content_type="image/png", headers={"Cache-Control": "public, max-age=86400"})
 
 
 def _version() -> str:
@@ -66,7 +94,7 @@ async def instance_v1():
         "version": _version(),
         "urls": {},
         "stats": {"user_count": users, "status_count": posts, "domain_count": domains},
-        "thumbnail": None,
+        "thumbnail": _thumbnail_url(),
         "languages": [],
         "registrations": mode != "closed",
         "approval_required": mode == "approval",
@@ -89,7 +117,7 @@ async def instance_v2():
         "source_url": "",
         "description": settings.instance.description,
         "usage": {"users": {"active_month": users}},
-        "thumbnail": {"url": ""},
+        "thumbnail": {"url": _thumbnail_url()},
         "languages": [],
         "configuration": {"urls": {}, **_configuration(), "translation": {"enabled": False}},
         "registrations": {"enabled": mode != "closed", "approval_required": mode == "approval", "message": None},
@@ -97,8 +125,3 @@ async def instance_v2():
         "rules": [],
     })
 
-
-@blueprint.get("/api/v1/apps/verify_credentials")
-async def app_credentials():
-    await require_account()
-    return jsonify({"name": "fediserver token", "website": None, "scopes": ["read", "write", "follow"]})

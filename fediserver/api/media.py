@@ -13,7 +13,9 @@ from collections.abc import AsyncIterator
 
 from quart import Blueprint, jsonify, request
 
-from fediserver.api.auth import not_found, require_account, services, unprocessable
+from fediserver.api.auth import require_account
+from fediserver.api.context import services
+from fediserver.api.errors import not_found, unprocessable
 from fediserver.api.params import Params, record_id
 from fediserver.api.serializers import media_json
 from fediserver.models import Account, MediaAttachment
@@ -28,7 +30,7 @@ MAX_DESCRIPTION_LENGTH = 1_500
 @blueprint.post("/api/v1/media")
 @blueprint.post("/api/v2/media")
 async def upload():
-    account = await require_account()
+    account = await require_account(scope="write:media")
 
     files = await request.files
     upload = files.get("file")
@@ -52,13 +54,13 @@ async def upload():
 
 @blueprint.get("/api/v1/media/<media_id>")
 async def show(media_id: str):
-    attachment = await _own(await require_account(), media_id)
+    attachment = await _own(await require_account(scope="write:media"), media_id)
     return jsonify(media_json(attachment, services().media_links))
 
 
 @blueprint.put("/api/v1/media/<media_id>")
 async def update(media_id: str):
-    attachment = await _own(await require_account(), media_id)
+    attachment = await _own(await require_account(scope="write:media"), media_id)
     if attachment.post_id is not None:
         raise unprocessable("this media is already attached to a post; edit the post instead")
     params = await Params.read()

@@ -9,7 +9,9 @@ from __future__ import annotations
 from quart import Blueprint, jsonify, request
 from tortoise.expressions import Q, Subquery
 
-from fediserver.api.auth import not_found, require_account, services
+from fediserver.api.auth import require_account
+from fediserver.api.context import services
+from fediserver.api.errors import not_found
 from fediserver.api.pagination import Page, link_header
 from fediserver.api.params import record_id
 from fediserver.api.serializers import NOTIFICATION_TYPES, notifications_json
@@ -23,7 +25,7 @@ KIND_BY_TYPE = {name: kind for kind, name in NOTIFICATION_TYPES.items()}
 
 @blueprint.get("/api/v1/notifications")
 async def index():
-    account = await require_account()
+    account = await require_account(scope="read:notifications")
     query = Notification.filter(_about_visible_posts(account), account=account).select_related("from_account", "post")
     wanted = _kinds(request.args.getlist("types[]") + request.args.getlist("types"))
     unwanted = _kinds(request.args.getlist("exclude_types[]") + request.args.getlist("exclude_types"))
@@ -37,7 +39,7 @@ async def index():
 
 @blueprint.get("/api/v1/notifications/<notification_id>")
 async def show(notification_id: str):
-    account = await require_account()
+    account = await require_account(scope="read:notifications")
     row = await Notification.get_or_none(
         _about_visible_posts(account), id=record_id(notification_id), account=account
     ).select_related("from_account", "post")

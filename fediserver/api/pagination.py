@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from quart import current_app, request
 
-from fediserver.api.auth import unprocessable
+from fediserver.api.errors import unprocessable
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 40

@@ -7,7 +7,7 @@ from typing import Any
 
 from quart import request
 
-from fediserver.api.auth import not_found, unprocessable
+from fediserver.api.errors import not_found, unprocessable
 
 TRUE = frozenset({"1", "true", "t", "on", "yes"})
 FALSE = frozenset({"0", "false", "f", "off", "no", ""})
@@ -29,12 +29,12 @@ class Params:
         else:
             sources.append(await request.form)
         for source in sources:
-            if isinstance(source, dict):
-                for key, value in source.items():
-                    values[key.removesuffix("[]")] = value if isinstance(value, list) else [value]
-            else:
+            if hasattr(source, "getlist"):  # a form or query string: every value of a repeated name
                 for key in source:
                     values[key.removesuffix("[]")] = source.getlist(key)
+            else:
+                for key, value in source.items():
+                    values[key.removesuffix("[]")] = value if isinstance(value, list) else [value]
         return cls(values)
 
     def text(self, name: str, default: str | None = None) -> str | None:

@@ -16,7 +16,9 @@ from urllib.parse import quote
 from quart import Blueprint, jsonify, request
 from tortoise.expressions import Q
 
-from fediserver.api.auth import ApiError, optional_account, services
+from fediserver.api.auth import optional_account
+from fediserver.api.context import services
+from fediserver.api.errors import ApiError
 from fediserver.api.params import TRUE
 from fediserver.api.serializers import accounts_json, statuses_json
 from fediserver.models import Account, Post
@@ -34,7 +36,7 @@ _HASHTAG = re.compile(r"^#?(\w+)$")
 
 @blueprint.get("/api/v2/search")
 async def search():
-    viewer = await optional_account()
+    viewer = await optional_account(scope="read:search")
     query = _query()
     kinds = {request.args.get("type")} if request.args.get("type") else {"accounts", "statuses", "hashtags"}
     resolve = _resolving(viewer)
@@ -59,7 +61,7 @@ async def search():
 
 @blueprint.get("/api/v1/accounts/search")
 async def accounts_search():
-    viewer = await optional_account()
+    viewer = await optional_account(scope="read:accounts")
     query = _query()
     limit, offset = _limit(), _offset()
     found = await _exact(query, _resolving(viewer))

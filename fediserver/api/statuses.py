@@ -9,9 +9,11 @@ from datetime import timedelta
 
 from quart import Blueprint, current_app, jsonify, request
 
-from fediserver.api.auth import ApiError, not_found, optional_account, require_account, services, unprocessable
+from fediserver.api.auth import optional_account, require_account
+from fediserver.api.context import services
+from fediserver.api.errors import ApiError, not_found, unprocessable
 from fediserver.api.params import Params, record_id
-from fediserver.api.context import asked_for_thread, visible_ancestors, visible_descendants
+from fediserver.api.conversation import asked_for_thread, visible_ancestors, visible_descendants
 from fediserver.api.serializers import status_json, statuses_json
 from fediserver.models import Account, MediaAttachment, Post, Visibility
 from fediserver.quotes import DENIED, quote_permission
@@ -27,7 +29,7 @@ MAX_MEDIA = 4
 
 @blueprint.post("/api/v1/statuses")
 async def create():
-    account = await require_account()
+    account = await require_account(scope="write:statuses")
     key = request.headers.get("Idempotency-Key")
     idempotency_keys = current_app.config["API_IDEMPOTENCY_KEYS"]
     if key and (earlier := await idempotency_keys.post_for(account, key)) is not None:
@@ -57,7 +59,7 @@ async def create():
 
 @blueprint.get("/api/v1/statuses/<status_id>")
 async def show(status_id: str):
-    viewer = await optional_account()
+    viewer = await optional_account(scope="read:statuses")
     post = await visible_post(status_id, viewer)
     await asked_for_thread(post, viewer, _replies_refresh())
     return jsonify(await status_json(post, viewer, services().media_links))
@@ -66,7 +68,7 @@ async def show(status_id: str):
 @blueprint.get("/api/v1/statuses/<status_id>/context")
 async def context(status_id: str):
     """The conversation: ancestors and descendants the caller may see."""
-    viewer = await optional_account()
+    viewer = await optional_account(scope="read:statuses")
     post = await visible_post(status_id, viewer)
     await asked_for_thread(post, viewer, _replies_refresh())
     links = services().media_links
@@ -82,7 +84,7 @@ def _replies_refresh() -> timedelta:
 
 @blueprint.delete("/api/v1/statuses/<status_id>")
 async def delete(status_id: str):
-    account = await require_account()
+    account = await require_account(scope="write:statuses")
     post = await visible_post(status_id, account)
     if post.account_id != account.pk:
         raise ApiError(403, "This action is not allowed: only the author can delete a post")
@@ -96,7 +98,7 @@ async def delete(status_id: str):
 
 @blueprint.post("/api/v1/statuses/<status_id>/favourite")
 async def favourite(status_id: str):
-    account = await require_account()
+    account = await require_account(scope="write:favourites")
     post = await _original(await visible_post(status_id, account), account)
     await relations.favourite(account, post)
     return jsonify(await status_json(post, account, services().media_links))
@@ -104,7 +106,7 @@ async def favourite(status_id: str):
 
 @blueprint.post("/api/v1/statuses/<status_id>/unfavourite")
 async def unfavourite(status_id: str):
-    account = await require_account()
+    account = await require_account(scope="write:favourites")
     post = await _original(await visible_post(status_id, account), account)
     await relations.unfavourite(account, post)
     return jsonify(await status_json(post, account, services().media_links))
@@ -112,7 +114,7 @@ async def unfavourite(status_id: str):
 
 @blueprint.post("/api/v1/statuses/<status_id>/reblog")
 async def reblog(status_id: str):
-    account = await require_account()
+    account = await require_account(scope="write:statuses")
     post = await _original(await visible_post(status_id, account), account)
     boost = await relations.reblog(account, post)
     return jsonify(await status_json(boost, account, services().media_links))
@@ -120,7 +122,7 @@ async def reblog(status_id: str):
 
 @blueprint.post("/api/v1/statuses/<status_id>/unreblog")
 async def unreblog(status_id: str):
-    account = await require_account()
+    account = await require_account(scope="write:statuses")
     post = await _original(await visible_post(status_id, account), account)
     await relations.unreblog(account, post)
     return jsonify(await status_json(post, account, services().media_links))

@@ -8,7 +8,8 @@ from __future__ import annotations
 from quart import Blueprint, jsonify, request
 from tortoise.expressions import Q, Subquery
 
-from fediserver.api.auth import optional_account, require_account, services
+from fediserver.api.auth import optional_account, require_account
+from fediserver.api.context import services
 from fediserver.api.pagination import Page, link_header
 from fediserver.api.params import TRUE
 from fediserver.api.serializers import statuses_json
@@ -20,7 +21,7 @@ blueprint = Blueprint("api_timelines", __name__)
 
 @blueprint.get("/api/v1/timelines/home")
 async def home():
-    account = await require_account()
+    account = await require_account(scope="read:statuses")
     followed = Follow.accepted().filter(follower=account).values("target_id")
     query = visible_posts(account).filter(Q(account_id=account.pk) | Q(account_id__in=Subquery(followed)))
     rows = await Page.from_request().rows(query.select_related("account"))
@@ -29,7 +30,7 @@ async def home():
 
 @blueprint.get("/api/v1/timelines/public")
 async def public():
-    viewer = await optional_account()
+    viewer = await optional_account(scope="read:statuses")
     query = visible_posts(viewer).filter(visibility=Visibility.PUBLIC, boost_of_id__isnull=True)
     if request.args.get("local", "").lower() in TRUE:
         query = query.filter(local=True)

@@ -4,12 +4,14 @@ Tortoise discovers the models through this package, and migrations in
 ``fediserver/migrations`` are generated from them.
 """
 
-from fediserver.models.accounts import Account, ApiToken
+from fediserver.models.accounts import Account
 from fediserver.models.content import Addressee, MediaAttachment, Post, QuotePolicy, QuoteState, Visibility
 from fediserver.models.interactions import Block, Favourite, Notification, NotificationKind, Reaction, Report
 from fediserver.models.federation_state import (
     Activity, Delivery, DeliveryState, Domain, FetchKind, FetchState, FetchTask, InboundItem, InboundState,
 )
+from fediserver.models.oauth import ApiToken, AuthorizationCode, OAuthApp
+from fediserver.models.sessions import SignInFailure, WebSession
 from fediserver.models.social import Follow, FollowState
 
 __all__ = [
@@ -21,8 +23,10 @@ __all__ = [
     "Notification",
     "NotificationKind",
     "Reaction",
+    "SignInFailure",
     "Report",
     "ApiToken",
+    "AuthorizationCode",
     "Delivery",
     "DeliveryState",
     "Domain",
@@ -34,8 +38,10 @@ __all__ = [
     "InboundItem",
     "InboundState",
     "MediaAttachment",
+    "OAuthApp",
     "Post",
     "QuotePolicy",
     "QuoteState",
     "Visibility",
+    "WebSession",
 ]

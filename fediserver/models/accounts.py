@@ -1,4 +1,4 @@
-"""Accounts: local artists, remote actors, the instance actor, and client API tokens.
+"""Accounts: local artists, remote actors and the instance actor.
 
 Local and remote actors share one table, as every other row (follows, posts) points at
 an actor whichever server it lives on. A local account has ``domain == ""`` and holds its
@@ -70,21 +70,3 @@ class Account(Model):
 
     def __str__(self) -> str:
         return self.acct
-
-
-class ApiToken(Model):
-    """A bearer token for the client API. Only a digest of the token is stored."""
-
-    id = fields.BigIntField(primary_key=True)
-    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
-        "models.Account", related_name="api_tokens", on_delete=fields.CASCADE
-    )
-    name = fields.CharField(max_length=255, default="")
-    token_digest = fields.CharField(max_length=64, unique=True)
-    scopes = fields.CharField(max_length=255, default="read write follow")
-    created_at = fields.DatetimeField(auto_now_add=True)
-    last_used_at = fields.DatetimeField(null=True)
-    revoked_at = fields.DatetimeField(null=True)
-
-    class Meta:
-        table = "api_tokens"

@@ -79,6 +79,6 @@ async def test_a_moved_account_tells_its_followers_redirects_and_stops_posting(s
 
 
 def _hash(password: str) -> str:
-    from fediserver.local_accounts import hash_password
+    from fediserver.passwords import hash_password
 
     return hash_password(password)

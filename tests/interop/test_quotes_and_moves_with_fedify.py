@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from fediserver.local_accounts import create_api_token, create_local_account, hash_password
+from fediserver.local_accounts import create_api_token, create_local_account
+from fediserver.passwords import hash_password
 from fediserver.models import Account, Follow, FollowState, Post, QuoteState
 from inbox.quotes import authorizes
 from outbox import relations

@@ -4,7 +4,7 @@ from fediserver.models.federation_state import FetchKind, FetchState
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0008_delivered_to')]
+    dependencies = [('models', '0009_delivered_to')]
 
     initial = False
 

@@ -5,7 +5,7 @@ from tortoise.fields.data import JSON_DUMPS
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0007_follow_removed_state')]
+    dependencies = [('models', '0008_oauth_and_sessions')]
 
     initial = False
 

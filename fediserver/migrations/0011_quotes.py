@@ -7,7 +7,7 @@ from tortoise.fields.base import OnDelete
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0009_fetch_tasks')]
+    dependencies = [('models', '0010_fetch_tasks')]
 
     initial = False
 

@@ -1,0 +1,58 @@
+"""Mastodon.py signs in through OAuth like an app does, then uses the account."""
+
+from __future__ import annotations
+
+import pytest
+from mastodon import Mastodon, MastodonAPIError, MastodonIllegalArgumentError, MastodonUnauthorizedError
+
+from tests.clients.running_instance import Browser
+
+REDIRECT = "http://127.0.0.1:9/after-sign-in"
+SCOPES = ["read", "write", "follow", "push"]
+
+
+def test_mastodon_py_registers_signs_in_posts_and_signs_out(running):
+    client_id, client_secret = Mastodon.create_app(
+        "Mastodon.py sketchbook", scopes=SCOPES, redirect_uris=[REDIRECT, "urn:ietf:wg:oauth:2.0:oob"],
+        website="https://sketchbook.example", api_base_url=running.base_url,
+    )
+    api = Mastodon(client_id=client_id, client_secret=client_secret, api_base_url=running.base_url)
+    url = api.auth_request_url(redirect_uris=REDIRECT, scopes=SCOPES, state="opaque-state", allow_http=True)
+    assert url.startswith(f"{running.base_url}/oauth/authorize?")  # from the RFC 8414 metadata
+
+    answer = Browser().authorize(url, "ada")
+    assert answer.status_code == 302 and answer.headers["Location"].startswith(f"{REDIRECT}?code=")
+    assert "state=opaque-state" in answer.headers["Location"]
+    code = answer.headers["Location"].split("code=")[1].split("&")[0]
+
+    token = api.log_in(code=code, redirect_uri=REDIRECT, scopes=SCOPES, allow_http=True)
+    assert token and api.access_token == token
+    me = api.account_verify_credentials()
+    assert me.username == "ada" and me.acct == "ada"
+    status = api.status_post("Posted from Mastodon.py after signing in with OAuth")
+    assert status.account.username == "ada"
+    assert status.id in [s.id for s in api.timeline_home()]
+    assert api.app_verify_credentials().name == "Mastodon.py sketchbook"
+
+    # The same code cannot be used twice.
+    with pytest.raises(MastodonIllegalArgumentError, match="invalid_grant"):
+        Mastodon(client_id=client_id, client_secret=client_secret, api_base_url=running.base_url).log_in(
+            code=code, redirect_uri=REDIRECT, scopes=SCOPES, allow_http=True)
+
+    api.revoke_access_token(allow_http=True)
+    with pytest.raises(MastodonUnauthorizedError):
+        Mastodon(access_token=token, api_base_url=running.base_url).account_verify_credentials()
+
+
+def test_mastodon_py_out_of_band_with_narrower_scopes(running):
+    client_id, client_secret = Mastodon.create_app(
+        "Reader", scopes=["read", "write"], api_base_url=running.base_url,
+    )
+    api = Mastodon(client_id=client_id, client_secret=client_secret, api_base_url=running.base_url)
+    url = api.auth_request_url(scopes=["read"], allow_http=True)
+    code = Browser().code_for(url, "ada")
+    api.log_in(code=code, scopes=["read"], allow_http=True)
+    assert api.account_verify_credentials().username == "ada"
+    with pytest.raises(MastodonAPIError) as refused:
+        api.status_post("a read token cannot post")
+    assert "outside the authorized scopes" in str(refused.value)
