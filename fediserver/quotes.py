@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from federation import vocab
 from federation.jsonld import PUBLIC
-from fediserver.models import Account, Follow, FollowState, Post, QuotePolicy, QuoteState, Visibility
+from fediserver.models import Account, Follow, Post, QuotePolicy, QuoteState, Visibility
 from fediserver.visibility import may_read
 
 AUTOMATIC, MANUAL, UNKNOWN, DENIED = "automatic", "manual", "unknown", "denied"
@@ -35,7 +35,7 @@ async def approves_quote(post: Post, quoter: Account) -> bool:
     if policy == QuotePolicy.PUBLIC:
         return True
     if policy == QuotePolicy.FOLLOWERS:
-        return await Follow.exists(follower=quoter, target=author, state=FollowState.ACCEPTED)
+        return await Follow.accepted().filter(follower=quoter, target=author).exists()
     return False
 
 
@@ -84,7 +84,7 @@ async def quote_permission(quoted: Post, quoter: Account) -> str:
     policy = published_policy(quoted)
     if policy is None:
         return UNKNOWN
-    follows = author.followers_url and await Follow.exists(follower=quoter, target=author, state=FollowState.ACCEPTED)
+    follows = author.followers_url and await Follow.accepted().filter(follower=quoter, target=author).exists()
     allowed = {PUBLIC, quoter.uri} | ({author.followers_url} if follows else set())
     if allowed & set(policy.automatic):
         return AUTOMATIC

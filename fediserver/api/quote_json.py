@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from federation.jsonld import PUBLIC
-from fediserver.models import Account, Follow, FollowState, Post, QuotePolicy, Visibility
+from fediserver.models import Account, Follow, Post, QuotePolicy, Visibility
 from fediserver.quotes import AUTOMATIC, DENIED, MANUAL, UNKNOWN, published_policy, quote_entity_state, shown_quote
 
 RenderStatuses = Callable[..., Awaitable[list[dict[str, Any]]]]
@@ -25,8 +25,8 @@ async def quote_parts(posts: list[Post], viewer: Account | None, render: RenderS
     follows, and one or two per quote on the page."""
     followed: set[int] = set()
     if viewer is not None and posts:
-        followed = set(await Follow.filter(follower=viewer, state=FollowState.ACCEPTED,
-                                           target_id__in=list({p.account_id for p in posts}))
+        followed = set(await Follow.accepted().filter(follower=viewer,
+                                                      target_id__in=list({p.account_id for p in posts}))
                        .values_list("target_id", flat=True))
     return {
         post.pk: {
