@@ -2,7 +2,9 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-INSTALLED := $(VENV)/.installed
+# What the server needs (for `run`), and that plus the test extras (for `test`).
+INSTALLED := $(VENV)/.installed-runtime
+TEST_INSTALLED := $(VENV)/.installed-test
 PEER := tests/interop/peer
 PEER_INSTALLED := $(PEER)/node_modules/.package-lock.json
 
@@ -11,6 +13,10 @@ PEER_INSTALLED := $(PEER)/node_modules/.package-lock.json
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(TEST_INSTALLED): $(INSTALLED)
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
@@ -26,7 +32,7 @@ $(PEER_INSTALLED): $(PEER)/package.json $(PEER)/package-lock.json
 
 # Set up and run the whole suite. The PostgreSQL half runs when
 # FEDISERVER_TEST_POSTGRES_URL is set (CI sets it).
-test: $(INSTALLED) $(PEER_INSTALLED)
+test: $(TEST_INSTALLED) $(PEER_INSTALLED)
 	@if [ -z "$$FEDISERVER_TEST_POSTGRES_URL" ]; then \
 	  echo "NOTICE: FEDISERVER_TEST_POSTGRES_URL is not set: the PostgreSQL half of the suite is skipped."; \
 	  echo "        e.g. FEDISERVER_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test make test"; \

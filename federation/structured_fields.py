@@ -3,7 +3,10 @@
 Parses and serialises Dictionaries and Lists whose members are Items or Inner Lists,
 with Parameters; bare items may be Integers, Decimals, Strings, Tokens, Byte Sequences
 and Booleans. Parsing is strict, as the RFC asks: any deviation raises
-`StructuredFieldError`, so callers can refuse the whole field.
+`StructuredFieldError`, so callers can refuse the whole field; serialising refuses what
+the RFC cannot express (bad keys, tokens or strings, numbers out of range). Checked
+against every case of the httpwg structured-field-tests suite but those for Dates and
+Display Strings (RFC 9651 additions, unused by signatures).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import binascii
 import re
 import string
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_EVEN, Decimal
 
 __all__ = [
     "StructuredFieldError",
@@ -25,6 +29,7 @@ __all__ = [
     "serialize_dictionary",
     "serialize_member",
     "serialize_bare_item",
+    "serialize_key",
     "serialize_params",
 ]
 
@@ -64,6 +69,7 @@ _NUMBER = re.compile(r"-?([0-9]*)(?:\.([0-9]*))?")
 _STRING = re.compile(r'"((?:[ !#-\[\]-~]|\\["\\])*)"')
 _STRING_ESCAPE = re.compile(r'\\(["\\])')
 _PRINTABLE = re.compile(r"[ -~]*")
+_THOUSANDTH = Decimal("0.001")
 
 
 class _Parser:
@@ -251,7 +257,11 @@ def serialize_bare_item(value: BareItem) -> str:
             raise StructuredFieldError("integer out of range")
         return str(value)
     if isinstance(value, float):
-        text = f"{value:.3f}".rstrip("0")
+        # Three fraction digits, ties to even, at most twelve integer digits (RFC 8941 4.1.5).
+        rounded = Decimal(repr(value)).quantize(_THOUSANDTH, rounding=ROUND_HALF_EVEN)
+        if abs(rounded) >= 10**12:
+            raise StructuredFieldError("decimal out of range")
+        text = f"{rounded:f}".rstrip("0")
         return text + "0" if text.endswith(".") else text
     if isinstance(value, Token):
         if _TOKEN.fullmatch(value) is None:
@@ -266,9 +276,16 @@ def serialize_bare_item(value: BareItem) -> str:
     raise StructuredFieldError(f"cannot serialise {type(value).__name__}")
 
 
+def serialize_key(key: str) -> str:
+    if _KEY.fullmatch(key) is None:
+        raise StructuredFieldError(f"not a key: {key!r}")
+    return key
+
+
 def serialize_params(params: Params) -> str:
     parts = []
     for key, value in params.items():
+        key = serialize_key(key)
         parts.append(";" + key if value is True else f";{key}={serialize_bare_item(value)}")
     return "".join(parts)
 
@@ -285,6 +302,7 @@ def serialize_member(member: Member) -> str:
 def serialize_dictionary(members: dict[str, Member]) -> str:
     parts = []
     for key, member in members.items():
+        key = serialize_key(key)
         if isinstance(member, Item) and member.value is True:
             parts.append(key + serialize_params(member.params))
         else:

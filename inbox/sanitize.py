@@ -32,6 +32,12 @@ def sanitize_html(html: str | None) -> str:
     """``html`` reduced to the allowed tags and attributes; ``""`` for nothing."""
     if not html:
         return ""
+    # nh3 writes the added rel where a dropped href stood, so a second pass would move it;
+    # cleaning the cleaned text once more makes the stored HTML a fixed point.
+    return _clean(_clean(html))
+
+
+def _clean(html: str) -> str:
     return nh3.clean(
         html,
         tags=set(ALLOWED_TAGS),

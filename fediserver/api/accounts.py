@@ -5,6 +5,7 @@ move, GoToSocial's endpoints)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from quart import Blueprint, current_app, jsonify, request
@@ -144,28 +145,32 @@ async def statuses(account_id: str):
 
 @blueprint.post("/api/v1/accounts/<account_id>/follow")
 async def follow(account_id: str):
-    account = await require_account(scope="write:follows")
-    target = await _target(account_id)
-    await relations.follow(account, target)
-    return jsonify(await relationship_json(account, target))
+    return await _act_on(account_id, relations.follow)
 
 
 @blueprint.post("/api/v1/accounts/<account_id>/unfollow")
 async def unfollow(account_id: str):
-    account = await require_account(scope="write:follows")
-    target = await _target(account_id)
-    await relations.unfollow(account, target)
-    return jsonify(await relationship_json(account, target))
+    return await _act_on(account_id, relations.unfollow)
 
 
 @blueprint.post("/api/v1/accounts/<account_id>/remove_from_followers")
 async def remove_from_followers(account_id: str):
     """End the account's follow of the caller (a Reject to its server, if remote)."""
-    account = await require_account(scope="write:follows")
-    follower = await _target(account_id)
+    return await _act_on(account_id, _remove_follower)
+
+
+async def _remove_follower(account: Account, follower: Account) -> None:
     if await Follow.accepted().filter(follower=follower, target=account).exists():
         await relations.reject_follow(account, follower)
-    return jsonify(await relationship_json(account, follower))
+
+
+async def _act_on(account_id: str, action: Callable[[Account, Account], Awaitable[Any]]):
+    """Do ``action`` between the caller and the account (scope write:follows); answer
+    their Relationship."""
+    account = await require_account(scope="write:follows")
+    target = await _target(account_id)
+    await action(account, target)
+    return jsonify(await relationship_json(account, target))
 
 
 async def _target(account_id: str) -> Account:

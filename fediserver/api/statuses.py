@@ -5,7 +5,9 @@ leaves the server goes through the outbox actions (``outbox.statuses``,
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import Any
 
 from quart import Blueprint, current_app, jsonify, request
 
@@ -98,34 +100,32 @@ async def delete(status_id: str):
 
 @blueprint.post("/api/v1/statuses/<status_id>/favourite")
 async def favourite(status_id: str):
-    account = await require_account(scope="write:favourites")
-    post = await _original(await visible_post(status_id, account), account)
-    await relations.favourite(account, post)
-    return jsonify(await status_json(post, account, services().media_links))
+    return await _act_on(status_id, relations.favourite, scope="write:favourites")
 
 
 @blueprint.post("/api/v1/statuses/<status_id>/unfavourite")
 async def unfavourite(status_id: str):
-    account = await require_account(scope="write:favourites")
-    post = await _original(await visible_post(status_id, account), account)
-    await relations.unfavourite(account, post)
-    return jsonify(await status_json(post, account, services().media_links))
+    return await _act_on(status_id, relations.unfavourite, scope="write:favourites")
 
 
 @blueprint.post("/api/v1/statuses/<status_id>/reblog")
 async def reblog(status_id: str):
-    account = await require_account(scope="write:statuses")
-    post = await _original(await visible_post(status_id, account), account)
-    boost = await relations.reblog(account, post)
-    return jsonify(await status_json(boost, account, services().media_links))
+    return await _act_on(status_id, relations.reblog, scope="write:statuses", answer_with_result=True)
 
 
 @blueprint.post("/api/v1/statuses/<status_id>/unreblog")
 async def unreblog(status_id: str):
-    account = await require_account(scope="write:statuses")
+    return await _act_on(status_id, relations.unreblog, scope="write:statuses")
+
+
+async def _act_on(status_id: str, action: Callable[[Account, Post], Awaitable[Any]], *, scope: str,
+                  answer_with_result: bool = False):
+    """Do ``action`` on a post the caller may see (on the boosted post, for a boost) and
+    answer with that post, or with what the action made (the boost, for ``reblog``)."""
+    account = await require_account(scope=scope)
     post = await _original(await visible_post(status_id, account), account)
-    await relations.unreblog(account, post)
-    return jsonify(await status_json(post, account, services().media_links))
+    result = await action(account, post)
+    return jsonify(await status_json(result if answer_with_result else post, account, services().media_links))
 
 
 async def visible_post(status_id: str, viewer: Account | None) -> Post:

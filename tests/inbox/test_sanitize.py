@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from inbox.sanitize import ALLOWED_TAGS, sanitize_html
@@ -100,6 +100,8 @@ def _elements(html: str) -> list[tuple[str, list[tuple[str, str]]]]:
 
 
 @given(html_fragments())
+# A link whose relative href is dropped: the added rel took the href's place, then moved.
+@example('<a href="x" class="mention">a</a>')
 def test_sanitising_is_stable(html):
     once = sanitize_html(html)
     assert sanitize_html(once) == once
