@@ -137,7 +137,7 @@ def link_url(value: Any) -> str | None:
         elif isinstance(item, Mapping):
             href = text(item.get("href", item.get("url", item.get("id"))))
             if href:
-                html = item.get("mediaType") == "text/html"
+                html = item.get("mediaType", item.get("mimeType")) == "text/html"  # Funkwhale: mimeType
                 candidates.append((0 if html else 1, href))
     web = [(rank, url) for rank, url in candidates if is_http_url(url)]
     return min(web, key=lambda c: c[0], default=(0, None))[1]

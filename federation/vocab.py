@@ -3,7 +3,8 @@
 ``parse_actor``, ``parse_object``, ``parse_activity`` and ``parse_document`` turn received
 JSON into the frozen dataclasses of ``federation.vocab_types`` (re-exported here),
 tolerant of the shapes real servers use (see ``federation.jsonld``). A document that
-cannot be used raises ``VocabError`` saying why; nothing else escapes. ``origin`` and
+cannot be used raises ``VocabError`` saying why; nothing else escapes. Content objects
+(Notes and their kin) are read by ``federation.vocab_content``. ``origin`` and
 ``same_origin`` compare where ids come from. Building what we send is not this module's job.
 """
 
@@ -26,20 +27,21 @@ from federation.vocab_types import (
     ContentObject,
     Emoji,
     Hashtag,
+    LinkRef,
     Mention,
     PropertyValue,
     PublicKey,
+    QuotePolicy,
     Tag,
 )
+from federation.vocab_content import SCHEMA, TOOT, optional_url, parse_content, required_url
 
 __all__ = [
     "ACTIVITY_TYPES", "ACTOR_TYPES", "CONTENT_TYPES", "Activity", "Actor", "Attachment",
-    "ContentObject", "Emoji", "Hashtag", "Mention", "PropertyValue", "PublicKey", "Tag",
+    "ContentObject", "Emoji", "Hashtag", "LinkRef", "Mention", "PropertyValue", "PublicKey", "QuotePolicy", "Tag",
     "origin", "parse_activity", "parse_actor", "parse_document", "parse_object", "same_origin",
 ]
 
-_TOOT = "http://joinmastodon.org/ns#"
-_SCHEMA = "http://schema.org#"
 _SECURITY = "https://w3id.org/security#"
 _MAX_NESTING = 6
 _KNOWN_TYPES = ACTOR_TYPES | CONTENT_TYPES | ACTIVITY_TYPES
@@ -79,7 +81,7 @@ def parse_document(doc: Any) -> Actor | Activity | ContentObject:
         return _actor(document, kind)
     if kind in ACTIVITY_TYPES:
         return _activity(document, kind, depth=0)
-    return _content(document, kind)
+    return parse_content(document, kind)
 
 
 def parse_actor(doc: Any) -> Actor:
@@ -94,7 +96,7 @@ def parse_actor(doc: Any) -> Actor:
 def parse_object(doc: Any) -> ContentObject:
     """Parse a content object (Note, Article, Page, Question, Image, Video, Event, ...)."""
     document = _document(doc)
-    return _content(document, _primary_type(document))
+    return parse_content(document, _primary_type(document))
 
 
 def parse_activity(doc: Any) -> Activity:
@@ -119,51 +121,37 @@ def _primary_type(document: Document) -> str:
     return next((t for t in types if t in _KNOWN_TYPES), types[0])
 
 
-def _required_url(name: str, value: Any, what: str) -> str:
-    url = jsonld.ref_id(value)
-    if url is None:
-        raise VocabError(f"{what} has no {name}")
-    if not jsonld.is_http_url(url):
-        raise VocabError(f"{what} has {name} {url!r}, which is not an http(s) URL")
-    return url
-
-
-def _optional_url(value: Any) -> str | None:
-    url = jsonld.ref_id(value)
-    return url if jsonld.is_http_url(url) else None
-
-
 def _actor(document: Document, kind: str) -> Actor:
     what = f"{kind} actor"
-    actor_id = _required_url("id", document.data.get("id"), what)
+    actor_id = required_url("id", document.data.get("id"), what)
     what = f"{kind} actor {actor_id}"
     endpoints = document.get("endpoints")
     shared_inbox = endpoints.get("sharedInbox") if isinstance(endpoints, Mapping) else None
     return Actor(
         id=actor_id,
         type=kind,
-        inbox=_required_url("inbox", document.get("inbox", "http://www.w3.org/ns/ldp#"),
+        inbox=required_url("inbox", document.get("inbox", "http://www.w3.org/ns/ldp#"),
                             what),
         preferred_username=jsonld.text(document.get("preferredUsername")),
         name=jsonld.language_text(document, "name"),
         summary=jsonld.language_text(document, "summary"),
-        outbox=_optional_url(document.get("outbox")),
-        shared_inbox=_optional_url(shared_inbox),
-        followers=_optional_url(document.get("followers")),
-        following=_optional_url(document.get("following")),
-        featured=_optional_url(document.get("featured", _TOOT)),
+        outbox=optional_url(document.get("outbox")),
+        shared_inbox=optional_url(shared_inbox),
+        followers=optional_url(document.get("followers")),
+        following=optional_url(document.get("following")),
+        featured=optional_url(document.get("featured", TOOT)),
         url=jsonld.link_url(document.get("url")),
         icon_url=jsonld.image_url(document.get("icon")),
         image_url=jsonld.image_url(document.get("image")),
         public_key=_public_key(document),
         manually_approves_followers=bool(jsonld.as_bool(document.get("manuallyApprovesFollowers"))),
-        discoverable=jsonld.as_bool(document.get("discoverable", _TOOT)),
-        indexable=jsonld.as_bool(document.get("indexable", _TOOT)),
+        discoverable=jsonld.as_bool(document.get("discoverable", TOOT)),
+        indexable=jsonld.as_bool(document.get("indexable", TOOT)),
         published=jsonld.as_datetime(document.get("published")),
         fields=_property_values(document),
         also_known_as=tuple(u for u in jsonld.ref_ids(document.get("alsoKnownAs"))
                             if jsonld.is_http_url(u)),
-        moved_to=_optional_url(document.get("movedTo")),
+        moved_to=optional_url(document.get("movedTo")),
     )
 
 
@@ -181,119 +169,18 @@ def _property_values(document: Document) -> tuple[PropertyValue, ...]:
     fields = []
     for item in jsonld.iter_objects(document.get("attachment")):
         child = document.child(item)
-        name, value = item.get("name"), child.get("value", _SCHEMA)
+        name, value = item.get("name"), child.get("value", SCHEMA)
         if "PropertyValue" in jsonld.types_of(child) and isinstance(name, str) \
                 and isinstance(value, str):
             fields.append(PropertyValue(name=name, value=value))
     return tuple(fields)
 
 
-def _content(document: Document, kind: str) -> ContentObject:
-    if kind not in CONTENT_TYPES:
-        raise VocabError(f"type {kind!r} is not a supported object type")
-    object_id = _required_url("id", document.data.get("id"), f"{kind} object")
-    return ContentObject(
-        id=object_id,
-        type=kind,
-        attributed_to=_attributed_to(document),
-        name=jsonld.language_text(document, "name"),
-        content=jsonld.language_text(document, "content"),
-        summary=jsonld.language_text(document, "summary"),
-        sensitive=bool(jsonld.as_bool(document.get("sensitive"))),
-        in_reply_to=_optional_url(document.get("inReplyTo")),
-        published=jsonld.as_datetime(document.get("published")),
-        updated=jsonld.as_datetime(document.get("updated")),
-        to=jsonld.normalize_audience(document, document.get("to")),
-        cc=jsonld.normalize_audience(document, document.get("cc")),
-        url=jsonld.link_url(document.get("url")),
-        attachments=_attachments(document),
-        tags=_tags(document),
-        license=_license(document),
-    )
-
-
-def _attributed_to(document: Document) -> tuple[str, ...]:
-    """Actor ids in ``attributedTo``: persons first, then groups and the rest."""
-    entries = jsonld.as_list(document.get("attributedTo"))
-    persons, others = [], []
-    for entry in entries:
-        entry_id = jsonld.ref_id(entry)
-        if not jsonld.is_http_url(entry_id):
-            continue
-        is_group = isinstance(entry, Mapping) and "Group" in jsonld.types_of(document.child(entry))
-        (others if is_group else persons).append(entry_id)
-    return tuple(dict.fromkeys(persons + others))
-
-
-def _attachments(document: Document) -> tuple[Attachment, ...]:
-    attachments = []
-    for item in jsonld.iter_objects(document.get("attachment")):
-        child = document.child(item)
-        kinds = jsonld.types_of(child)
-        if "PropertyValue" in kinds:
-            continue
-        url = jsonld.link_url(item.get("url", item.get("href")))
-        if url is None:
-            continue
-        media_type = item.get("mediaType")
-        attachments.append(Attachment(
-            url=url,
-            type=kinds[0] if kinds else None,
-            media_type=media_type if isinstance(media_type, str) else
-            jsonld.media_type_of(item.get("url")),
-            name=jsonld.language_text(child, "name"),
-            width=jsonld.as_int(item.get("width")),
-            height=jsonld.as_int(item.get("height")),
-            blurhash=jsonld.text(child.get("blurhash", _TOOT)),
-            focal_point=_focal_point(child.get("focalPoint", _TOOT)),
-        ))
-    return tuple(attachments)
-
-
-def _focal_point(value: Any) -> tuple[float, float] | None:
-    if (isinstance(value, list) and len(value) == 2
-            and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
-            and all(-1.0 <= v <= 1.0 for v in value)):
-        return (float(value[0]), float(value[1]))
-    return None
-
-
-def _tags(document: Document) -> tuple[Tag, ...]:
-    tags: list[Tag] = []
-    for item in jsonld.iter_objects(document.get("tag")):
-        child = document.child(item)
-        kinds = jsonld.types_of(child)
-        name = jsonld.text(item.get("name"))
-        href = item.get("href")
-        href = href if jsonld.is_http_url(href) else None
-        if "Mention" in kinds and href:
-            tags.append(Mention(href=href, name=name))
-        elif "Hashtag" in kinds and name:
-            tags.append(Hashtag(name=name, href=href))
-        elif "Emoji" in kinds and name:
-            icon = jsonld.image_url(item.get("icon"))
-            if icon:
-                tags.append(Emoji(name=name, icon_url=icon, id=_optional_url(item.get("id"))))
-    return tuple(tags)
-
-
-def _license(document: Document) -> str | None:
-    """A licence IRI or name, from ``license`` written any of the usual ways."""
-    value = document.get("license", _SCHEMA)
-    if isinstance(value, str):
-        return value or None
-    for item in jsonld.iter_objects(value):
-        found = jsonld.ref_id(item) or jsonld.text(item.get("name"))
-        if found:
-            return found
-    return None
-
-
 def _activity(document: Document, kind: str, depth: int) -> Activity:
     raw_id = document.data.get("id")
-    activity_id = None if raw_id is None else _required_url("id", raw_id, kind)
+    activity_id = None if raw_id is None else required_url("id", raw_id, kind)
     what = f"{kind} activity {activity_id or '(without id)'}"
-    actor = _required_url("actor", document.get("actor"), what)
+    actor = required_url("actor", document.get("actor"), what)
     raw_object = document.get("object")
     object_ids = tuple(jsonld.ref_ids(raw_object))
     return Activity(
@@ -307,7 +194,25 @@ def _activity(document: Document, kind: str, depth: int) -> Activity:
         to=jsonld.normalize_audience(document, document.get("to")),
         cc=jsonld.normalize_audience(document, document.get("cc")),
         published=jsonld.as_datetime(document.get("published")),
+        instrument_id=optional_url(document.get("instrument")),
+        instrument=_embedded_content(document, document.get("instrument")),
+        result=optional_url(document.get("result")),
     )
+
+
+def _embedded_content(document: Document, value: Any) -> ContentObject | None:
+    """A content object embedded in ``value`` (a QuoteRequest's instrument), else None."""
+    embedded = next(jsonld.iter_objects(value), None)
+    if embedded is None:
+        return None
+    child = document.child(embedded)
+    kind = next((t for t in jsonld.types_of(child) if t in CONTENT_TYPES), None)
+    if kind is None:
+        return None
+    try:
+        return parse_content(child, kind)
+    except VocabError:
+        return None
 
 
 def _embedded(document: Document, raw_object: Any, depth: int,
@@ -329,7 +234,7 @@ def _embedded(document: Document, raw_object: Any, depth: int,
         if kind in ACTIVITY_TYPES:
             return _activity(child, kind, depth + 1)
         if kind in CONTENT_TYPES:
-            return _content(child, kind)
+            return parse_content(child, kind)
     except _NestedTooDeep:
         raise
     except VocabError:

@@ -19,7 +19,7 @@ ACTIVITY_TYPES = frozenset({
     "Create", "Update", "Delete", "Follow", "Accept", "Reject", "TentativeAccept",
     "TentativeReject", "Add", "Remove", "Like", "Dislike", "Announce", "Undo", "Block",
     "Flag", "Move", "EmojiReact", "Join", "Leave", "Invite", "Offer", "View", "Read",
-    "Listen", "Ignore", "Arrive", "Travel",
+    "Listen", "Ignore", "Arrive", "Travel", "QuoteRequest",
 })
 
 
@@ -80,6 +80,25 @@ class Attachment:
     height: int | None = None
     blurhash: str | None = None
     focal_point: tuple[float, float] | None = None
+    size: int | None = None  # bytes, when the sender says (PeerTube)
+
+
+@dataclass(frozen=True)
+class LinkRef:
+    """A ``Link`` attachment: a web page or file to link to, never shown as media."""
+
+    href: str
+    name: str | None = None
+    media_type: str | None = None
+
+
+@dataclass(frozen=True)
+class QuotePolicy:
+    """``interactionPolicy.canQuote``: addressees (actor ids, collections, Public) whose
+    quotes are approved automatically, and those whose quotes the author reviews."""
+
+    automatic: tuple[str, ...] = ()
+    manual: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -122,8 +141,19 @@ class ContentObject:
     cc: tuple[str, ...] = ()
     url: str | None = None
     attachments: tuple[Attachment, ...] = ()
+    # Link attachments: shown as links, not media.
+    links: tuple[LinkRef, ...] = ()
+    # The audio/video files an Audio or Video object offers in its ``url``.
+    media_files: tuple[Attachment, ...] = ()
     tags: tuple[Tag, ...] = ()
     license: str | None = None
+    # The quoted post (FEP-044f and its older spellings), the quote's authorization, and
+    # who may quote this object (None when it does not say).
+    quote: str | None = None
+    quote_authorization: str | None = None
+    quote_policy: QuotePolicy | None = None
+    # The replies collection's id.
+    replies: str | None = None
 
     @property
     def author(self) -> str | None:
@@ -150,3 +180,7 @@ class Activity:
     to: tuple[str, ...] = ()
     cc: tuple[str, ...] = ()
     published: datetime | None = None
+    # A QuoteRequest's quoting post (its id, and the post when embedded); an Accept's result.
+    instrument_id: str | None = None
+    instrument: ContentObject | None = None
+    result: str | None = None

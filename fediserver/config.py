@@ -220,6 +220,23 @@ class InboxSettings(Section):
     lease_seconds: float = Field(default=300.0, ge=10, le=86_400)
 
 
+class FetchingSettings(Section):
+    """Fetching what this instance has not seen yet: accounts by handle or URL, posts by
+    URL, the parents and replies of threads, quoted posts."""
+
+    # Requests in flight at once to any one remote host while fetching.
+    per_host_concurrency: int = Field(default=4, ge=1, le=64)
+    # A handle or URL that did not resolve is not asked for again for this long.
+    failure_cache_seconds: float = Field(default=60.0, ge=0, le=86_400)
+    # The most parents fetched above a reply, and the most replies fetched below a post.
+    thread_max_ancestors: int = Field(default=64, ge=0, le=1_000)
+    thread_max_replies: int = Field(default=200, ge=0, le=10_000)
+    # A remote post's replies are fetched again when someone here opens it after this long.
+    replies_refresh_minutes: float = Field(default=15.0, ge=0, le=10_080)
+    # How deep quotes of quotes are fetched while storing a post.
+    quote_depth: int = Field(default=2, ge=0, le=8)
+
+
 class ProtectionSettings(Section):
     """The instance's do-not-train and media protection rules."""
 
@@ -315,6 +332,7 @@ class Settings(Section):
     federation: FederationSettings = FederationSettings()
     delivery: DeliverySettings = DeliverySettings()
     inbox: InboxSettings = InboxSettings()
+    fetching: FetchingSettings = FetchingSettings()
     protection: ProtectionSettings = ProtectionSettings()
     registrations: RegistrationSettings = RegistrationSettings()
     web: WebSettings = WebSettings()

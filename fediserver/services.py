@@ -7,8 +7,10 @@ reaches for globals.
 - ``http``: the guarded client for every remote request.
 - ``signed_fetch``: GETs signed by the instance actor.
 - ``remote_actors``: fetching remote actors and keys into ``Account`` rows.
+- ``resolver``: a handle or URL -> a stored account or post, fetched when unknown.
 - ``keys``: the key resolver (loaded keys cached for ``federation.key_cache_ttl_seconds``).
-- ``verifier``: checks HTTP Signatures of requests that reached us.
+- ``verifier``: checks HTTP Signatures of requests that reached us; ``proofs``: Object
+  Integrity Proofs of the activities in them.
 - ``documents``: serialised local actor and WebFinger documents.
 - ``media``, ``media_links``, ``remote_media``: uploads, the media URLs that may leave
   the server, and remote media with its cache.
@@ -31,7 +33,9 @@ from fediserver.config import Settings
 from fediserver.room_settings import media_rules, media_store
 from fediserver.signed_fetch import SignedFetcher
 from fediserver.urls import InstanceUrls
+from inbox.proofs import ProofChecker
 from inbox.remote_actors import RemoteActors, build_key_resolver
+from inbox.resolver import Resolver, ResolverLimits
 from inbox.verification import RequestVerifier
 from media.links import MediaLinks
 from media.pipeline import MediaPipeline
@@ -46,8 +50,12 @@ class Services:
     http: SafeHttpClient
     signed_fetch: SignedFetcher
     remote_actors: RemoteActors
+    # The one way to an account or post not seen yet (search, mentions, the inbox, threads).
+    resolver: Resolver
     keys: CachingKeyResolver
     verifier: RequestVerifier
+    # Object Integrity Proofs (FEP-8b32) of received activities, checked with their actor's key.
+    proofs: ProofChecker
     documents: DocumentCache
     # The media room: uploads (media.accept_upload), the URLs that may leave the server
     # (media_links.media_url, for note_object), remote media and its cache.
@@ -97,6 +105,14 @@ def build_services(settings: Settings) -> Services:
     )
     signed_fetch = SignedFetcher(http, urls, instance_name=settings.instance.name)
     remote_actors = RemoteActors(signed_fetch.get)
+    fetching = settings.fetching
+    resolver = Resolver(http, signed_fetch.get, urls, ResolverLimits(
+        per_host_concurrency=fetching.per_host_concurrency,
+        failure_cache_seconds=fetching.failure_cache_seconds,
+        quote_depth=fetching.quote_depth,
+        # Plain http only where private addresses are allowed: tests and local setups.
+        webfinger_schemes=("https", "http") if federation.allow_private_addresses else ("https",),
+    ))
     # A request waits for an unknown key no longer than one outbound request may take.
     keys = build_key_resolver(
         remote_actors,
@@ -121,8 +137,10 @@ def build_services(settings: Settings) -> Services:
         http=http,
         signed_fetch=signed_fetch,
         remote_actors=remote_actors,
+        resolver=resolver,
         keys=keys,
         verifier=RequestVerifier(urls.base_url, keys, signature_policy),
+        proofs=ProofChecker(remote_actors),
         documents=DocumentCache(federation.document_cache_seconds),
         media=pipeline,
         media_links=links,

@@ -7,8 +7,10 @@ a JSON object, nested too deeply, no actor, an id off the actor's own server:
 signature that cannot be verified is 401 with a JSON reason (never 202, so a sender
 trying RFC 9421 first falls back to draft-cavage); all of these before any database
 work, so refusals are cheap. Then an unknown recipient is 404, and the ``actor`` must
-own the signing key (401 otherwise: relayed activities, signed by someone else, are not
-accepted). The activity is then stored once in the inbound queue and answered 202; a
+own the signing key, or, for an activity forwarded by another server, carry a valid
+Object Integrity Proof (FEP-8b32) by its actor (401 otherwise). A proof on an activity
+its actor signed is checked too; one that fails is logged (the signature already covers
+the body). The activity is then stored once in the inbound queue and answered 202; a
 worker does the rest.
 
 A Delete of an actor whose key can no longer be fetched (the account is gone, so is
@@ -25,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from quart import Blueprint, Response, request
 
+from federation.integrity_proofs import ProofError, has_proof
 from federation.signatures import Reason, SignatureError
 from fediserver.models import Account
 from fediserver.models.accounts import LOCAL_DOMAIN
@@ -100,12 +103,25 @@ async def _receive(services: Services, recipient: str | None) -> Response:
         uri=services.urls.actor(recipient), domain=LOCAL_DOMAIN, suspended=False
     ).exists():
         return _answer(404, "no such account", recipient)
+    key_id = signature.key_id
     if actor != signature.owner:
-        return _answer(
-            401,
-            "signer is not the actor",
-            f"the key {signature.key_id} belongs to {signature.owner}, not {actor}; "
-            "relayed activities are not supported",
-        )
-    await store_inbound(activity, actor_uri=actor, key_id=signature.key_id)
+        # Forwarded by another server: believed only on the actor's own proof.
+        if not has_proof(activity):
+            return _answer(
+                401,
+                "signer is not the actor",
+                f"the key {signature.key_id} belongs to {signature.owner}, not {actor}, and the activity "
+                "carries no integrity proof by its actor",
+            )
+        try:
+            key_id = await services.proofs.check(activity)
+        except ProofError as error:
+            return _answer(401, "signer is not the actor", f"{signature.owner} forwarded it, and its proof fails: {error}")
+    elif has_proof(activity):
+        try:
+            await services.proofs.check(activity)
+        except ProofError as error:  # the signature already proves the body is the actor's
+            log.warning("the integrity proof of %s from %s does not verify: %s", activity.get("id"), actor, error)
+    delivered_to = services.urls.actor(recipient) if recipient is not None else None
+    await store_inbound(activity, actor_uri=actor, key_id=key_id, delivered_to=delivered_to)
     return _answer(202)

@@ -1,6 +1,8 @@
 """Media from other servers: fetched safely, checked under the remote policy, cached or proxied.
 
-A remote attachment row (``remote_url`` set, ``remote_state`` None) is fetched through a
+Audio and video rows go to ``media.remote_av`` (relayed as they are, under the same
+budget, mode and provenance rules). A remote image row (``remote_url`` set,
+``remote_state`` None) is fetched through a
 ``SafeHttpClient`` capped at ``remote_max_bytes``, then goes through the same intake and
 provenance check as an upload, under the instance's ``ai_generated_remote`` policy:
 "reject" marks the row ``refused`` with the mark named (it is never served), "label"
@@ -30,6 +32,7 @@ from fediserver.models import MediaAttachment
 from fediserver.models.queue import claim_due
 from media.derivatives import DerivativeSet, FocalPoint
 from media.intake import IntakeLimits, MediaRejected
+from media.kinds import is_audio_video
 from media.pipeline import CheckedImage, MediaPipeline
 from media.storing import StoredFiles, scratch_folder
 
@@ -62,13 +65,17 @@ class RemoteMedia:
         self.http = http
         limits = self.rules.limits
         self.limits = IntakeLimits(self.rules.remote_max_bytes, limits.max_pixels, limits.max_frames)
+        from media.remote_av import RemoteAudioVideo  # it builds on this module
+
+        # Audio and video rows are handed to it: relayed as they are, under the same rules.
+        self.audio_video = RemoteAudioVideo(self)
 
     @asynccontextmanager
     async def _derivatives(self, attachment: MediaAttachment) -> AsyncIterator[tuple[CheckedImage, DerivativeSet]]:
         """Fetch, check and re-encode one remote file in a scratch folder, updating the row's verdict."""
         declared = (attachment.mime or "").split(";")[0].strip().lower()
-        if declared and not declared.startswith("image/"):
-            reason = f"only images are shown here, and this is {declared}"
+        if not declared.startswith("image/"):
+            reason = f"only images are shown here, and this is {declared or 'of an undeclared type'}"
             await self._set(attachment, remote_state=FAILED, refused_reason=reason)
             raise RemoteMediaUnavailable(reason)
         async with scratch_folder(self.pipeline.work_dir) as folder:
@@ -99,6 +106,8 @@ class RemoteMedia:
 
     async def fetch_and_cache(self, attachment: MediaAttachment) -> MediaAttachment:
         """Fetch, check and store the derivatives (evicting older files to stay in budget)."""
+        if is_audio_video(attachment.mime):
+            return await self.audio_video.fetch_and_cache(attachment)
         async with self._derivatives(attachment) as (_checked, made):
             files = (made.display, made.display_fallback, made.thumbnail)
             incoming = sum(file.byte_size for file in files)
@@ -122,12 +131,18 @@ class RemoteMedia:
 
     async def check_only(self, attachment: MediaAttachment) -> MediaAttachment:
         """Proxy mode's background step: record the verdict and size, store nothing."""
+        if is_audio_video(attachment.mime):
+            return await self.audio_video.check_only(attachment)
         async with self._derivatives(attachment):
             await self._set(attachment, remote_state=PROXIED)
         return attachment
 
     async def proxied(self, attachment: MediaAttachment, role: str) -> tuple[bytes, str]:
         """Proxy mode: the checked derivative for ``role`` ("display" or "thumbnail") and its type."""
+        if is_audio_video(attachment.mime):
+            if role != "display":
+                raise RemoteMediaUnavailable("audio and video have no thumbnail")
+            return await self.audio_video.proxied(attachment)
         if attachment.remote_state == REFUSED:
             raise RemoteMediaUnavailable(attachment.refused_reason or "refused")
         async with self._derivatives(attachment) as (_checked, made):
@@ -138,6 +153,10 @@ class RemoteMedia:
 
     async def cached_key(self, attachment: MediaAttachment, role: str) -> str:
         """Cache mode: the stored key for ``role``, fetching the file again when it was evicted."""
+        if is_audio_video(attachment.mime):
+            if role != "display":
+                raise RemoteMediaUnavailable("audio and video have no thumbnail")
+            return await self.audio_video.cached_key(attachment)
         if attachment.remote_state == REFUSED:
             raise RemoteMediaUnavailable(attachment.refused_reason or "refused")
         if attachment.remote_state != CACHED or not attachment.display_key:

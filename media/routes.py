@@ -71,7 +71,7 @@ def media_blueprint(remote: RemoteMedia) -> Blueprint:
                 return Response(body, content_type=mime, headers=cache)
             key = await remote.cached_key(attachment, role)
         except RemoteMediaUnavailable as reason:
-            return Response(f"This remote image is not available: {reason}\n", status=404,
+            return Response(f"This remote file is not available: {reason}\n", status=404,
                             content_type="text/plain; charset=utf-8")
         return await stream(key, {**cache, "ETag": immutable_cache_headers(key)["ETag"]})
 

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from media.kinds import MIME_BY_AUDIO_VIDEO_EXTENSION
 from media.storage import MediaStore, content_key
 
 MIME_BY_EXTENSION = {
@@ -22,7 +23,7 @@ MIME_BY_EXTENSION = {
     "png": "image/png",
     "gif": "image/gif",
     "avif": "image/avif",
-}
+} | MIME_BY_AUDIO_VIDEO_EXTENSION
 EXTENSION_BY_FORMAT = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif", "AVIF": "avif"}
 
 

@@ -5,6 +5,8 @@ collection, and the Create/Update activities delivered to followers. Addressing
 follows Mastodon's conventions for the four visibilities, so its servers and their
 kin show the post exactly as the artist chose.
 
+A quote carries the quoted post and its authorization, and every Note says who may
+quote it (``interactionPolicy.canQuote``), as Mastodon 4.5 writes them (``outbox.quotes``).
 The artist's rules travel with the post (see docs/FEDERATION.md): schema.org ``license``
 on the Note and on each attachment, the IPTC/PLUS ``dataMining`` reservation (the same
 value embedded in the served images) and FEP-5e53's ``xRobotsTag: "noai, noimageai"``.
@@ -19,6 +21,7 @@ from typing import Any
 
 from fediserver.models import Account, MediaAttachment, Post, Visibility
 from fediserver.models.portfolio import Work
+from outbox.quotes import QUOTE_CONTEXT, interaction_policy, quote_properties
 
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 
@@ -35,6 +38,7 @@ OBJECT_CONTEXT: list[Any] = [
         "plus": "http://ns.useplus.org/ldf/xmp/1.0/",
         "dataMining": {"@id": "plus:DataMining", "@type": "@id"},
         "xRobotsTag": "https://w3id.org/fep/5e53#xRobotsTag",
+        **QUOTE_CONTEXT,
     },
 ]
 DATA_MINING_VOCABULARY = "http://ns.useplus.org/ldf/vocab/"
@@ -139,6 +143,8 @@ def note_object(
         note["contentMap"] = {post.language: post.content}
     if post.edited_at:
         note["updated"] = iso(post.edited_at)
+    note.update(quote_properties(post))
+    note["interactionPolicy"] = interaction_policy(post, author)
     note.update(rights_terms(post.license, data_mining))
     if with_context:
         note = {"@context": OBJECT_CONTEXT, **note}

@@ -13,14 +13,15 @@ from urllib.parse import urlsplit
 from tortoise.transactions import in_transaction
 
 from fediserver.clock import utcnow
-from fediserver.models import Account, MediaAttachment, NotificationKind, Post, Visibility
+from fediserver.models import Account, MediaAttachment, NotificationKind, Post, QuotePolicy, QuoteState, Visibility
 from fediserver.models.accounts import LOCAL_DOMAIN
 from fediserver.models.interactions import notify
 from outbox import builders
 from outbox.errors import ActionError
 from outbox.objects import NoteRenderer, addressing, note_object, tombstone
 from outbox.publish import publish
-from outbox.recipients import post_inboxes
+from outbox.quotes import authorization_uri, quote_request
+from outbox.recipients import personal_inbox, post_inboxes
 from outbox.text import Mention, find_mentions, render, tag_path
 
 MAX_TEXT_LENGTH = 5_000
@@ -39,14 +40,31 @@ async def post_status(
     notes: NoteRenderer | None = None,
     extra_hashtags: Sequence[str] = (),
     license: str | None = None,
+    quote: Post | None = None,
+    quote_accepted: bool = False,
+    quote_policy: QuotePolicy | str | None = None,
 ) -> Post:
     """Publish a new post by the local ``author``; returns it, its Create queued.
 
     ``notes`` is ``Services.notes``, which renders attachments with the URLs the media
     rules let leave the server; it is needed whenever ``media`` is given.
     ``extra_hashtags`` are tags not written in the text (a work's medium, field,
-    software); ``license`` replaces the author's default licence."""
+    software); ``license`` replaces the author's default licence.
+
+    ``quote``: the post it quotes (the caller checked its author lets this one quote it:
+    ``fediserver.quotes.quote_permission``); ``quote_accepted`` when that needs no asking
+    (a local post, or one's own), else a ``QuoteRequest`` goes to its author and the quote
+    waits for the answer. A quote of a followers-only post is followers-only at most.
+    ``quote_policy``: who may quote this post (else the author's default)."""
     visibility = _visibility(visibility)
+    quote_policy = _quote_policy(quote_policy)
+    if author.moved_to_uri:
+        raise ActionError(f"@{author.acct} has moved to {author.moved_to_uri}; it cannot post here any more")
+    if quote is not None:
+        if quote.deleted_at is not None or quote.boost_of_id is not None:
+            raise ActionError("cannot quote a deleted post or a boost")
+        if quote.visibility == Visibility.PRIVATE and visibility in (Visibility.PUBLIC, Visibility.UNLISTED):
+            visibility = Visibility.PRIVATE
     _check_author(author)
     _check_text(text, media)
     for attachment in media:
@@ -56,6 +74,8 @@ async def post_status(
         raise ActionError("cannot reply to a deleted post")
     rendered, mention_tags = await _render(author, text)
     replied_author = await in_reply_to.account if in_reply_to is not None else None
+    quoted_author = await quote.account if quote is not None else None
+    addressed = [a.uri for a in (replied_author, quoted_author) if a is not None and a.pk != author.pk]
     now = utcnow()
     async with in_transaction():
         post = await Post.create(
@@ -66,7 +86,7 @@ async def post_status(
             summary=spoiler_text,
             sensitive=sensitive or bool(spoiler_text),
             visibility=visibility,
-            recipients=[replied_author.uri] if replied_author is not None else [],
+            recipients=list(dict.fromkeys(addressed)),
             in_reply_to=in_reply_to,
             in_reply_to_uri=in_reply_to.uri if in_reply_to is not None else None,
             tags=mention_tags + _hashtag_tags(author, _merged(rendered.hashtags, extra_hashtags)),
@@ -74,10 +94,16 @@ async def post_status(
             license=license or author.default_license,
             local=True,
             published_at=now,
+            quote_uri=quote.uri if quote is not None else None,
+            quote_of=quote,
+            quote_state=(QuoteState.ACCEPTED if quote_accepted else QuoteState.PENDING) if quote else None,
+            quote_policy=quote_policy,
         )
         post.uri = f"{author.uri}/statuses/{post.pk}"
         post.url = f"{author.url or author.uri}/{post.pk}"
-        await post.save(update_fields=["uri", "url"])
+        if quote is not None and quote_accepted and quote.local and quoted_author.pk != author.pk:
+            post.quote_authorization_uri = authorization_uri(quoted_author, post)
+        await post.save(update_fields=["uri", "url", "quote_authorization_uri"])
         for attachment in media:
             attachment.post = post
             await attachment.save(update_fields=["post_id"])
@@ -86,6 +112,27 @@ async def post_status(
             await notify(mentioned, author, NotificationKind.MENTION, post)
         note = await _note(post, author, media, notes)
         await publish(builders.create_note(author, note), actor=author, inboxes=await post_inboxes(post, author))
+        if quote is not None and quoted_author.pk != author.pk:
+            if quote_accepted:
+                await notify(quoted_author, author, NotificationKind.QUOTE, post)
+            elif not quoted_author.is_local:
+                request = quote_request(author, post, quote.uri, quoted_author, note)
+                await publish(request, actor=author, inboxes=personal_inbox(quoted_author))
+    return post
+
+
+async def settle_quote_request(post: Post, *, accepted: bool, authorization: str | None = None,
+                               notes: NoteRenderer | None = None) -> Post:
+    """The quoted author answered our QuoteRequest: the quote is accepted (with her
+    authorization) or rejected, and an Update tells everyone who received the post."""
+    author = await post.account
+    post.quote_state = QuoteState.ACCEPTED if accepted else QuoteState.REJECTED
+    post.quote_authorization_uri = authorization if accepted else None
+    async with in_transaction():
+        await post.save(update_fields=["quote_state", "quote_authorization_uri"])
+        attachments = await MediaAttachment.filter(post=post).order_by("id")
+        note = await _note(post, author, attachments, notes)
+        await publish(builders.update_note(author, note), actor=author, inboxes=await post_inboxes(post, author))
     return post
 
 
@@ -160,6 +207,16 @@ def _visibility(value: Visibility | str) -> Visibility:
         raise ActionError(f"visibility {value!r}: expected one of {choices}") from None
 
 
+def _quote_policy(value: QuotePolicy | str | None) -> QuotePolicy | None:
+    if value is None or value == "":
+        return None
+    try:
+        return QuotePolicy(value)
+    except ValueError:
+        choices = ", ".join(p.value for p in QuotePolicy)
+        raise ActionError(f"quote_approval_policy {value!r}: expected one of {choices}") from None
+
+
 def _check_author(author: Account) -> None:
     if not author.is_local:
         raise ActionError(f"@{author.acct} is not an account of this instance")
@@ -182,7 +239,7 @@ async def _render(author: Account, text: str):
         domain = "" if mention.host in ("", local_host) else mention.host
         account = await Account.get_or_none(username=mention.username, domain=domain)
         if account is None:
-            raise ActionError(f"{mention.handle}: unknown account; look it up before mentioning it")
+            raise ActionError(f"{mention.handle}: unknown account; no such account could be found")
         accounts[mention] = account
     rendered = render(
         text,

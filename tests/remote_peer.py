@@ -61,6 +61,25 @@ class RemotePeer:
             200, {"content-type": ACTIVITY_JSON}, json.dumps(document).encode()
         )
 
+    def serve_webfinger(self) -> None:
+        """Answer WebFinger for ``acct:NAME@HOST:PORT`` (and 404 for anyone else)."""
+        host = self.origin.removeprefix("http://")
+        wanted = f"resource=acct%3A{self.name}%40{host.replace(':', '%3A')}"
+
+        def webfinger(request):
+            if wanted not in request.target:
+                return Reply(404, body=b"no such account")
+            return Reply(200, {"content-type": "application/jrd+json"}, json.dumps({
+                "subject": f"acct:{self.name}@{host}",
+                "links": [{"rel": "self", "type": ACTIVITY_JSON, "href": self.actor_id}],
+            }).encode())
+
+        self.server.routes["/.well-known/webfinger"] = webfinger
+
+    @property
+    def handle(self) -> str:
+        return f"{self.name}@{self.origin.removeprefix('http://')}"
+
     def rotate_key(self) -> None:
         self.private_key = load_private_key_pem(generate_rsa_private_key_pem())
         self.serve(f"/users/{self.name}", self.actor_document())

@@ -110,7 +110,7 @@ def test_every_command_is_there_and_has_help(capsys):
     commands = set(_commands(build_parser()))
     assert commands == {
         ("init",), ("run",), ("worker",), ("migrate",), ("check-config",),
-        ("account",), ("account", "create"), ("account", "list"),
+        ("account",), ("account", "create"), ("account", "list"), ("account", "alias"), ("account", "move"),
         ("registration",), ("registration", "list"), ("registration", "approve"), ("registration", "reject"),
         ("delivery",), ("delivery", "status"), ("delivery", "unpark"),
         ("token",), ("token", "create"), ("media",), ("media", "prune"),
@@ -159,3 +159,44 @@ def test_run_refuses_an_unmigrated_database(tmp_path, fresh_database_url):
     result = fediserver(tmp_path, "run", check=False)
     assert result.returncode == 1
     assert "fediserver migrate" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_an_account_is_aliased_and_moved_from_the_command_line(instance, monkeypatch):
+    """The new account is served by a real HTTP server on loopback; the CLI fetches it."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    monkeypatch.setenv("FEDISERVER__FEDERATION__ALLOW_PRIVATE_ADDRESSES", "true")
+    fediserver(instance, "account", "create", "ada", "--no-password")
+    ada_uri = "http://127.0.0.1:8000/users/ada"
+    named = {"aliases": []}
+
+    class NewServer(BaseHTTPRequestHandler):
+        def do_GET(self):
+            origin = f"http://127.0.0.1:{self.server.server_port}"
+            body = json.dumps({"@context": "https://www.w3.org/ns/activitystreams", "id": f"{origin}/users/zoe",
+                               "type": "Person", "preferredUsername": "zoe", "inbox": f"{origin}/users/zoe/inbox",
+                               "alsoKnownAs": named["aliases"]}).encode()
+            self.send_response(200 if self.path == "/users/zoe" else 404)
+            self.send_header("content-type", "application/activity+json")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), NewServer)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    zoe = f"http://127.0.0.1:{server.server_port}/users/zoe"
+    try:
+        assert f"is also known as: {zoe}" in fediserver(instance, "account", "alias", "ada", zoe).stdout
+        refused = fediserver(instance, "account", "move", "ada", zoe, check=False)
+        assert refused.returncode != 0 and "alsoKnownAs" in refused.stderr
+        named["aliases"] = [ada_uri]
+        assert f"moved to {zoe}" in fediserver(instance, "account", "move", "ada", zoe).stdout
+        unknown = fediserver(instance, "account", "move", "nobody", zoe, check=False)
+        assert unknown.returncode != 0 and "no local account" in unknown.stderr
+    finally:
+        server.shutdown()

@@ -123,13 +123,18 @@ async def test_a_url_signed_for_another_path_is_refused(server, peer):
     assert response.status_code == 401
 
 
-async def test_an_activity_of_another_actor_is_refused_as_relayed(server, peer):
+async def test_an_activity_of_another_actor_without_its_proof_is_refused(server, peer):
     relayed = peer.activity("Like", object="x") | {"actor": f"{peer.origin}/users/someone-else"}
     response = await post(server, peer, "/inbox", relayed)
     assert response.status_code == 401
     answer = await response.get_json()
     assert answer["error"] == "signer is not the actor"
-    assert "relayed activities are not supported" in answer["detail"]
+    assert "carries no integrity proof by its actor" in answer["detail"]
+    forged_proof = relayed | {"id": relayed["id"] + "-2", "proof": {
+        "type": "DataIntegrityProof", "cryptosuite": "eddsa-jcs-2022", "proofPurpose": "assertionMethod",
+        "verificationMethod": f"{peer.origin}/users/someone-else#ed25519-key", "proofValue": "z3"}}
+    response = await post(server, peer, "/inbox", forged_proof)
+    assert response.status_code == 401 and "proof fails" in (await response.get_json())["detail"]
     assert await InboundItem.all().count() == 0
 
 

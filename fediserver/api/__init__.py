@@ -1,19 +1,20 @@
 """The Mastodon client API, one module per subject: ``auth`` (who is calling: bearer
-tokens and scopes), ``errors`` (the error shape), ``accounts``, ``follow_requests``, ``statuses``, ``media``,
-``timelines``, ``notifications``,
-``instance``, with ``serializers`` producing Mastodon's JSON entities."""
+tokens and scopes), ``errors`` (the error shape), ``accounts``, ``follow_requests``,
+``statuses`` (with ``conversation``, the thread around a status), ``media``,
+``timelines``, ``notifications``, ``instance``, ``search``, with ``serializers``
+producing Mastodon's JSON entities."""
 
 from __future__ import annotations
 
 from quart import Blueprint, Quart
 
-from fediserver.api import accounts, follow_requests, instance, media, notifications, statuses, timelines
+from fediserver.api import accounts, follow_requests, instance, media, notifications, search, statuses, timelines
 from fediserver.api.errors import ApiError, install_error_handlers
 from fediserver.api.idempotency import IdempotencyKeys
 
 client_api = Blueprint("api", __name__)
 install_error_handlers(client_api)
-for _subject in (instance, accounts, follow_requests, statuses, media, timelines, notifications):
+for _subject in (instance, accounts, follow_requests, statuses, media, timelines, notifications, search):
     client_api.register_blueprint(_subject.blueprint)
 
 

@@ -1,5 +1,7 @@
-"""Accounts in the client API: who am I and changing my profile, looking an account up,
-its posts, following, unfollowing and removing a follower."""
+"""Accounts in the client API: who am I and changing my profile, looking an account up
+(an unknown remote handle is fetched through the resolver), its posts, following,
+unfollowing and removing a follower, and moving to another server (aliases and the
+move, GoToSocial's endpoints)."""
 
 from __future__ import annotations
 
@@ -17,8 +19,10 @@ from fediserver.api.params import TRUE, Params, record_id
 from fediserver.api.serializers import account_json, relationship_json, statuses_json
 from fediserver.models import Account, Follow, MediaAttachment
 from fediserver.models.accounts import LOCAL_DOMAIN
+from fediserver.local_accounts import authenticate
 from fediserver.visibility import visible_posts
-from outbox import relations
+from inbox.resolver import NotResolved
+from outbox import moves, relations
 
 blueprint = Blueprint("api_accounts", __name__)
 
@@ -60,9 +64,49 @@ async def lookup():
     local_host = current_app.config["SETTINGS"].instance.domain.lower()
     domain = LOCAL_DOMAIN if host.lower() in ("", local_host) else host.lower()
     account = await Account.get_or_none(username=username, domain=domain, suspended=False)
+    if account is None and domain != LOCAL_DOMAIN:
+        try:
+            account = await services().resolver.account(f"{username}@{domain}")
+        except NotResolved:
+            account = None
     if account is None:
         raise not_found("Account")
     return jsonify(await account_json(account))
+
+
+@blueprint.post("/api/v1/accounts/alias")
+async def alias():
+    """Set the accounts the caller also is (``also_known_as_uris[]``, GoToSocial's
+    spelling), each a URL or handle of an account that exists; an empty list clears them."""
+    account = await require_account(scope="write:accounts")
+    params = await Params.read()
+    aliases = []
+    for given in params.texts("also_known_as_uris"):
+        try:
+            aliases.append(await services().resolver.account(given))
+        except NotResolved as reason:
+            raise unprocessable(f"{given}: {reason}") from None
+    await moves.set_aliases(account, aliases)
+    return jsonify(await account_json(account, with_source=True))
+
+
+@blueprint.post("/api/v1/accounts/move")
+async def move():
+    """Move the caller's account to ``moved_to_uri`` (``password`` to confirm): the new
+    account must name this one among its aliases; followers everywhere are told."""
+    account = await require_account(scope="write:accounts")
+    params = await Params.read()
+    if await authenticate(account.username, params.text("password", "") or "") is None:
+        raise unprocessable("the password is not correct")
+    target_uri = (params.text("moved_to_uri") or "").strip()
+    if not target_uri:
+        raise unprocessable("moved_to_uri is required: the address of the account to move to")
+    try:
+        target = await services().resolver.account(target_uri, refresh=True)
+    except NotResolved as reason:
+        raise unprocessable(f"{target_uri}: {reason}") from None
+    await moves.move_account(account, target)
+    return jsonify({}), 202
 
 
 @blueprint.get("/api/v1/accounts/relationships")

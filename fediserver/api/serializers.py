@@ -17,7 +17,9 @@ from tortoise.functions import Count, Max
 
 from fediserver.models import Account, Favourite, Follow, FollowState, MediaAttachment, Notification, Post
 from fediserver.models.interactions import Block, NotificationKind
+from fediserver.api.quote_json import quote_parts
 from media.derivatives import fit_box
+from media.kinds import IMAGE, UNKNOWN, kind_of
 from media.links import MediaLinks
 
 # Mastodon's names for our notification kinds; an emoji reaction is named as Pleroma does.
@@ -60,6 +62,9 @@ async def accounts_json(accounts: Iterable[Account]) -> dict[int, dict[str, Any]
         .values("account_id", "n", "last")
     )
     statuses = {row["account_id"]: (row["n"], _moment(row["last"])) for row in posts}
+    moved_uris = {a.moved_to_uri for a in by_id.values() if a.moved_to_uri}
+    moved = await accounts_json(await Account.filter(uri__in=moved_uris)) if moved_uris else {}
+    moved_by_uri = {entity["uri"]: entity for entity in moved.values()}
     return {
         pk: {
             "id": str(pk),
@@ -85,6 +90,7 @@ async def accounts_json(accounts: Iterable[Account]) -> dict[int, dict[str, Any]
             "last_status_at": _date(statuses.get(pk, (0, None))[1]),
             "emojis": [],
             "fields": [_field(f) for f in account.profile_fields or [] if isinstance(f, dict)],
+            "moved": moved_by_uri.get(account.moved_to_uri) if account.moved_to_uri else None,
         }
         for pk, account in by_id.items()
     }
@@ -104,11 +110,17 @@ def _field(field: dict) -> dict[str, Any]:
 
 
 def media_json(attachment: MediaAttachment, links: MediaLinks) -> dict[str, Any]:
-    """A MediaAttachment; ``meta.small`` is the thumbnail's size (a pre-protected image is its own)."""
+    """A MediaAttachment typed by its media type (``media.kinds``); ``meta.small`` is the
+    thumbnail's size (a pre-protected image is its own). A file of a type we cannot show
+    is ``unknown``, a link to the original; audio and video have no preview image."""
+    # Our own uploads are always images, whatever their row says.
+    kind = kind_of(attachment.mime) if attachment.remote_url else IMAGE
     url = links.media_url(attachment)
-    preview = links.thumbnail_url(attachment)
+    preview = links.thumbnail_url(attachment) if kind == IMAGE else None
+    if kind == UNKNOWN:
+        url, preview = attachment.remote_url, None
     meta: dict[str, Any] = {"focus": {"x": attachment.focal_x, "y": attachment.focal_y}}
-    if attachment.width and attachment.height:
+    if kind == IMAGE and attachment.width and attachment.height:
         meta["original"] = _size(attachment.width, attachment.height)
         small = (
             (attachment.width, attachment.height)
@@ -118,7 +130,7 @@ def media_json(attachment: MediaAttachment, links: MediaLinks) -> dict[str, Any]
         meta["small"] = _size(*small)
     return {
         "id": str(attachment.pk),
-        "type": "image" if attachment.mime.startswith("image/") or not attachment.mime else "unknown",
+        "type": kind,
         "url": url,
         "preview_url": preview,
         "remote_url": attachment.remote_url,
@@ -161,8 +173,10 @@ async def status_json(post: Post, viewer: Account | None, links: MediaLinks) -> 
     return document
 
 
-async def statuses_json(posts: list[Post], viewer: Account | None, links: MediaLinks) -> list[dict[str, Any]]:
-    """Statuses in the given order; a boost carries its original as ``reblog``."""
+async def statuses_json(posts: list[Post], viewer: Account | None, links: MediaLinks,
+                        *, shallow: bool = False) -> list[dict[str, Any]]:
+    """Statuses in the given order; a boost carries its original as ``reblog``, a quote
+    its quoted status (``shallow``: inside a quoted status, only its id)."""
     await Post.fetch_for_list(posts, "account")
     originals = {p.boost_of_id for p in posts if p.boost_of_id is not None}
     boosted = (
@@ -172,13 +186,18 @@ async def statuses_json(posts: list[Post], viewer: Account | None, links: MediaL
     shown = [p for p in posts if p.boost_of_id is None] + list(boosted.values())
     facts = await _StatusFacts.load(shown, viewer)
     accounts = await _AccountCache.of([p.account for p in posts] + [p.account for p in boosted.values()])
+
+    async def render(quoted: list[Post], reader: Account | None, *, shallow: bool) -> list[dict[str, Any]]:
+        return await statuses_json(quoted, reader, links, shallow=shallow)
+
+    quotes = await quote_parts(shown, viewer, render, shallow=shallow)
     result = []
     for post in posts:
         if post.boost_of_id is not None and post.boost_of_id in boosted:
-            original = _status(boosted[post.boost_of_id], facts, accounts, links)
+            original = _status(boosted[post.boost_of_id], facts, accounts, links) | quotes[post.boost_of_id]
             result.append(_boost(post, original, accounts.json(post.account)))
         elif post.boost_of_id is None:
-            result.append(_status(post, facts, accounts, links))
+            result.append(_status(post, facts, accounts, links) | quotes[post.pk])
     return result
 
 
@@ -199,6 +218,7 @@ def _boost(boost: Post, original: dict[str, Any], booster: dict[str, Any]) -> di
         "in_reply_to_account_id": None,
         "spoiler_text": "",
         "edited_at": None,
+        "quote": None,
     }
 
 
@@ -228,7 +248,7 @@ def _status(post: Post, facts: _StatusFacts, accounts: _AccountCache, links: Med
         "reblog": None,
         "application": None,
         "account": accounts.json(post.account),
-        "media_attachments": [media_json(a, links) for a in facts.attachments.get(post.pk, []) if links.media_url(a)],
+        "media_attachments": [media_json(a, links) for a in facts.attachments.get(post.pk, []) if _shown(a, links)],
         "mentions": [facts.mentions[href] for href in post.mentioned_uris() if href in facts.mentions],
         "tags": [
             {"name": tag["name"].lstrip("#"), "url": tag.get("href", "")}
@@ -239,6 +259,13 @@ def _status(post: Post, facts: _StatusFacts, accounts: _AccountCache, links: Med
         "card": None,
         "poll": None,
     }
+
+
+def _shown(attachment: MediaAttachment, links: MediaLinks) -> bool:
+    """Whether an attachment appears: one the rules let out, or a link to a remote file
+    of a type we do not show."""
+    return links.media_url(attachment) is not None or (
+        attachment.remote_url is not None and kind_of(attachment.mime) == UNKNOWN)
 
 
 class _StatusFacts:

@@ -1,10 +1,12 @@
-"""Statuses in the client API: posting (with uploaded media), reading, deleting,
-favouriting and boosting. Everything that leaves the server goes through the outbox
-actions (``outbox.statuses``, ``outbox.relations``) and the delivery queue."""
+"""Statuses in the client API: posting (with uploaded media), reading (with the
+conversation around a status), deleting, favouriting and boosting. Everything that
+leaves the server goes through the outbox actions (``outbox.statuses``,
+``outbox.relations``) and the delivery queue."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 from quart import Blueprint, current_app, jsonify, request
@@ -13,10 +15,14 @@ from fediserver.api.auth import optional_account, require_account
 from fediserver.api.context import services
 from fediserver.api.errors import ApiError, not_found, unprocessable
 from fediserver.api.params import Params, record_id
-from fediserver.api.serializers import status_json
+from fediserver.api.conversation import asked_for_thread, visible_ancestors, visible_descendants
+from fediserver.api.serializers import status_json, statuses_json
 from fediserver.models import Account, MediaAttachment, Post, Visibility
+from fediserver.quotes import DENIED, quote_permission
 from fediserver.visibility import visible_posts
+from inbox.resolver import NotResolved
 from outbox import relations, statuses
+from outbox.text import find_mentions
 
 blueprint = Blueprint("api_statuses", __name__)
 
@@ -31,9 +37,12 @@ async def create():
     if key and (earlier := await idempotency_keys.post_for(account, key)) is not None:
         return jsonify(await status_json(earlier, account, services().media_links))
     params = await Params.read()
+    text = params.text("status", "") or ""
+    await _resolve_mentions(text)
+    quote, quote_accepted = await _quote_target(account, params.text("quoted_status_id"))
     post = await statuses.post_status(
         account,
-        params.text("status", "") or "",
+        text,
         visibility=params.text("visibility") or Visibility.PUBLIC,
         sensitive=params.flag("sensitive"),
         spoiler_text=params.text("spoiler_text", "") or "",
@@ -41,6 +50,9 @@ async def create():
         media=await _own_media(account, params.texts("media_ids")),
         language=params.text("language") or None,
         notes=services().notes,
+        quote=quote,
+        quote_accepted=quote_accepted,
+        quote_policy=params.text("quote_approval_policy") or None,
     )
     if key:
         idempotency_keys.remember(account, key, post)
@@ -50,7 +62,26 @@ async def create():
 @blueprint.get("/api/v1/statuses/<status_id>")
 async def show(status_id: str):
     viewer = await optional_account(scope="read:statuses")
-    return jsonify(await status_json(await visible_post(status_id, viewer), viewer, services().media_links))
+    post = await visible_post(status_id, viewer)
+    await asked_for_thread(post, viewer, _replies_refresh())
+    return jsonify(await status_json(post, viewer, services().media_links))
+
+
+@blueprint.get("/api/v1/statuses/<status_id>/context")
+async def context(status_id: str):
+    """The conversation: ancestors and descendants the caller may see."""
+    viewer = await optional_account(scope="read:statuses")
+    post = await visible_post(status_id, viewer)
+    await asked_for_thread(post, viewer, _replies_refresh())
+    links = services().media_links
+    return jsonify({
+        "ancestors": await statuses_json(await visible_ancestors(post, viewer), viewer, links),
+        "descendants": await statuses_json(await visible_descendants(post, viewer), viewer, links),
+    })
+
+
+def _replies_refresh() -> timedelta:
+    return timedelta(minutes=services().settings.fetching.replies_refresh_minutes)
 
 
 @blueprint.delete("/api/v1/statuses/<status_id>")
@@ -116,6 +147,33 @@ async def _reply_target(account: Account, status_id: str | None) -> Post | None:
     if not status_id:
         return None
     return await visible_post(status_id, account)
+
+
+async def _quote_target(account: Account, status_id: str | None) -> tuple[Post | None, bool]:
+    """The post to quote and whether the quote needs no asking; 422 when its author's
+    policy does not let the caller quote it."""
+    if not status_id:
+        return None, False
+    quoted = await _original(await visible_post(status_id, account), account)
+    permission = await quote_permission(quoted, account)
+    if permission == DENIED:
+        raise unprocessable("the author of that post does not let you quote it")
+    return quoted, quoted.local or quoted.account_id == account.pk
+
+
+async def _resolve_mentions(text: str) -> None:
+    """Fetch the remote accounts a new post mentions that this server has not seen; one
+    that cannot be found is refused by the outbox with its handle named."""
+    local_host = services().settings.instance.domain.lower()
+    for mention in find_mentions(text):
+        if not mention.host or mention.host == local_host:
+            continue
+        if await Account.exists(username=mention.username, domain=mention.host):
+            continue
+        try:
+            await services().resolver.account(f"{mention.username}@{mention.host}")
+        except NotResolved:
+            continue
 
 
 async def _own_media(account: Account, media_ids: list[str]) -> list[MediaAttachment]:

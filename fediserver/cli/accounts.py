@@ -1,5 +1,6 @@
 """Local artist accounts: ``account create`` (with a password read from a file or asked
-twice on a terminal, or none for API-only accounts) and ``account list``."""
+twice on a terminal, or none for API-only accounts), ``account list``, and moving an
+account between servers: ``account alias`` (the accounts it also is) and ``account move``."""
 
 from __future__ import annotations
 
@@ -23,6 +24,15 @@ def register(commands) -> None:
     create.set_defaults(handler=cmd_account_create)
     listing = actions.add_parser("list", help="list local accounts")
     listing.set_defaults(handler=cmd_account_list)
+    alias = actions.add_parser("alias", help="set the accounts this one also is (alsoKnownAs), before moving here")
+    alias.add_argument("name", help="the local username")
+    alias.add_argument("uris", nargs="*", metavar="URI",
+                       help="address (URL or @name@host) of each account; none clears the aliases")
+    alias.set_defaults(handler=cmd_account_alias)
+    move = actions.add_parser("move", help="move the account to another server (it must alias this one)")
+    move.add_argument("name", help="the local username")
+    move.add_argument("uri", help="address (URL or @name@host) of the new account")
+    move.set_defaults(handler=cmd_account_move)
 
 
 def cmd_account_create(args: argparse.Namespace) -> int:
@@ -76,4 +86,52 @@ def cmd_account_list(args: argparse.Namespace) -> int:
             print(f"{account.username:<31} {'yes' if account.is_admin else '':<6} {created:<20} {account.uri}")
 
     with_database(settings_of(args), work)
+    return 0
+
+
+def _with_services(args: argparse.Namespace, work) -> None:
+    """Run ``work(services, account)`` for the local account ``args.name`` with the
+    resolver at hand (moving fetches the other account); refusals become one line."""
+    from fediserver.local_accounts import AccountError, get_local_account
+    from fediserver.services import build_services
+    from inbox.resolver import NotResolved
+    from outbox.errors import ActionError
+
+    settings = settings_of(args)
+
+    async def run() -> None:
+        services = build_services(settings)
+        try:
+            await work(services, await get_local_account(args.name))
+        except (AccountError, ActionError, NotResolved) as refusal:
+            raise CommandError(str(refusal)) from None
+        finally:
+            await services.aclose()
+
+    with_database(settings, run)
+
+
+def cmd_account_alias(args: argparse.Namespace) -> int:
+    from outbox.moves import set_aliases
+
+    async def work(services, account) -> None:
+        aliases = [await services.resolver.account(uri) for uri in args.uris]
+        await set_aliases(account, aliases)
+        shown = ", ".join(alias.uri for alias in aliases) or "none"
+        print(f"@{account.username} is also known as: {shown}")
+
+    _with_services(args, work)
+    return 0
+
+
+def cmd_account_move(args: argparse.Namespace) -> int:
+    from outbox.moves import move_account
+
+    async def work(services, account) -> None:
+        target = await services.resolver.account(args.uri, refresh=True)
+        await move_account(account, target)
+        print(f"@{account.username} moved to {target.uri}; its followers are being told "
+              "(`fediserver delivery status` shows the deliveries)")
+
+    _with_services(args, work)
     return 0

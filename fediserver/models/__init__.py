@@ -5,11 +5,13 @@ Tortoise discovers the models through this package, and migrations in
 """
 
 from fediserver.models.accounts import Account
-from fediserver.models.content import Addressee, MediaAttachment, Post, Visibility
+from fediserver.models.content import Addressee, MediaAttachment, Post, QuotePolicy, QuoteState, Visibility
 from fediserver.models.interactions import Block, Favourite, Notification, NotificationKind, Reaction, Report
 from fediserver.models.portfolio import Series, SeriesWork, Work
 from fediserver.models.registrations import Registration, RegistrationState
-from fediserver.models.federation_state import Activity, Delivery, DeliveryState, Domain, InboundItem, InboundState
+from fediserver.models.federation_state import (
+    Activity, Delivery, DeliveryState, Domain, FetchKind, FetchState, FetchTask, InboundItem, InboundState,
+)
 from fediserver.models.oauth import ApiToken, AuthorizationCode, OAuthApp
 from fediserver.models.queue import QueueWorker
 from fediserver.models.sessions import SignInFailure, WebSession
@@ -36,6 +38,9 @@ __all__ = [
     "Delivery",
     "DeliveryState",
     "Domain",
+    "FetchKind",
+    "FetchState",
+    "FetchTask",
     "Follow",
     "FollowState",
     "InboundItem",
@@ -44,6 +49,8 @@ __all__ = [
     "OAuthApp",
     "Post",
     "QueueWorker",
+    "QuotePolicy",
+    "QuoteState",
     "Visibility",
     "WebSession",
 ]

@@ -42,6 +42,8 @@ class Account(Model):
     # only be stricter than the instance's; and the licence offered for new posts.
     protection_overrides = fields.JSONField(default=dict, db_default="{}")
     default_license = fields.CharField(max_length=2048, null=True)
+    # Who may quote the artist's posts and be approved at once (public, followers, nobody).
+    quote_policy = fields.CharField(max_length=16, default="public", db_default="public")
     public_key_id = fields.CharField(max_length=2048, null=True)
     public_key_pem = fields.TextField(null=True)
     private_key_pem = fields.TextField(null=True)

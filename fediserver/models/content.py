@@ -21,6 +21,20 @@ class Visibility(StrEnum):
     DIRECT = "direct"
 
 
+class QuoteState(StrEnum):
+    PENDING = "pending"  # not (yet) authorized by the quoted post's author
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+class QuotePolicy(StrEnum):
+    """Who may quote a local post and be approved at once (Mastodon's quote_approval_policy)."""
+
+    PUBLIC = "public"
+    FOLLOWERS = "followers"
+    NOBODY = "nobody"
+
+
 class Post(Model):
     id = fields.BigIntField(primary_key=True)
     uri = fields.CharField(max_length=2048, unique=True)
@@ -42,6 +56,14 @@ class Post(Model):
         "models.Post", related_name="replies", null=True, on_delete=fields.SET_NULL
     )
     boost_of = fields.ForeignKeyField("models.Post", related_name="boosts", null=True, on_delete=fields.CASCADE)
+    # The post this one quotes (FEP-044f): its id as sent, the stored post once known,
+    # whether its author authorized the quote, and the authorization's id.
+    quote_uri = fields.CharField(max_length=2048, null=True, db_index=True)
+    quote_of = fields.ForeignKeyField("models.Post", related_name="quotes", null=True, on_delete=fields.SET_NULL)
+    quote_state = fields.CharEnumField(QuoteState, max_length=16, null=True)
+    quote_authorization_uri = fields.CharField(max_length=2048, null=True)
+    # A local post's own quote policy; None: its author's default.
+    quote_policy = fields.CharEnumField(QuotePolicy, max_length=16, null=True)
     # Mentions, hashtags and custom emoji as ActivityStreams tag objects.
     tags = fields.JSONField(default=list, db_default="[]")
     # Pinned to the author's profile (the featured collection).
@@ -57,6 +79,16 @@ class Post(Model):
 
     class Meta:
         table = "posts"
+
+    def effective_quote_policy(self, author_default: str) -> QuotePolicy:
+        """Who may quote this local post: nobody for followers-only and direct posts, else
+        its own policy or, failing that, its author's default (``author_default``)."""
+        if self.visibility in (Visibility.PRIVATE, Visibility.DIRECT):
+            return QuotePolicy.NOBODY
+        try:
+            return QuotePolicy(self.quote_policy or author_default)
+        except ValueError:
+            return QuotePolicy.NOBODY
 
     def mentioned_uris(self) -> list[str]:
         """The accounts the post's Mention tags name (a hashtag's or emoji's href names no one)."""
@@ -103,6 +135,7 @@ async def record_addressees(post: Post, using_db: BaseDBAsyncClient | None = Non
 async def _post_saved(sender, instance: Post, created: bool, using_db, update_fields) -> None:
     if created or not update_fields or {"recipients", "tags"} & set(update_fields):
         await record_addressees(instance, using_db, created=created)
+
 
 class MediaAttachment(Model):
     id = fields.BigIntField(primary_key=True)

@@ -97,6 +97,9 @@ class InboundItem(Model):
     actor_uri = fields.CharField(max_length=2048)
     key_id = fields.CharField(max_length=2048, null=True)
     payload = fields.JSONField()
+    # Local accounts (ids as URIs) whose personal inbox received it: they may read what
+    # it carries even when its audience is a collection we cannot expand.
+    delivered_to = fields.JSONField(default=list, db_default="[]")
     state = fields.CharEnumField(InboundState, max_length=16, default=InboundState.PENDING)
     attempts = fields.IntField(default=0)
     available_at = fields.DatetimeField(db_index=True)
@@ -110,3 +113,35 @@ class InboundItem(Model):
     class Meta:
         table = "inbound_items"
         unique_together = (("origin", "activity_uri"),)
+
+
+class FetchKind(StrEnum):
+    ANCESTORS = "ancestors"  # the posts a reply answers, up the thread
+    REPLIES = "replies"  # the replies collection of a post, down the thread
+    QUOTE = "quote"  # the post a post quotes, and whether the quote is authorized
+
+
+class FetchState(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class FetchTask(Model):
+    """Background fetching of a thread around a stored post, one row per (kind, post)."""
+
+    id = fields.BigIntField(primary_key=True)
+    kind = fields.CharEnumField(FetchKind, max_length=16)
+    # The stored post the thread is fetched around.
+    uri = fields.CharField(max_length=2048)
+    state = fields.CharEnumField(FetchState, max_length=16, default=FetchState.PENDING)
+    attempts = fields.IntField(default=0)
+    available_at = fields.DatetimeField(db_index=True)
+    claimed_until = fields.DatetimeField(null=True)
+    last_error = fields.TextField(null=True)
+    done_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "fetch_tasks"
+        unique_together = (("kind", "uri"),)

@@ -59,6 +59,7 @@ class NotificationKind(StrEnum):
     REACTION = "reaction"
     UPDATE = "update"
     MOVE = "move"
+    QUOTE = "quote"  # someone quoted one of the account's posts
 
 
 class Notification(Model):

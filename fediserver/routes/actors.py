@@ -3,7 +3,8 @@
 ActivityPub clients get the actor document, served from ``Services.documents`` (bytes
 serialised once per change); browsers asking for ``/users/<name>`` are sent to the
 artist's portfolio at ``/@<name>`` (the web room, which answers ``/@<name>`` with
-``actor_json`` for ActivityPub clients). With ``federation.authorized_fetch`` on, the
+``actor_json`` for ActivityPub clients and sends visitors of an artist who moved to her
+new profile). With ``federation.authorized_fetch`` on, the
 JSON needs a signed GET; the instance actor's document never does, since it is what
 signing servers fetch to check our own GETs.
 """

@@ -1,5 +1,6 @@
 """An artist's collections and posts as ActivityPub: outbox, followers, following,
-featured, and each post at ``/users/<name>/statuses/<id>``.
+featured, each post at ``/users/<name>/statuses/<id>``, and the artist's authorizations of
+quotes of her posts at ``/users/<name>/quote_authorizations/<id of the quoting post>``.
 
 Posts are shown as ``fediserver.visibility`` decides for the reader: the stored actor
 that signed the GET, or anyone anonymous. So an unsigned GET lists public and unlisted
@@ -17,7 +18,7 @@ from urllib.parse import quote
 from quart import Blueprint, Response, redirect, request
 
 from fediserver.collections import BadCursor, collection, collection_page
-from fediserver.models import Account, Follow, Post
+from fediserver.models import Account, Follow, Post, QuoteState
 from fediserver.routes.actors import local_artist
 from fediserver.routes.negotiation import (
     activity_json,
@@ -29,6 +30,7 @@ from fediserver.routes.negotiation import (
 from fediserver.services import app_services
 from fediserver.visibility import may_read, visible_posts
 from outbox.objects import OBJECT_CONTEXT, NoteRenderer, iso, tombstone
+from outbox.quotes import authorization_uri, quote_authorization
 
 blueprint = Blueprint("collections", __name__)
 
@@ -148,3 +150,19 @@ async def status_json(username: str, post_id: int) -> Response:
     if post.deleted_at is not None:
         return activity_json({"@context": "https://www.w3.org/ns/activitystreams", **tombstone(post)}, status=410)
     return activity_json(await _notes().note(post, account))
+
+
+@blueprint.get("/users/<username>/quote_authorizations/<int:post_id>")
+async def quote_authorization_document(username: str, post_id: int):
+    """The artist's authorization of a quote of one of her posts (FEP-044f), for anyone
+    checking that quote; 404 once it is no longer given."""
+    account, refusal = await _artist_or_refusal(username)
+    if refusal is not None:
+        return refusal
+    quoting = await Post.get_or_none(id=post_id, quote_state=QuoteState.ACCEPTED, deleted_at=None) \
+        if post_id < 2**63 else None
+    quoted = await Post.get_or_none(id=quoting.quote_of_id, account=account, deleted_at=None) \
+        if quoting is not None and quoting.quote_of_id else None
+    if quoted is None or quoting.quote_authorization_uri != authorization_uri(account, quoting):
+        return json_error(404, "no such quote authorization")
+    return activity_json(quote_authorization(account, quoted, quoting))

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from quart import Response, current_app, g, render_template, request
+from quart import Response, current_app, g, redirect, render_template, request
 
 from fediserver.models import Account
 from fediserver.web.page_cache import CachedPage, etag_for
@@ -29,6 +29,14 @@ class PageNotFound(Exception):
     def __init__(self, message: str = "") -> None:
         super().__init__(message)
         self.message = message
+
+
+class PageMoved(Exception):
+    """What was here lives at ``url`` now (an artist who moved to another server)."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        self.url = url
 
 
 @dataclass(frozen=True)
@@ -60,6 +68,8 @@ async def public_page(build: Callable[[Account | None], Awaitable[Rendered]], *,
         rendered = await build(viewer)
     except PageNotFound as missing:
         return await not_found_page(viewer, missing.message)
+    except PageMoved as moved:
+        return redirect(moved.url, 301)
     body = rendered.body.encode()
     if viewer is None:
         page: CachedPage = pages.put(key, body, rendered.scopes, rendered.content_type) if cache else None

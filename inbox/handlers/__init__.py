@@ -1,8 +1,9 @@
 """One handler per activity type: the registry the inbound processor dispatches on.
 
-``HANDLERS`` maps an ActivityStreams type to the coroutine that applies it. Update and
-Delete are the two types whose meaning depends on their object (an actor or a post); the
-small dispatchers here send them to the module that owns that subject.
+``HANDLERS`` maps an ActivityStreams type to the coroutine that applies it. Update,
+Delete, Accept and Reject mean different things by their object (an actor or a post; a
+follow or a quote request); the small dispatchers here send them to the module that
+owns that subject.
 """
 
 from __future__ import annotations
@@ -13,9 +14,12 @@ from federation.vocab import Actor, ContentObject
 from inbox.handlers.actors import delete_actor, handle_move, update_actor
 from inbox.handlers.base import Forged, Ignored, Inbound, require_object_id
 from inbox.handlers.featured import handle_add, handle_remove
-from inbox.handlers.follows import handle_accept, handle_follow, handle_reject
+from inbox.handlers.follows import handle_accept as accept_follow
+from inbox.handlers.follows import handle_follow
+from inbox.handlers.follows import handle_reject as reject_follow
 from inbox.handlers.moderation import handle_block, handle_flag
 from inbox.handlers.posts import delete_post, handle_create, update_post
+from inbox.handlers.quotes import accept_quote, handle_quote_request, is_quote_request_answer, reject_quote
 from inbox.handlers.reactions import handle_announce, handle_emoji_react, handle_like
 from inbox.handlers.undo import handle_undo
 
@@ -30,6 +34,20 @@ async def handle_update(inbound: Inbound) -> None:
         await update_post(inbound, obj)
     else:
         raise Ignored(f"Update of {inbound.activity.object_id} embeds nothing we can read")
+
+
+async def handle_accept(inbound: Inbound) -> None:
+    if is_quote_request_answer(inbound):
+        await accept_quote(inbound)
+    else:
+        await accept_follow(inbound)
+
+
+async def handle_reject(inbound: Inbound) -> None:
+    if is_quote_request_answer(inbound):
+        await reject_quote(inbound)
+    else:
+        await reject_follow(inbound)
 
 
 async def handle_delete(inbound: Inbound) -> None:
@@ -56,6 +74,7 @@ HANDLERS: dict[str, Handler] = {
     "Move": handle_move,
     "Add": handle_add,
     "Remove": handle_remove,
+    "QuoteRequest": handle_quote_request,
 }
 
 __all__ = ["HANDLERS", "Forged", "Handler", "Ignored", "Inbound"]

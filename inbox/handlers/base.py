@@ -23,11 +23,34 @@ class Forged(Exception):
     """The sender claims something that is not theirs to claim."""
 
 
+class Unknown(Ignored):
+    """A post or account the activity needs is not stored here. The processor fetches it
+    with the resolver (outside the handler's transaction) and applies the activity
+    again; where nothing may be fetched it ends ignored, with this message. ``optional``:
+    the activity can be applied without it (a quoted post), so a failed fetch does not
+    stop it."""
+
+    def __init__(self, uri: str, *, kind: str = "post", optional: bool = False, stale: bool = False) -> None:
+        super().__init__(f"{kind} {uri} is not known here" if not stale else f"{kind} {uri} is out of date here")
+        self.uri = uri
+        self.kind = kind
+        self.optional = optional
+        # Known, but what the activity needs may have changed since: fetch it again.
+        self.stale = stale
+
+
 @dataclass(frozen=True)
 class Inbound:
     activity: Activity
     payload: dict[str, Any]
     sender: Account
+    # Local accounts whose personal inbox the activity was delivered to (empty when it
+    # came through the shared inbox only).
+    delivered_to: tuple[str, ...] = ()
+    # What the processor tried to fetch for this activity and could not.
+    unresolvable: frozenset[str] = frozenset()
+    # Renders our posts for the Updates a handler sends (``Services.notes``).
+    notes: Any = None
 
     @property
     def raw_object(self) -> dict[str, Any] | None:
@@ -74,9 +97,22 @@ async def find_post(uri: str | None) -> Post | None:
 
 
 async def require_post(uri: str | None) -> Post:
+    """A known post, or ``Unknown`` so that the processor fetches it and tries again."""
     post = await find_post(uri)
     if post is None:
-        raise Ignored(f"post {uri} is not known here; not fetched")
+        if uri is None:
+            raise Ignored("no post named")
+        raise Unknown(uri)
     return post
+
+
+async def require_account(uri: str | None) -> Account:
+    """A known account, or ``Unknown`` so that the processor fetches it and tries again."""
+    account = await find_account(uri)
+    if account is None:
+        if uri is None:
+            raise Ignored("no account named")
+        raise Unknown(uri, kind="account")
+    return account
 
 

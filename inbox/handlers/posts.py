@@ -1,131 +1,24 @@
 """Posts from other servers: Create, Update and Delete of Notes and their kin.
 
-A post is stored with its HTML sanitised, threaded to the post it answers when that one
-is known, with its attachments as ``MediaAttachment`` rows (described, not fetched: remote
-media is the media room's business) and a notification for each local account it
-mentions. Only the author may edit or delete a post.
+Storing is ``inbox.remote_posts``' job (the same for every door a post comes in by);
+this module decides what a received activity may do: only the author may create, edit
+or delete a post, and a post already stored that reaches another local account's
+personal inbox becomes readable by that account too. A reply to a post we do not have
+is stored at once; its thread is fetched in the background (``inbox.threads``).
 """
 
 from __future__ import annotations
 
-from html import escape
-from typing import Any
+from datetime import timedelta
 
-from federation.jsonld import PUBLIC
-from federation.vocab import Activity, ContentObject, Emoji, Hashtag, Mention, same_origin
+from federation.vocab import ContentObject, same_origin
 from fediserver.clock import utcnow
-from fediserver.models import Account, MediaAttachment, NotificationKind, Post, Visibility
-from fediserver.models.accounts import LOCAL_DOMAIN
+from fediserver.models import FetchKind, MediaAttachment, NotificationKind, Post
 from fediserver.models.interactions import notify
-from inbox.handlers.base import Forged, Ignored, Inbound, find_post, require_object_id, require_own_origin
-from inbox.sanitize import sanitize_html
-
-STORED_TYPES = frozenset({"Note", "Article", "Page", "Question", "Image"})
-
-
-def visibility_of(obj: ContentObject | Activity, followers_url: str | None) -> tuple[Visibility, list[str]]:
-    """Mastodon's four visibilities from the addressing, and the actors addressed directly."""
-    audience = set(obj.to) | set(obj.cc)
-    if PUBLIC in obj.to:
-        visibility = Visibility.PUBLIC
-    elif PUBLIC in obj.cc:
-        visibility = Visibility.UNLISTED
-    elif followers_url and followers_url in audience:
-        visibility = Visibility.PRIVATE
-    else:
-        visibility = Visibility.DIRECT
-    recipients = [uri for uri in dict.fromkeys([*obj.to, *obj.cc]) if uri not in (PUBLIC, followers_url)]
-    return visibility, recipients
-
-
-def _tag_objects(obj: ContentObject) -> list[dict[str, Any]]:
-    tags: list[dict[str, Any]] = []
-    for tag in obj.tags:
-        if isinstance(tag, Mention):
-            tags.append({"type": "Mention", "href": tag.href, "name": tag.name})
-        elif isinstance(tag, Hashtag):
-            tags.append({"type": "Hashtag", "name": tag.name, "href": tag.href})
-        elif isinstance(tag, Emoji):
-            tags.append({"type": "Emoji", "name": tag.name, "icon": tag.icon_url, "id": tag.id})
-    return tags
-
-
-def _content_html(obj: ContentObject) -> str:
-    content = sanitize_html(obj.content)
-    if obj.type in ("Article", "Page") and obj.name:
-        content = f"<p><strong>{escape(obj.name)}</strong></p>{content}"
-    return content
-
-
-def _post_fields(obj: ContentObject, author: Account, document: dict[str, Any] | None) -> dict[str, Any]:
-    visibility, recipients = visibility_of(obj, author.followers_url)
-    return {
-        "url": obj.url,
-        "object_type": obj.type,
-        "content": _content_html(obj),
-        "summary": sanitize_html(obj.summary),
-        "sensitive": obj.sensitive,
-        "visibility": visibility,
-        "recipients": recipients,
-        "in_reply_to_uri": obj.in_reply_to,
-        "tags": _tag_objects(obj),
-        "license": obj.license,
-        "document": document,
-    }
-
-
-async def _replace_attachments(post: Post, obj: ContentObject, author: Account) -> None:
-    await MediaAttachment.filter(post=post).delete()
-    described = [
-        (a.url, a.name, a.media_type, a.width, a.height, a.blurhash, a.focal_point) for a in obj.attachments
-    ]
-    if not described and obj.type == "Image" and obj.url:
-        described = [(obj.url, obj.name, None, None, None, None, None)]
-    rows = [
-        MediaAttachment(
-            account=author,
-            post=post,
-            remote_url=url[:2048],
-            description=name or "",
-            mime=(mime or "")[:64],
-            width=width,
-            height=height,
-            blurhash=blurhash[:64] if blurhash else None,
-            focal_x=focal[0] if focal else 0.0,
-            focal_y=focal[1] if focal else 0.0,
-        )
-        for url, name, mime, width, height, blurhash, focal in described
-    ]
-    if rows:
-        await MediaAttachment.bulk_create(rows)
-
-
-async def _notify_mentions(post: Post, obj: ContentObject, author: Account) -> None:
-    hrefs = {tag.href for tag in obj.tags if isinstance(tag, Mention)}
-    if not hrefs:
-        return
-    mentioned = await Account.filter(domain=LOCAL_DOMAIN).filter(uri__in=hrefs).all()
-    mentioned += await Account.filter(domain=LOCAL_DOMAIN, url__in=hrefs).exclude(uri__in=hrefs).all()
-    for account in mentioned:
-        await notify(account.id, author, NotificationKind.MENTION, post)
-
-
-async def store_post(obj: ContentObject, author: Account, document: dict[str, Any] | None) -> Post:
-    """Store a new remote post by ``author`` and thread it both ways."""
-    parent = await find_post(obj.in_reply_to)
-    post = await Post.create(
-        uri=obj.id,
-        account=author,
-        in_reply_to=parent,
-        published_at=obj.published or utcnow(),
-        **_post_fields(obj, author, document),
-    )
-    await _replace_attachments(post, obj, author)
-    await _notify_mentions(post, obj, author)
-    # Replies that arrived before this post now find their parent.
-    await Post.filter(in_reply_to_uri=obj.id, in_reply_to_id=None).update(in_reply_to_id=post.id)
-    return post
-
+from inbox.handlers.base import Forged, Ignored, Inbound, Unknown, find_post, require_object_id, require_own_origin
+from inbox.quotes import needs_settling
+from inbox.remote_posts import STORED_TYPES, grant_delivered_reader, store_post, update_stored_post
+from inbox.fetch_tasks import enqueue_fetch
 
 def _storable(obj: ContentObject) -> None:
     if obj.type not in STORED_TYPES:
@@ -138,14 +31,29 @@ async def handle_create(inbound: Inbound) -> None:
     obj = inbound.activity.object
     object_id = require_object_id(inbound)
     if not isinstance(obj, ContentObject):
-        raise Ignored(f"Create of {object_id} embeds no object we can read; not fetched")
+        # Only its id was sent: fetch it from its own server, when that is the sender's.
+        require_own_origin(inbound, object_id)
+        known = await find_post(object_id)
+        if known is None:
+            raise Unknown(object_id)
+        if known.account_id != inbound.sender.pk:
+            raise Ignored(f"{object_id} is not the sender's post")
+        for reader in inbound.delivered_to:
+            await grant_delivered_reader(object_id, reader)
+        return
     _storable(obj)
     require_own_origin(inbound, obj.id)
     if obj.author != inbound.sender.uri:
         raise Ignored(f"{obj.id} is attributed to {obj.author}, not to the sender")
     if await Post.exists(uri=obj.id):
+        for reader in inbound.delivered_to:
+            await grant_delivered_reader(obj.id, reader)
         raise Ignored(f"{obj.id} is already stored")
-    await store_post(obj, inbound.sender, inbound.raw_object)
+    post = await store_post(obj, inbound.sender, inbound.raw_object, inbound.delivered_to)
+    if post.in_reply_to_uri and post.in_reply_to_id is None:
+        await enqueue_fetch(FetchKind.ANCESTORS, post.uri)
+    if needs_settling(post):
+        await enqueue_fetch(FetchKind.QUOTE, post.uri)
 
 
 async def update_post(inbound: Inbound, obj: ContentObject) -> None:
@@ -158,10 +66,9 @@ async def update_post(inbound: Inbound, obj: ContentObject) -> None:
     if post.account_id != sender.id:
         raise Forged(f"{obj.id} belongs to another account than {sender.uri}")
     _storable(obj)
-    post.update_from_dict(_post_fields(obj, sender, inbound.raw_object))
-    post.edited_at = obj.updated or utcnow()
-    await post.save()
-    await _replace_attachments(post, obj, sender)
+    await update_stored_post(post, obj, sender, inbound.raw_object, inbound.delivered_to)
+    if needs_settling(post):
+        await enqueue_fetch(FetchKind.QUOTE, post.uri, refresh_after=timedelta(0))
     for booster_id in await Post.filter(boost_of=post).values_list("account_id", flat=True):
         await notify(booster_id, sender, NotificationKind.UPDATE, post)
 

@@ -14,13 +14,14 @@ from fediserver.models.interactions import notify
 from inbox.handlers.base import (
     Ignored,
     Inbound,
+    Unknown,
     find_account,
     find_post,
     require_activity_id,
     require_object_id,
     require_post,
 )
-from inbox.handlers.posts import STORED_TYPES, store_post, visibility_of
+from inbox.remote_posts import STORED_TYPES, audience, store_post
 
 
 def reaction_emoji(inbound: Inbound) -> str | None:
@@ -72,7 +73,7 @@ async def _boosted_post(inbound: Inbound) -> Post:
         # Trusted as sent only when the booster's server is the post's and its author's.
         if author is not None and same_origin(obj.id, inbound.sender.uri) and same_origin(author.uri, obj.id):
             return await store_post(obj, author, inbound.raw_object)
-    raise Ignored(f"boosted object {object_id} is not known here; not fetched")
+    raise Unknown(object_id)
 
 
 async def handle_announce(inbound: Inbound) -> None:
@@ -80,7 +81,7 @@ async def handle_announce(inbound: Inbound) -> None:
     if await Post.exists(uri=boost_id):
         raise Ignored(f"boost {boost_id} is already stored")
     original = await _boosted_post(inbound)
-    visibility, recipients = visibility_of(inbound.activity, inbound.sender.followers_url)
+    visibility, recipients = await audience(inbound.activity, inbound.sender, inbound.delivered_to)
     await Post.create(
         uri=boost_id,
         account=inbound.sender,

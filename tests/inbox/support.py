@@ -56,13 +56,16 @@ async def remote_post(author: Account, uri: str, content: str = "<p>hello</p>") 
     return await Post.create(uri=uri, account=author, content=content, published_at=utcnow())
 
 
-async def deliver(activity: dict[str, Any], processor: InboundProcessor | None = None) -> InboundItem:
-    """Store ``activity`` as the inbox does for its verified signer, run the inbound job
-    until nothing is due, and return the stored item as it ended."""
+async def deliver(activity: dict[str, Any], processor: InboundProcessor | None = None, *,
+                  to_inbox_of: Account | None = None) -> InboundItem:
+    """Store ``activity`` as the inbox does for its verified signer (as a POST to
+    ``to_inbox_of``'s personal inbox, else to the shared one), run the inbound job until
+    nothing is due, and return the stored item as it ended."""
     actor = activity.get("actor")
     actor = actor.get("id") if isinstance(actor, dict) else actor
     actor = actor if isinstance(actor, str) else "https://unknown.example/actor"
-    item, _ = await store_inbound(activity, actor_uri=actor, key_id=f"{actor}#main-key")
+    item, _ = await store_inbound(activity, actor_uri=actor, key_id=f"{actor}#main-key",
+                                  delivered_to=to_inbox_of.uri if to_inbox_of is not None else None)
     processor = processor or InboundProcessor()
     while await processor.run_once():
         pass

@@ -221,12 +221,42 @@ class PeerControl:
         prefer_shared_inbox: bool = False,
         summary: str | None = None,
         sensitive: bool | None = None,
+        quote: str | None = None,
+        quote_url_only: bool | None = None,
+        quote_authorization: str | None = None,
+        can_quote: Iterable[str] | None = None,
+        deliver: bool | None = None,
+        signed: bool | None = None,
     ) -> dict[str, Any]:
+        """A Note by ``actor``; ``deliver=False`` keeps it on the peer (a post we never saw),
+        ``signed=True`` returns the Create with the actor's integrity proof as ``signed_create``,
+        ``quote`` quotes a post (``quote_url_only``: the older quoteUrl alone), ``can_quote``
+        publishes who may quote it ("public" or actor ids)."""
         return await self._post(
             "post", actor=actor, content=content, mentions=list(mentions),
             in_reply_to=in_reply_to, public=public, to_followers=to_followers,
             prefer_shared_inbox=prefer_shared_inbox, summary=summary, sensitive=sensitive,
+            quote=quote, quote_url_only=quote_url_only, quote_authorization=quote_authorization,
+            can_quote=list(can_quote) if can_quote is not None else None, deliver=deliver, signed=signed,
         )
+
+    async def settings(self, actor: str, **settings: Any) -> dict[str, Any]:
+        """follow_policy, quote_policy ("accept"/"reject"), hide_followers, aliases (actor ids)."""
+        return await self._post("settings", actor=actor, **settings)
+
+    async def quote_request(self, actor: str, note: str, quoted: str) -> dict[str, Any]:
+        return await self._post("quote_request", actor=actor, note=note, quoted=quoted)
+
+    async def note(self, actor: str, note: str) -> dict[str, Any]:
+        """What the peer knows of its own note's quote: quote_state, quote_authorization."""
+        return await self._call("GET", "note", params={"actor": actor, "note": note})
+
+    async def move(self, actor: str, target: str) -> dict[str, Any]:
+        return await self._post("move", actor=actor, target=target)
+
+    async def forward(self, actor: str, activity: dict[str, Any], inbox: str) -> dict[str, Any]:
+        """POST someone else's activity to ``inbox``, HTTP-signed by ``actor``."""
+        return await self._post("forward", actor=actor, activity=activity, inbox=inbox)
 
     async def update(self, actor: str, note: str, content: str) -> dict[str, Any]:
         return await self._post("update", actor=actor, note=note, content=content)
@@ -244,7 +274,7 @@ class PeerControl:
         return await self._post("undo", actor=actor, activity=activity_id)
 
     async def set_follow_policy(self, actor: str, policy: str) -> dict[str, Any]:
-        return await self._post("settings", actor=actor, follow_policy=policy)
+        return await self.settings(actor, follow_policy=policy)
 
     async def inbox(
         self, type: str | None = None, *, actor: str | None = None, recipient: str | None = None

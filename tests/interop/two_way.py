@@ -99,6 +99,13 @@ async def alice_posts(instance: ServedInstance, text: str, **options: Any) -> Po
                                       notes=instance.services.notes, **options)
 
 
+async def api(instance: ServedInstance, token: str, method: str, path: str, **kwargs) -> httpx.Response:
+    """A client API call as the owner of ``token`` would make it."""
+    async with httpx.AsyncClient(timeout=30) as client:
+        return await client.request(method, f"{instance.base_url}{path}",
+                                    headers={"Authorization": f"Bearer {token}"}, **kwargs)
+
+
 async def followers_of_alice(instance: ServedInstance) -> list[str]:
     async with httpx.AsyncClient() as client:
         response = await client.get(f"{instance.base_url}/users/alice/followers?page=true",

@@ -130,12 +130,23 @@ async def test_an_unreachable_file_is_marked_failed_with_the_reason(db, data_dir
     await app.config["SERVICES"].aclose()
 
 
-async def test_a_declared_video_is_not_fetched(db, data_dir, peer, bob):
+async def test_a_declared_video_that_is_no_video_is_refused(db, data_dir, peer, bob):
     app = remote_app(db, data_dir)
     attachment = await MediaAttachment.create(account=bob, remote_url=f"{peer.base}/media/0.jpg", mime="video/mp4")
     await drain(app.config["SERVICES"])
     await attachment.refresh_from_db()
-    assert attachment.remote_state == "failed" and "video/mp4" in attachment.refused_reason
+    assert attachment.remote_state == "failed" and "no audio or video" in attachment.refused_reason
+    response = await app.test_client().get(f"/media/remote/{attachment.id}/display")
+    assert response.status_code == 404
+    await app.config["SERVICES"].aclose()
+
+
+async def test_a_file_of_no_declared_type_is_not_fetched(db, data_dir, peer, bob):
+    app = remote_app(db, data_dir)
+    attachment = await MediaAttachment.create(account=bob, remote_url=f"{peer.base}/media/0.jpg", mime="")
+    await drain(app.config["SERVICES"])
+    await attachment.refresh_from_db()
+    assert attachment.remote_state == "failed" and "undeclared" in attachment.refused_reason
     assert fetches(peer, "0.jpg") == 0
     await app.config["SERVICES"].aclose()
 

@@ -21,7 +21,7 @@ from fediserver.web.queries import (
     series_of,
     works_page,
 )
-from fediserver.web.rendering import PageNotFound, Rendered, public_page, render, web
+from fediserver.web.rendering import PageMoved, PageNotFound, Rendered, public_page, render, web
 
 blueprint = Blueprint("portfolio_pages", __name__)
 
@@ -32,6 +32,11 @@ async def _artist(username: str, *, with_counts: bool = False) -> tuple[Account,
     found = await local_artist(web().services.urls, username, with_counts=with_counts)
     if found is None:
         raise PageNotFound(f"There is no artist called @{username} here.")
+    artist = found[0]
+    if artist.moved_to_uri:
+        # She moved to another server: her pages send visitors to her new profile.
+        target = await Account.get_or_none(uri=artist.moved_to_uri)
+        raise PageMoved((target.url if target is not None else None) or artist.moved_to_uri)
     return found
 
 

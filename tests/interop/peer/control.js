@@ -3,21 +3,27 @@
 // announce, update, delete and undo, and read what reached their inboxes.
 
 import { Temporal } from "@js-temporal/polyfill";
+import { signObject, signRequest } from "@fedify/fedify";
 import {
   Announce,
   Create,
   Delete,
   Follow,
+  InteractionPolicy,
+  InteractionRule,
   Like,
   Mention,
+  Move,
   Note,
   PUBLIC_COLLECTION,
+  QuoteRequest,
   Tombstone,
   Undo,
   Update,
 } from "@fedify/vocab";
 import { ControlError } from "./errors.js";
 import { authorOf, describeActor, resolveActor } from "./remote.js";
+import { asSent } from "./wire.js";
 
 function json(status, body) {
   return new Response(JSON.stringify(body), {
@@ -145,6 +151,7 @@ const handlers = {
     else [tos, ccs] = [mentionIds, []]; // a direct message
     const noteId = ctx.getObjectUri(Note, { identifier: local.name, id: crypto.randomUUID() });
     const published = Temporal.Now.instant();
+    const quote = body.quote ? urlField(body, "quote") : null;
     const note = new Note({
       id: noteId,
       attribution: ctx.getActorUri(local.name),
@@ -157,6 +164,15 @@ const handlers = {
       ccs,
       published,
       url: noteId,
+      // FEP-044f: "quote"; or only the older "quoteUrl", as servers without quote approval write it.
+      quote: quote && !body.quote_url_only ? quote : null,
+      quoteUrl: quote,
+      quoteAuthorization: body.quote_authorization ? urlField(body, "quote_authorization") : null,
+      interactionPolicy: body.can_quote === undefined ? null : new InteractionPolicy({
+        canQuote: new InteractionRule({
+          automaticApprovals: body.can_quote.map((who) => (who === "public" ? PUBLIC_COLLECTION : new URL(who))),
+        }),
+      }),
     });
     const create = new Create({
       id: new URL(`${noteId.href}/activity`),
@@ -169,8 +185,19 @@ const handlers = {
     const audience = { followers: toFollowers, actors: mentioned, preferSharedInbox: body.prefer_shared_inbox ?? false };
     local.notes.set(noteId.href, { note, audience });
     local.sent.set(create.id.href, { activity: create, ...audience });
-    const deliveries = await deliver(ctx, local.name, create, audience);
-    return { note_id: noteId.href, create_id: create.id.href, deliveries };
+    if (body.in_reply_to && local.notes.has(body.in_reply_to)) {
+      local.replies.set(body.in_reply_to, [...(local.replies.get(body.in_reply_to) ?? []), noteId.href]);
+    }
+    // deliver: false keeps it on this server only (a post the other side never saw).
+    const deliveries = body.deliver === false ? [] : await deliver(ctx, local.name, create, audience);
+    const answer = { note_id: noteId.href, create_id: create.id.href, deliveries };
+    if (body.signed === true) {
+      // The Create as it would travel, with this actor's integrity proof (Ed25519).
+      const [, ed25519] = await ctx.getActorKeyPairs(local.name);
+      const signed = await signObject(create, ed25519.privateKey, ed25519.multikey.id);
+      answer.signed_create = asSent(await signed.toJsonLd({ format: "compact" }));
+    }
+    return answer;
   },
 
   "POST update": async (state, ctx, body) => {
@@ -242,11 +269,76 @@ const handlers = {
 
   "POST settings": (state, ctx, body) => {
     const local = localActor(state, body);
-    if (!["accept", "reject", "ignore"].includes(body.follow_policy)) {
-      throw new ControlError(400, "follow_policy must be accept, reject or ignore");
+    if (body.follow_policy !== undefined) {
+      if (!["accept", "reject", "ignore"].includes(body.follow_policy)) {
+        throw new ControlError(400, "follow_policy must be accept, reject or ignore");
+      }
+      local.followPolicy = body.follow_policy;
     }
-    local.followPolicy = body.follow_policy;
-    return { actor: local.name, follow_policy: local.followPolicy };
+    if (body.quote_policy !== undefined) {
+      if (!["accept", "reject"].includes(body.quote_policy)) throw new ControlError(400, "quote_policy must be accept or reject");
+      local.quotePolicy = body.quote_policy;
+    }
+    if (body.hide_followers !== undefined) local.hideFollowers = Boolean(body.hide_followers);
+    if (body.aliases !== undefined) {
+      if (!Array.isArray(body.aliases)) throw new ControlError(400, "aliases must be a list of actor ids");
+      local.aliases = body.aliases.map(String);
+    }
+    return {
+      actor: local.name, follow_policy: local.followPolicy, quote_policy: local.quotePolicy,
+      hide_followers: local.hideFollowers, aliases: local.aliases,
+    };
+  },
+
+  "POST quote_request": async (state, ctx, body) => {
+    const local = localActor(state, body);
+    const entry = ownNote(local, body.note);
+    const quoted = urlField(body, "quoted");
+    const author = await authorOf(ctx, quoted);
+    const request = new QuoteRequest({
+      id: new URL(`#quote_requests/${crypto.randomUUID()}`, ctx.getActorUri(local.name)),
+      actor: ctx.getActorUri(local.name),
+      object: quoted,
+      instrument: entry.note,
+    });
+    local.sent.set(request.id.href, { activity: request, actors: [author], followers: false });
+    return { request_id: request.id.href, deliveries: await deliver(ctx, local.name, request, { actors: [author] }) };
+  },
+
+  "GET note": (state, ctx, query) => {
+    const local = localActor(state, { actor: query.get("actor") });
+    const entry = ownNote(local, query.get("note"));
+    return { quote_state: entry.quoteState ?? null, quote_authorization: entry.note.quoteAuthorizationId?.href ?? null };
+  },
+
+  "POST move": async (state, ctx, body) => {
+    const local = localActor(state, body);
+    const { actor: target } = await resolveActor(ctx, body.target);
+    local.movedTo = target.id.href;
+    const move = new Move({
+      id: new URL(`#moves/${crypto.randomUUID()}`, ctx.getActorUri(local.name)),
+      actor: ctx.getActorUri(local.name),
+      object: ctx.getActorUri(local.name),
+      target: target.id,
+      tos: [ctx.getFollowersUri(local.name)],
+    });
+    return { move_id: move.id.href, deliveries: await deliver(ctx, local.name, move, { followers: true, preferSharedInbox: true }) };
+  },
+
+  "POST forward": async (state, ctx, body) => {
+    // Posts someone else's activity (as received, proof and all) to an inbox,
+    // HTTP-signed by this actor: what a server forwarding a reply does.
+    const local = localActor(state, body);
+    const inbox = urlField(body, "inbox");
+    if (body.activity === null || typeof body.activity !== "object") throw new ControlError(400, "activity must be an object");
+    const [rsa] = await ctx.getActorKeyPairs(local.name);
+    const request = await signRequest(new Request(inbox, {
+      method: "POST",
+      headers: { "content-type": "application/activity+json", accept: "application/json" },
+      body: JSON.stringify(body.activity),
+    }), rsa.privateKey, rsa.keyId);
+    const response = await fetch(request);
+    return { status: response.status, body: (await response.text()).slice(0, 500) };
   },
 
   "GET inbox": (state, ctx, query) => ({

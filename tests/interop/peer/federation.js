@@ -11,13 +11,17 @@ import {
   Accept,
   Activity,
   Announce,
+  Collection,
   Create,
   Delete,
   Endpoints,
   Follow,
   Like,
+  Move,
   Note,
   Person,
+  QuoteAuthorization,
+  QuoteRequest,
   Reject,
   Undo,
   Update,
@@ -128,6 +132,103 @@ function forgetUndoneFollow(state, ctx, undo) {
   }
 }
 
+// A QuoteRequest for one of our notes: approved (Accept whose result is a
+// QuoteAuthorization this peer then serves) or refused, as the actor's policy says.
+async function answerQuoteRequest(state, ctx, request) {
+  const parsed = request.objectId ? ctx.parseUri(request.objectId) : null;
+  const local = parsed?.type === "object" ? state.actor(parsed.values.identifier) : null;
+  const requester = await request.getActor(ctx);
+  if (local === null || requester === null || !local.notes.has(request.objectId.href)) return;
+  const quoting = request.instrumentId ?? (await request.getInstrument(ctx))?.id;
+  let answer;
+  if (local.quotePolicy === "accept") {
+    const authorization = new QuoteAuthorization({
+      id: ctx.getObjectUri(QuoteAuthorization, { identifier: local.name, id: crypto.randomUUID() }),
+      attribution: ctx.getActorUri(local.name),
+      interactingObject: quoting,
+      interactionTarget: request.objectId,
+    });
+    local.quoteAuthorizations.set(authorization.id.href, authorization);
+    answer = new Accept({
+      id: new URL(`#answers/${crypto.randomUUID()}`, ctx.getActorUri(local.name)),
+      actor: ctx.getActorUri(local.name),
+      object: request,
+      result: authorization.id,
+    });
+  } else {
+    answer = new Reject({
+      id: new URL(`#answers/${crypto.randomUUID()}`, ctx.getActorUri(local.name)),
+      actor: ctx.getActorUri(local.name),
+      object: request,
+    });
+  }
+  ctx.data.afterResponse.push(async () => {
+    try {
+      await ctx.sendActivity({ identifier: local.name }, requester, answer);
+    } catch (error) {
+      state.failedDeliveries.push({ activity: answer.id.href, to: requester.id.href, error: String(error?.message ?? error) });
+    }
+  });
+}
+
+// An Accept or Reject of a QuoteRequest this peer sent: the quote is settled, and an
+// accepted one carries its authorization from then on (an Update tells everyone).
+async function settleQuote(state, ctx, answer, accepted) {
+  const requestId = idOf(ctx.data.body?.object);
+  for (const actor of state.actors.values()) {
+    const sent = requestId ? actor.sent.get(requestId) : undefined;
+    if (sent === undefined || !(sent.activity instanceof QuoteRequest)) continue;
+    const entry = actor.notes.get(sent.activity.instrumentId?.href);
+    if (entry === undefined) return true;
+    entry.quoteState = accepted ? "accepted" : "rejected";
+    if (!accepted) return true;
+    entry.note = entry.note.clone({ quoteAuthorization: answer.resultId });
+    const update = new Update({
+      id: new URL(`#updates/${crypto.randomUUID()}`, ctx.getActorUri(actor.name)),
+      actor: ctx.getActorUri(actor.name),
+      object: entry.note,
+      tos: entry.note.toIds,
+      ccs: entry.note.ccIds,
+    });
+    ctx.data.afterResponse.push(async () => {
+      try {
+        await ctx.sendActivity({ identifier: actor.name }, "followers", update, { preferSharedInbox: true });
+      } catch (error) {
+        state.failedDeliveries.push({ activity: update.id.href, to: "followers", error: String(error?.message ?? error) });
+      }
+    });
+    return true;
+  }
+  return false;
+}
+
+// A Move of an account our actors follow: follow the new account, as Mastodon does,
+// when it names the old one among its aliases.
+async function followMovedAccount(state, ctx, move) {
+  const oldId = move.actorId?.href;
+  const target = await move.getTarget(ctx);
+  if (oldId === undefined || target === null) return;
+  if (!target.aliasIds.some((alias) => alias.href === oldId)) return;
+  for (const local of state.actors.values()) {
+    if (!local.following.has(oldId)) continue;
+    local.following.delete(oldId);
+    const follow = new Follow({
+      id: new URL(`#follows/${crypto.randomUUID()}`, ctx.getActorUri(local.name)),
+      actor: ctx.getActorUri(local.name),
+      object: target.id,
+    });
+    local.following.set(target.id.href, { followId: follow.id.href, state: "pending" });
+    local.sent.set(follow.id.href, { activity: follow, actors: [target], followers: false });
+    ctx.data.afterResponse.push(async () => {
+      try {
+        await ctx.sendActivity({ identifier: local.name }, target, follow);
+      } catch (error) {
+        state.failedDeliveries.push({ activity: follow.id.href, to: target.id.href, error: String(error?.message ?? error) });
+      }
+    });
+  }
+}
+
 export function createPeerFederation(state, origin) {
   const federation = createFederation({
     kv: new MemoryKvStore(),
@@ -150,12 +251,14 @@ export function createPeerFederation(state, origin) {
         url: ctx.getActorUri(identifier),
         inbox: ctx.getInboxUri(identifier),
         outbox: ctx.getOutboxUri(identifier),
-        followers: ctx.getFollowersUri(identifier),
+        followers: state.actor(identifier).hideFollowers ? null : ctx.getFollowersUri(identifier),
         following: ctx.getFollowingUri(identifier),
         endpoints: new Endpoints({ sharedInbox: ctx.getInboxUri() }),
         manuallyApprovesFollowers: state.actor(identifier).followPolicy !== "accept",
         publicKey: keys[0].cryptographicKey,
         assertionMethods: keys.map((key) => key.multikey),
+        aliases: state.actor(identifier).aliases.map((id) => new URL(id)),
+        successor: state.actor(identifier).movedTo ? new URL(state.actor(identifier).movedTo) : null,
       });
     })
     .mapHandle((_ctx, username) => (state.actor(username) === null ? null : username))
@@ -169,7 +272,22 @@ export function createPeerFederation(state, origin) {
     "/users/{identifier}/notes/{id}",
     (ctx, { identifier, id }) => {
       const noteId = ctx.getObjectUri(Note, { identifier, id }).href;
-      return state.actor(identifier)?.notes.get(noteId)?.note ?? null;
+      const actor = state.actor(identifier);
+      const note = actor?.notes.get(noteId)?.note ?? null;
+      const replies = actor?.replies.get(noteId) ?? [];
+      if (note === null || replies.length === 0) return note;
+      return note.clone({
+        replies: new Collection({ id: new URL(`${noteId}/replies`), items: replies.map((reply) => new URL(reply)) }),
+      });
+    },
+  );
+
+  federation.setObjectDispatcher(
+    QuoteAuthorization,
+    "/users/{identifier}/quote_authorizations/{id}",
+    (ctx, { identifier, id }) => {
+      const authorizationId = ctx.getObjectUri(QuoteAuthorization, { identifier, id }).href;
+      return state.actor(identifier)?.quoteAuthorizations.get(authorizationId) ?? null;
     },
   );
 
@@ -212,13 +330,21 @@ export function createPeerFederation(state, origin) {
       recordReceived(state, ctx, follow);
       await answerFollow(state, ctx, follow);
     })
-    .on(Accept, (ctx, accept) => {
+    .on(Accept, async (ctx, accept) => {
       recordReceived(state, ctx, accept);
-      settleFollow(state, ctx, accept, true);
+      if (!(await settleQuote(state, ctx, accept, true))) settleFollow(state, ctx, accept, true);
     })
-    .on(Reject, (ctx, reject) => {
+    .on(Reject, async (ctx, reject) => {
       recordReceived(state, ctx, reject);
-      settleFollow(state, ctx, reject, false);
+      if (!(await settleQuote(state, ctx, reject, false))) settleFollow(state, ctx, reject, false);
+    })
+    .on(QuoteRequest, async (ctx, request) => {
+      recordReceived(state, ctx, request);
+      await answerQuoteRequest(state, ctx, request);
+    })
+    .on(Move, async (ctx, move) => {
+      recordReceived(state, ctx, move);
+      await followMovedAccount(state, ctx, move);
     })
     .on(Undo, (ctx, undo) => {
       recordReceived(state, ctx, undo);

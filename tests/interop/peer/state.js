@@ -6,8 +6,16 @@ export class ActorState {
   constructor(name) {
     this.name = name;
     this.keyPairs = null; // filled lazily: [{privateKey, publicKey}] RSA then Ed25519
-    this.followPolicy = "accept"; // "accept" | "reject" | "ignore"
+    this.resetSettings();
     this.clear();
+  }
+
+  resetSettings() {
+    this.followPolicy = "accept"; // "accept" | "reject" | "ignore"
+    this.hideFollowers = false; // true: the actor document publishes no followers collection
+    this.aliases = []; // alsoKnownAs (actor ids)
+    this.movedTo = null; // movedTo (an actor id) once moved
+    this.quotePolicy = "accept"; // how QuoteRequests for this actor's notes are answered
   }
 
   clear() {
@@ -19,6 +27,10 @@ export class ActorState {
     this.notes = new Map();
     // activity id -> { activity (Fedify object), recipients (Fedify objects) }
     this.sent = new Map();
+    // note id -> ids of the replies to it (this actor's own), for its replies collection
+    this.replies = new Map();
+    // authorization id -> QuoteAuthorization (Fedify object) this actor granted
+    this.quoteAuthorizations = new Map();
   }
 }
 
@@ -37,7 +49,7 @@ export class PeerState {
   reset() {
     for (const actor of this.actors.values()) {
       actor.clear();
-      actor.followPolicy = "accept";
+      actor.resetSettings();
     }
     this.received = [];
     this.rejected = [];
