@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from playwright.async_api import Error as PlaywrightError
 
 from fediserver.local_accounts import create_local_account
 from fediserver.models import Account
@@ -104,7 +105,15 @@ async def photograph(page, kind: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for label, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
         await page.set_viewport_size(viewport)
-        await page.screenshot(path=SCREENSHOTS / f"{kind}-{label}.png", full_page=True)
+        # Let Chromium lay out and paint at the new size first: on a busy machine a capture
+        # asked for before the next frame fails with "Unable to capture screenshot".
+        await page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+        path = SCREENSHOTS / f"{kind}-{label}.png"
+        try:
+            await page.screenshot(path=path, full_page=True)
+        except PlaywrightError:
+            await page.wait_for_timeout(500)
+            await page.screenshot(path=path, full_page=True)
     await page.set_viewport_size(DESKTOP)
 
 
