@@ -8,6 +8,12 @@
   (``Post.addressee_uris``, kept as ``Addressee`` rows); no other tag addresses anyone.
 - A block either way hides the posts of one account from the other, and boosts of them.
 
+Lists go one step further (``listed_posts``): timelines, search results and threads also
+leave out what the viewer mutes (a mute not yet expired), its posts, its boosts and
+boosts of its posts; a muted account's post opened by itself is still shown, as Mastodon
+does. Notifications leave out accounts blocked either way and accounts muted with their
+notifications (``unheard_accounts``).
+
 ``visible_posts(viewer)`` gives the posts (not deleted) a viewer may see, for every list:
 timelines, an account's posts, notifications, collections. ``may_read(post, reader)``
 answers for one post, deleted or not (a reader who may read a deleted post gets its
@@ -21,7 +27,8 @@ from __future__ import annotations
 from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
 
-from fediserver.models import Account, Addressee, Block, Follow, Post, Visibility
+from fediserver.clock import utcnow
+from fediserver.models import Account, Addressee, Block, Follow, Mute, Post, Visibility
 
 SHOWN_TO_ANYONE = (Visibility.PUBLIC, Visibility.UNLISTED)
 
@@ -29,6 +36,16 @@ SHOWN_TO_ANYONE = (Visibility.PUBLIC, Visibility.UNLISTED)
 def visible_posts(viewer: Account | None) -> QuerySet[Post]:
     """Every post ``viewer`` may see that is not deleted (boosts included; narrow it further)."""
     return Post.filter(_may_see(viewer), deleted_at=None)
+
+
+def listed_posts(viewer: Account | None) -> QuerySet[Post]:
+    """The posts a list shown to ``viewer`` may hold: those it may see, without what it mutes."""
+    query = visible_posts(viewer)
+    if viewer is None:
+        return query
+    muted = muted_accounts(viewer)
+    return query.filter(~Q(account_id__in=muted) & (
+        Q(boost_of_id__isnull=True) | ~Q(boost_of__account_id__in=muted_accounts(viewer))))
 
 
 async def may_read(post: Post, reader: Account | None) -> bool:
@@ -58,3 +75,30 @@ def _blocked_either_way(viewer: Account) -> Subquery:
     blocking = Block.filter(account_id=viewer.pk).values("target_id")
     blocked_by = Block.filter(target_id=viewer.pk).values("account_id")
     return Subquery(Account.filter(Q(id__in=Subquery(blocking)) | Q(id__in=Subquery(blocked_by))).values("id"))
+
+
+def muted_accounts(viewer: Account, *, notifications: bool = False) -> Subquery:
+    """The ids of the accounts ``viewer`` mutes now (``notifications``: those muted with
+    their notifications)."""
+    mutes = Mute.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=utcnow()), account_id=viewer.pk)
+    if notifications:
+        mutes = mutes.filter(notifications=True)
+    return Subquery(mutes.values("target_id"))
+
+
+def unheard_accounts(viewer: Account) -> Q:
+    """A condition on ``from_account_id``: not an account blocked either way, nor one muted
+    with its notifications."""
+    return ~Q(from_account_id__in=_blocked_either_way(viewer)) & ~Q(
+        from_account_id__in=muted_accounts(viewer, notifications=True))
+
+
+async def hidden_account_ids(viewer: Account | None) -> set[int]:
+    """The accounts whose posts a list for ``viewer`` leaves out (blocked either way, muted),
+    for lists built in Python (a thread)."""
+    if viewer is None:
+        return set()
+    blocked = await Account.filter(id__in=_blocked_either_way(viewer)).values_list("id", flat=True)
+    muted = await Mute.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=utcnow()),
+                              account_id=viewer.pk).values_list("target_id", flat=True)
+    return set(blocked) | set(muted)

@@ -1,20 +1,25 @@
 """The Mastodon client API, one module per subject: ``auth`` (who is calling: bearer
 tokens and scopes), ``errors`` (the error shape), ``accounts``, ``follow_requests``,
 ``statuses`` (with ``conversation``, the thread around a status), ``media``,
-``timelines``, ``notifications``, ``instance``, ``search``, with ``serializers``
+``timelines``, ``notifications``, ``instance``, ``search``, ``preferences`` (with read
+markers), ``tags`` (followed hashtags), ``curated`` (announcements, custom emoji,
+trends: none kept here), with ``serializers``
 producing Mastodon's JSON entities."""
 
 from __future__ import annotations
 
 from quart import Blueprint, Quart
 
-from fediserver.api import accounts, follow_requests, instance, media, notifications, search, statuses, timelines
+from fediserver.api import (
+    accounts, curated, follow_requests, instance, media, notifications, preferences, search, statuses, tags, timelines,
+)
 from fediserver.api.errors import ApiError, install_error_handlers
 from fediserver.api.idempotency import IdempotencyKeys
 
 client_api = Blueprint("api", __name__)
 install_error_handlers(client_api)
-for _subject in (instance, accounts, follow_requests, statuses, media, timelines, notifications, search):
+for _subject in (instance, accounts, follow_requests, statuses, media, timelines, notifications, search,
+                 preferences, curated, tags):
     client_api.register_blueprint(_subject.blueprint)
 
 

@@ -1,5 +1,5 @@
 """What clients read about the instance before anything else: ``/api/v1/instance`` and
-``/api/v2/instance``.
+``/api/v2/instance``, and the servers this one knows (``/api/v1/instance/peers``).
 
 The version names the Mastodon API level we answer to, as other compatible servers do,
 so clients pick the endpoints this server has (``/api/v2/media`` among them). Strict
@@ -117,7 +117,7 @@ async def instance_v2():
         "source_url": "",
         "description": settings.instance.description,
         "usage": {"users": {"active_month": users}},
-        "thumbnail": {"url": _thumbnail_url()},
+        "thumbnail": {"url": _thumbnail_url(), "blurhash": None, "versions": {}},
         "languages": [],
         "configuration": {"urls": {}, **_configuration(), "translation": {"enabled": False}},
         "registrations": {"enabled": mode != "closed", "approval_required": mode == "approval", "message": None},
@@ -125,3 +125,9 @@ async def instance_v2():
         "rules": [],
     })
 
+
+@blueprint.get("/api/v1/instance/peers")
+async def peers():
+    """The domains of the servers whose accounts this one knows, sorted."""
+    domains = await Account.exclude(domain=LOCAL_DOMAIN).distinct().values_list("domain", flat=True)
+    return jsonify(sorted(set(domains)))

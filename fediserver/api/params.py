@@ -61,6 +61,50 @@ class Params:
         raise unprocessable(f"{name} must be true or false, not {value!r}")
 
 
+    def nested(self, name: str) -> Any:
+        """Rails' nested parameters as one value: a JSON object or array as sent, or from a
+        form ``name[key]=v``, ``name[0][key]=v`` (a dict by index) and ``name[][key]=v``
+        (a list, a new item whenever a key comes again). None when not sent."""
+        values = self._values.get(name)
+        if values and isinstance(values[0], (dict, list)):
+            return values[0] if len(values) == 1 or isinstance(values[0], list) else values
+        prefix = name + "["
+        found: dict[str, Any] = {}
+        items: list[dict[str, Any]] = []
+        for key, given in self._values.items():
+            if not key.startswith(prefix):
+                continue
+            path = key[len(name):].replace("]", "").split("[")[1:]
+            if path[0] == "":  # name[][key]: the n-th value of each key belongs to the n-th item
+                for index, value in enumerate(given):
+                    while len(items) <= index:
+                        items.append({})
+                    items[index]["".join(path[1:2])] = value
+                continue
+            target = found
+            for part in path[:-1]:
+                target = target.setdefault(part, {})
+                if not isinstance(target, dict):
+                    raise unprocessable(f"{key} does not fit the other {name} parameters")
+            target[path[-1]] = given[0] if given else None
+        if items:
+            return items
+        return found or None
+
+
+    def items(self, name: str) -> list[dict[str, Any]]:
+        """A nested parameter that is a list of objects (``fields_attributes``,
+        ``keywords_attributes``), however it was sent; [] when not sent."""
+        value = self.nested(name)
+        if value is None:
+            return []
+        if isinstance(value, dict):
+            value = list(value.values()) if value and all(isinstance(v, dict) for v in value.values()) else [value]
+        if not all(isinstance(item, dict) for item in value):
+            raise unprocessable(f"{name} must be a list of objects")
+        return value
+
+
 def record_id(value: str) -> int:
     """A path id; anything but a number names no record."""
     if not value.isdigit():

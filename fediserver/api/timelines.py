@@ -1,7 +1,12 @@
-"""Timelines in the client API: home (the artist's own posts and boosts and those of the
-accounts they follow) and public (public posts, ``local=true`` for this instance's only),
-newest first with Mastodon's id cursors and ``Link`` header. Both hold only what the
-reader may see (``fediserver.visibility``)."""
+"""Timelines in the client API, newest first with Mastodon's id cursors and ``Link`` header:
+
+- home: the artist's own posts and boosts, those of the accounts they follow, and posts
+  carrying a hashtag they follow;
+- public: public posts (``local=true`` for this instance's only, ``remote=true`` for others');
+- tag: public posts carrying a hashtag (``any[]``, ``all[]``, ``none[]`` for more tags).
+
+Every one holds only what the reader may see and has not muted (``fediserver.visibility``).
+"""
 
 from __future__ import annotations
 
@@ -10,11 +15,13 @@ from tortoise.expressions import Q, Subquery
 
 from fediserver.api.auth import optional_account, require_account
 from fediserver.api.context import services
+from fediserver.api.errors import not_found
 from fediserver.api.pagination import Page, link_header
 from fediserver.api.params import TRUE
 from fediserver.api.serializers import statuses_json
-from fediserver.models import Follow, Visibility
-from fediserver.visibility import visible_posts
+from fediserver.hashtags import posts_tagged, tag_name
+from fediserver.models import Account, Follow, FollowedTag, MediaAttachment, Post, Visibility
+from fediserver.visibility import listed_posts
 
 blueprint = Blueprint("api_timelines", __name__)
 
@@ -23,18 +30,53 @@ blueprint = Blueprint("api_timelines", __name__)
 async def home():
     account = await require_account(scope="read:statuses")
     followed = Follow.accepted().filter(follower=account).values("target_id")
-    query = visible_posts(account).filter(Q(account_id=account.pk) | Q(account_id__in=Subquery(followed)))
-    rows = await Page.from_request().rows(query.select_related("account"))
-    return jsonify(await statuses_json(rows, account, services().media_links)), 200, link_header(rows)
+    tags = await FollowedTag.filter(account=account).values_list("name", flat=True)
+    wanted = Q(account_id=account.pk) | Q(account_id__in=Subquery(followed))
+    if tags:
+        wanted |= Q(id__in=posts_tagged(tags), boost_of_id__isnull=True)
+    query = listed_posts(account).filter(wanted)
+    return await _answer(query, account)
 
 
 @blueprint.get("/api/v1/timelines/public")
 async def public():
     viewer = await optional_account(scope="read:statuses")
-    query = visible_posts(viewer).filter(visibility=Visibility.PUBLIC, boost_of_id__isnull=True)
+    query = _public(listed_posts(viewer))
+    return await _answer(query, viewer)
+
+
+@blueprint.get("/api/v1/timelines/tag/<tag>")
+async def tag(tag: str):
+    viewer = await optional_account(scope="read:statuses")
+    name = tag_name(tag)
+    if name is None:
+        raise not_found("Tag")
+    args = request.args
+    query = _public(listed_posts(viewer)).filter(id__in=posts_tagged([name, *_list_arg("any")]))
+    for also in _list_arg("all"):
+        query = query.filter(id__in=posts_tagged([also]))
+    if none := _list_arg("none"):
+        query = query.exclude(id__in=posts_tagged(none))
+    if args.get("only_media", "").lower() in TRUE:
+        query = query.filter(id__in=Subquery(MediaAttachment.filter(post_id__isnull=False).values("post_id")))
+    return await _answer(query, viewer)
+
+
+def _public(query):
+    """Public posts, not boosts, narrowed by ``local`` or ``remote``."""
+    query = query.filter(visibility=Visibility.PUBLIC, boost_of_id__isnull=True)
     if request.args.get("local", "").lower() in TRUE:
         query = query.filter(local=True)
     elif request.args.get("remote", "").lower() in TRUE:
         query = query.filter(local=False)
-    rows = await Page.from_request().rows(query.select_related("account"))
+    return query
+
+
+def _list_arg(name: str) -> list[str]:
+    return [value for value in request.args.getlist(f"{name}[]") + request.args.getlist(name) if tag_name(value)]
+
+
+async def _answer(query, viewer: Account | None):
+    """One page of ``query`` as statuses, with the ``Link`` header of the page read."""
+    rows: list[Post] = await Page.from_request().rows(query.select_related("account"))
     return jsonify(await statuses_json(rows, viewer, services().media_links)), 200, link_header(rows)

@@ -6,7 +6,11 @@ Tortoise discovers the models through this package, and migrations in
 
 from fediserver.models.accounts import Account
 from fediserver.models.content import Addressee, MediaAttachment, Post, QuotePolicy, QuoteState, Visibility
-from fediserver.models.interactions import Block, Favourite, Notification, NotificationKind, Reaction, Report
+from fediserver.models.client_state import (
+    AccountList, AccountNote, Filter, FilterAction, FilterKeyword, FilterStatus, FollowedTag, ListMember, Marker,
+    RepliesPolicy,
+)
+from fediserver.models.interactions import Block, Favourite, Mute, Notification, NotificationKind, Reaction, Report
 from fediserver.models.portfolio import Series, SeriesWork, Work
 from fediserver.models.registrations import Registration, RegistrationState
 from fediserver.models.federation_state import (
@@ -19,6 +23,17 @@ from fediserver.models.social import Follow, FollowState
 
 __all__ = [
     "Account",
+    "AccountList",
+    "AccountNote",
+    "Filter",
+    "FilterAction",
+    "FilterKeyword",
+    "FilterStatus",
+    "FollowedTag",
+    "ListMember",
+    "Marker",
+    "Mute",
+    "RepliesPolicy",
     "Activity",
     "Addressee",
     "Block",

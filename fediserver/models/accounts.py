@@ -44,6 +44,10 @@ class Account(Model):
     default_license = fields.CharField(max_length=2048, null=True)
     # Who may quote the artist's posts and be approved at once (public, followers, nobody).
     quote_policy = fields.CharField(max_length=16, default="public", db_default="public")
+    # Posting defaults the artist's apps read (Mastodon's source privacy, sensitive, language).
+    default_visibility = fields.CharField(max_length=16, default="public", db_default="public")
+    default_sensitive = fields.BooleanField(default=False, db_default=False)
+    default_language = fields.CharField(max_length=16, null=True)
     public_key_id = fields.CharField(max_length=2048, null=True)
     public_key_pem = fields.TextField(null=True)
     private_key_pem = fields.TextField(null=True)

@@ -1,4 +1,4 @@
-"""Reactions between people: favourites, emoji reactions, blocks, notifications, reports."""
+"""Reactions between people: favourites, emoji reactions, blocks, mutes, notifications, reports."""
 
 from __future__ import annotations
 
@@ -47,6 +47,23 @@ class Block(Model):
 
     class Meta:
         table = "blocks"
+        unique_together = (("account", "target"),)
+
+
+class Mute(Model):
+    """``account`` no longer sees the posts of ``target`` in its lists (and, with
+    ``notifications``, its notifications) until ``expires_at``, if set; unlike a block,
+    nothing is sent and ``target`` still sees ``account``."""
+
+    id = fields.BigIntField(primary_key=True)
+    account = fields.ForeignKeyField("models.Account", related_name="muting", on_delete=fields.CASCADE)
+    target = fields.ForeignKeyField("models.Account", related_name="muted_by", on_delete=fields.CASCADE)
+    notifications = fields.BooleanField(default=True)
+    expires_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "mutes"
         unique_together = (("account", "target"),)
 
 
