@@ -12,7 +12,7 @@ Lists go one step further (``listed_posts``): timelines, search results and thre
 leave out what the viewer mutes (a mute not yet expired), its posts, its boosts and
 boosts of its posts; a muted account's post opened by itself is still shown, as Mastodon
 does. Notifications leave out accounts blocked either way and accounts muted with their
-notifications (``unheard_accounts``).
+notifications (``heard_from``).
 
 ``visible_posts(viewer)`` gives the posts (not deleted) a viewer may see, for every list:
 timelines, an account's posts, notifications, collections. ``may_read(post, reader)``
@@ -86,9 +86,9 @@ def muted_accounts(viewer: Account, *, notifications: bool = False) -> Subquery:
     return Subquery(mutes.values("target_id"))
 
 
-def unheard_accounts(viewer: Account) -> Q:
-    """A condition on ``from_account_id``: not an account blocked either way, nor one muted
-    with its notifications."""
+def heard_from(viewer: Account) -> Q:
+    """A condition on ``from_account_id``: the accounts whose notifications ``viewer``
+    gets, all but those blocked either way and those muted with their notifications."""
     return ~Q(from_account_id__in=_blocked_either_way(viewer)) & ~Q(
         from_account_id__in=muted_accounts(viewer, notifications=True))
 

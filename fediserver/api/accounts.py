@@ -14,6 +14,7 @@ from tortoise.expressions import Subquery
 from fediserver.api.auth import optional_account, require_account
 from fediserver.api.context import services
 from fediserver.api.errors import not_found, unprocessable
+from fediserver.api.filtering import active_filters, filter_statuses
 from fediserver.api.pagination import Page, link_header
 from fediserver.api.params import TRUE, Params, record_id
 from fediserver.api.serializers import account_json, relationship_json, statuses_json
@@ -140,7 +141,9 @@ async def statuses(account_id: str):
     if args.get("exclude_reblogs", "").lower() in TRUE:
         query = query.filter(boost_of_id__isnull=True)
     rows = await Page.from_request().rows(query)
-    return jsonify(await statuses_json(rows, viewer, services().media_links)), 200, link_header(rows)
+    documents = await statuses_json(rows, viewer, services().media_links)
+    documents = filter_statuses(documents, await active_filters(viewer, "account"), viewer)
+    return jsonify(documents), 200, link_header(rows)
 
 
 @blueprint.post("/api/v1/accounts/<account_id>/follow")

@@ -1,7 +1,10 @@
 """Notifications in the client API.
 
 They are made where each act is recorded (``fediserver.models.interactions.notify``);
-the API only reads them, leaving out those about posts the reader may no longer see.
+the API only reads them, leaving out those about posts the reader may no longer see,
+those from accounts blocked either way or muted with their notifications
+(``fediserver.visibility.heard_from``), and those whose post a filter for
+notifications hides (a ``warn`` filter marks the post instead).
 """
 
 from __future__ import annotations
@@ -12,11 +15,12 @@ from tortoise.expressions import Q, Subquery
 from fediserver.api.auth import require_account
 from fediserver.api.context import services
 from fediserver.api.errors import not_found
+from fediserver.api.filtering import active_filters, hidden_by_filters
 from fediserver.api.pagination import Page, link_header
 from fediserver.api.params import record_id
 from fediserver.api.serializers import NOTIFICATION_TYPES, notifications_json
 from fediserver.models import Account, Notification, NotificationKind
-from fediserver.visibility import visible_posts
+from fediserver.visibility import heard_from, visible_posts
 
 blueprint = Blueprint("api_notifications", __name__)
 
@@ -26,7 +30,7 @@ KIND_BY_TYPE = {name: kind for kind, name in NOTIFICATION_TYPES.items()}
 @blueprint.get("/api/v1/notifications")
 async def index():
     account = await require_account(scope="read:notifications")
-    query = Notification.filter(_about_visible_posts(account), account=account).select_related("from_account", "post")
+    query = Notification.filter(_heard(account), account=account).select_related("from_account", "post")
     wanted = _kinds(request.args.getlist("types[]") + request.args.getlist("types"))
     unwanted = _kinds(request.args.getlist("exclude_types[]") + request.args.getlist("exclude_types"))
     if wanted:
@@ -34,14 +38,17 @@ async def index():
     if unwanted:
         query = query.exclude(kind__in=unwanted)
     rows = await Page.from_request().rows(query)
-    return jsonify(await notifications_json(rows, account, services().media_links)), 200, link_header(rows)
+    documents = await notifications_json(rows, account, services().media_links)
+    filters = await active_filters(account, "notifications")
+    documents = [d for d in documents if not hidden_by_filters(d["status"], filters, account)]
+    return jsonify(documents), 200, link_header(rows)
 
 
 @blueprint.get("/api/v1/notifications/<notification_id>")
 async def show(notification_id: str):
     account = await require_account(scope="read:notifications")
     row = await Notification.get_or_none(
-        _about_visible_posts(account), id=record_id(notification_id), account=account
+        _heard(account), id=record_id(notification_id), account=account
     ).select_related("from_account", "post")
     if row is None:
         raise not_found("Notification")
@@ -49,9 +56,11 @@ async def show(notification_id: str):
     return jsonify(document)
 
 
-def _about_visible_posts(account: Account) -> Q:
-    """Notifications about no post, or about a post the account may still see."""
-    return Q(post_id__isnull=True) | Q(post_id__in=Subquery(visible_posts(account).values("id")))
+def _heard(account: Account) -> Q:
+    """Notifications from accounts not blocked or muted, about no post or about a post the
+    account may still see."""
+    return heard_from(account) & (
+        Q(post_id__isnull=True) | Q(post_id__in=Subquery(visible_posts(account).values("id"))))
 
 
 def _kinds(names: list[str]) -> list[NotificationKind]:

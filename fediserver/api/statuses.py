@@ -14,6 +14,7 @@ from quart import Blueprint, current_app, jsonify, request
 from fediserver.api.auth import optional_account, require_account
 from fediserver.api.context import services
 from fediserver.api.errors import ApiError, not_found, unprocessable
+from fediserver.api.filtering import active_filters, filter_statuses
 from fediserver.api.params import Params, record_id
 from fediserver.api.conversation import asked_for_thread, visible_ancestors, visible_descendants
 from fediserver.api.serializers import status_json, statuses_json
@@ -74,9 +75,12 @@ async def context(status_id: str):
     post = await visible_post(status_id, viewer)
     await asked_for_thread(post, viewer, _replies_refresh())
     links = services().media_links
+    filters = await active_filters(viewer, "thread")
     return jsonify({
-        "ancestors": await statuses_json(await visible_ancestors(post, viewer), viewer, links),
-        "descendants": await statuses_json(await visible_descendants(post, viewer), viewer, links),
+        "ancestors": filter_statuses(
+            await statuses_json(await visible_ancestors(post, viewer), viewer, links), filters, viewer),
+        "descendants": filter_statuses(
+            await statuses_json(await visible_descendants(post, viewer), viewer, links), filters, viewer),
     })
 
 

@@ -5,7 +5,10 @@
 - public: public posts (``local=true`` for this instance's only, ``remote=true`` for others');
 - tag: public posts carrying a hashtag (``any[]``, ``all[]``, ``none[]`` for more tags).
 
-Every one holds only what the reader may see and has not muted (``fediserver.visibility``).
+Every one holds only what the reader may see and has not muted (``fediserver.visibility``),
+and the reader's filters for its context warn about or hide what they match
+(``fediserver.api.filtering``; a page may then be shorter than ``limit``, its ``Link``
+still continuing after the last post read).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from tortoise.expressions import Q, Subquery
 from fediserver.api.auth import optional_account, require_account
 from fediserver.api.context import services
 from fediserver.api.errors import not_found
+from fediserver.api.filtering import active_filters, filter_statuses
 from fediserver.api.pagination import Page, link_header
 from fediserver.api.params import TRUE
 from fediserver.api.serializers import statuses_json
@@ -35,14 +39,14 @@ async def home():
     if tags:
         wanted |= Q(id__in=posts_tagged(tags), boost_of_id__isnull=True)
     query = listed_posts(account).filter(wanted)
-    return await _answer(query, account)
+    return await _answer(query, account, "home")
 
 
 @blueprint.get("/api/v1/timelines/public")
 async def public():
     viewer = await optional_account(scope="read:statuses")
     query = _public(listed_posts(viewer))
-    return await _answer(query, viewer)
+    return await _answer(query, viewer, "public")
 
 
 @blueprint.get("/api/v1/timelines/tag/<tag>")
@@ -59,7 +63,7 @@ async def tag(tag: str):
         query = query.exclude(id__in=posts_tagged(none))
     if args.get("only_media", "").lower() in TRUE:
         query = query.filter(id__in=Subquery(MediaAttachment.filter(post_id__isnull=False).values("post_id")))
-    return await _answer(query, viewer)
+    return await _answer(query, viewer, "public")
 
 
 def _public(query):
@@ -76,7 +80,10 @@ def _list_arg(name: str) -> list[str]:
     return [value for value in request.args.getlist(f"{name}[]") + request.args.getlist(name) if tag_name(value)]
 
 
-async def _answer(query, viewer: Account | None):
-    """One page of ``query`` as statuses, with the ``Link`` header of the page read."""
+async def _answer(query, viewer: Account | None, context: str):
+    """One page of ``query`` as statuses, filtered for ``context``, with the ``Link`` header
+    of the page read."""
     rows: list[Post] = await Page.from_request().rows(query.select_related("account"))
-    return jsonify(await statuses_json(rows, viewer, services().media_links)), 200, link_header(rows)
+    documents = await statuses_json(rows, viewer, services().media_links)
+    documents = filter_statuses(documents, await active_filters(viewer, context), viewer)
+    return jsonify(documents), 200, link_header(rows)

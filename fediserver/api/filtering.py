@@ -1,0 +1,132 @@
+"""An artist's filters at work: which statuses of a list they warn about or hide.
+
+A filter applies where its ``context`` says (home, notifications, public, thread,
+account) until it expires. A status matches when one of the filter's keywords is in its
+text, content warning or media descriptions (a ``whole_word`` keyword only as a whole
+word, as Mastodon matches it), or when the filter names the status. A boost is judged by
+the boosted post. ``hide`` leaves a matching status out; ``warn`` keeps it with
+``filtered`` results naming the filter and what matched. Filters never apply to the
+artist's own posts.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from tortoise.expressions import Q
+
+from fediserver.api.serializers import iso
+from fediserver.clock import utcnow
+from fediserver.models import Account, Filter, FilterAction, FilterKeyword, FilterStatus
+
+CONTEXTS = ("home", "notifications", "public", "thread", "account")
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def keyword_pattern(keyword: str, whole_word: bool) -> re.Pattern[str]:
+    escaped = re.escape(keyword)
+    if whole_word:
+        start = r"\b" if re.match(r"\w", keyword) else ""
+        end = r"\b" if re.search(r"\w$", keyword) else ""
+        return re.compile(f"{start}{escaped}{end}", re.IGNORECASE | re.MULTILINE)
+    return re.compile(escaped, re.IGNORECASE)
+
+
+@dataclass
+class ActiveFilter:
+    record: Filter
+    document: dict[str, Any]  # the Filter entity, as ``filtered`` results carry it
+    keywords: list[tuple[str, re.Pattern[str]]]
+    status_ids: set[str]
+
+    @property
+    def hides(self) -> bool:
+        return self.record.action == FilterAction.HIDE
+
+
+async def active_filters(account: Account | None, context: str) -> list[ActiveFilter]:
+    """The filters of ``account`` in force now in ``context``."""
+    if account is None:
+        return []
+    records = [f for f in await Filter.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=utcnow()), account=account)
+               .prefetch_related("keywords", "statuses") if context in (f.context or [])]
+    return [
+        ActiveFilter(
+            record=record,
+            document=filter_json(record),
+            keywords=[(k.keyword, keyword_pattern(k.keyword, k.whole_word)) for k in record.keywords],
+            status_ids={str(s.post_id) for s in record.statuses},
+        )
+        for record in records
+    ]
+
+
+def filter_statuses(documents: list[dict[str, Any]], filters: list[ActiveFilter], viewer: Account | None
+                    ) -> list[dict[str, Any]]:
+    """``documents`` (Status entities) without those a filter hides, the others marked
+    (``filtered``, empty when nothing matched, for a signed-in viewer as Mastodon sends it)."""
+    if viewer is None:
+        return documents
+    for document in documents:
+        document.setdefault("filtered", [])
+        if document.get("reblog"):
+            document["reblog"].setdefault("filtered", [])
+    if not filters:
+        return documents
+    return [document for document in documents if not _judge(document, filters, viewer)]
+
+
+def hidden_by_filters(status: dict[str, Any] | None, filters: list[ActiveFilter], viewer: Account | None) -> bool:
+    """Judge one status (marking it); True when a filter hides it."""
+    return status is not None and bool(filters) and _judge(status, filters, viewer)
+
+
+def _judge(document: dict[str, Any], filters: list[ActiveFilter], viewer: Account | None) -> bool:
+    judged = document.get("reblog") or document
+    if viewer is not None and judged["account"]["id"] == str(viewer.pk):
+        return False
+    text = _searchable_text(judged)
+    results = []
+    for active in filters:
+        keywords = [keyword for keyword, pattern in active.keywords if pattern.search(text)]
+        statuses = [i for i in (judged["id"], document["id"]) if i in active.status_ids]
+        if not keywords and not statuses:
+            continue
+        if active.hides:
+            return True
+        results.append({"filter": active.document, "keyword_matches": keywords or None,
+                        "status_matches": statuses or None})
+    if results:
+        document["filtered"] = results
+        judged["filtered"] = results
+    return False
+
+
+def _searchable_text(status: dict[str, Any]) -> str:
+    parts = [html.unescape(_TAGS.sub(" ", status.get("content") or "")), status.get("spoiler_text") or ""]
+    parts += [m.get("description") or "" for m in status.get("media_attachments") or []]
+    return "\n".join(parts)
+
+
+def filter_json(record: Filter) -> dict[str, Any]:
+    """Mastodon's Filter (v2), from a filter whose keywords and statuses are fetched."""
+    return {
+        "id": str(record.pk),
+        "title": record.title,
+        "context": list(record.context or []),
+        "expires_at": iso(record.expires_at),
+        "filter_action": record.action.value,
+        "keywords": [keyword_json(k) for k in sorted(record.keywords, key=lambda k: k.pk)],
+        "statuses": [filtered_status_json(s) for s in sorted(record.statuses, key=lambda s: s.pk)],
+    }
+
+
+def keyword_json(keyword: FilterKeyword) -> dict[str, Any]:
+    return {"id": str(keyword.pk), "keyword": keyword.keyword, "whole_word": keyword.whole_word}
+
+
+def filtered_status_json(row: FilterStatus) -> dict[str, Any]:
+    return {"id": str(row.pk), "status_id": str(row.post_id)}
