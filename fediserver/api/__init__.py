@@ -3,7 +3,7 @@ tokens and scopes), ``errors`` (the error shape), ``accounts``, ``follow_request
 ``statuses`` (with ``conversation``, the thread around a status), ``media``,
 ``timelines``, ``notifications``, ``instance``, ``search``, ``preferences`` (with read
 markers), ``tags`` (followed hashtags), ``filters`` (with ``filtering``, what they do to
-lists), ``curated`` (announcements, custom emoji,
+lists), ``lists``, ``curated`` (announcements, custom emoji,
 trends: none kept here), with ``serializers``
 producing Mastodon's JSON entities."""
 
@@ -12,8 +12,8 @@ from __future__ import annotations
 from quart import Blueprint, Quart
 
 from fediserver.api import (
-    accounts, curated, filters, follow_requests, instance, media, notifications, preferences, search, statuses, tags,
-    timelines,
+    accounts, curated, filters, follow_requests, instance, lists, media, notifications, preferences, search, statuses,
+    tags, timelines,
 )
 from fediserver.api.errors import ApiError, install_error_handlers
 from fediserver.api.idempotency import IdempotencyKeys
@@ -21,7 +21,7 @@ from fediserver.api.idempotency import IdempotencyKeys
 client_api = Blueprint("api", __name__)
 install_error_handlers(client_api)
 for _subject in (instance, accounts, follow_requests, statuses, media, timelines, notifications, search,
-                 preferences, curated, tags, filters):
+                 preferences, curated, tags, filters, lists):
     client_api.register_blueprint(_subject.blueprint)
 
 

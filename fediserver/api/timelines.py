@@ -3,7 +3,10 @@
 - home: the artist's own posts and boosts, those of the accounts they follow, and posts
   carrying a hashtag they follow;
 - public: public posts (``local=true`` for this instance's only, ``remote=true`` for others');
-- tag: public posts carrying a hashtag (``any[]``, ``all[]``, ``none[]`` for more tags).
+- tag: public posts carrying a hashtag (``any[]``, ``all[]``, ``none[]`` for more tags);
+- list: the posts and boosts of a list's members, with the replies its ``replies_policy``
+  lets in (a member's replies to itself always); members of an ``exclusive`` list leave
+  the home timeline.
 
 Every one holds only what the reader may see and has not muted (``fediserver.visibility``),
 and the reader's filters for its context warn about or hide what they match
@@ -14,7 +17,7 @@ still continuing after the last post read).
 from __future__ import annotations
 
 from quart import Blueprint, jsonify, request
-from tortoise.expressions import Q, Subquery
+from tortoise.expressions import Q, RawSQL, Subquery
 
 from fediserver.api.auth import optional_account, require_account
 from fediserver.api.context import services
@@ -24,10 +27,17 @@ from fediserver.api.pagination import Page, link_header
 from fediserver.api.params import TRUE
 from fediserver.api.serializers import statuses_json
 from fediserver.hashtags import posts_tagged, tag_name
-from fediserver.models import Account, Follow, FollowedTag, MediaAttachment, Post, Visibility
+from fediserver.api.lists import current_members, own_list
+from fediserver.models import (
+    Account, AccountList, Follow, FollowedTag, ListMember, MediaAttachment, Post, RepliesPolicy, Visibility,
+)
 from fediserver.visibility import listed_posts
 
 blueprint = Blueprint("api_timelines", __name__)
+
+# 1 for a reply to its own author's post (a thread the author continues), else 0.
+ANSWERS_ITSELF = RawSQL('CASE WHEN "posts"."in_reply_to_id" IN (SELECT "own"."id" FROM "posts" "own" '
+                        'WHERE "own"."account_id" = "posts"."account_id") THEN 1 ELSE 0 END')
 
 
 @blueprint.get("/api/v1/timelines/home")
@@ -35,7 +45,10 @@ async def home():
     account = await require_account(scope="read:statuses")
     followed = Follow.accepted().filter(follower=account).values("target_id")
     tags = await FollowedTag.filter(account=account).values_list("name", flat=True)
-    wanted = Q(account_id=account.pk) | Q(account_id__in=Subquery(followed))
+    exclusive = AccountList.filter(account=account, exclusive=True).values("id")
+    set_apart = ListMember.filter(list_id__in=Subquery(exclusive)).values("account_id")
+    wanted = Q(account_id=account.pk) | (
+        Q(account_id__in=Subquery(followed)) & ~Q(account_id__in=Subquery(set_apart)))
     if tags:
         wanted |= Q(id__in=posts_tagged(tags), boost_of_id__isnull=True)
     query = listed_posts(account).filter(wanted)
@@ -64,6 +77,25 @@ async def tag(tag: str):
     if args.get("only_media", "").lower() in TRUE:
         query = query.filter(id__in=Subquery(MediaAttachment.filter(post_id__isnull=False).values("post_id")))
     return await _answer(query, viewer, "public")
+
+
+@blueprint.get("/api/v1/timelines/list/<list_id>")
+async def list_timeline(list_id: str):
+    account = await require_account(scope="read:lists")
+    record = await own_list(account, list_id)
+    members = current_members(record)
+    query = listed_posts(account).filter(account_id__in=members)
+    if record.replies_policy == RepliesPolicy.LIST:
+        answered = Post.filter(account_id__in=current_members(record)).values("id")
+    elif record.replies_policy == RepliesPolicy.FOLLOWED:
+        followed = Follow.accepted().filter(follower=account).values("target_id")
+        answered = Post.filter(Q(account_id__in=Subquery(followed)) | Q(account_id=account.pk)).values("id")
+    else:
+        answered = None
+    not_a_reply = Q(in_reply_to_uri__isnull=True) | Q(answers_itself=1)
+    query = query.annotate(answers_itself=ANSWERS_ITSELF).filter(
+        not_a_reply if answered is None else not_a_reply | Q(in_reply_to_id__in=Subquery(answered)))
+    return await _answer(query, account, "home")
 
 
 def _public(query):
