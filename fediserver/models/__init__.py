@@ -7,7 +7,10 @@ Tortoise discovers the models through this package, and migrations in
 from fediserver.models.accounts import Account
 from fediserver.models.content import Addressee, MediaAttachment, Post, QuotePolicy, QuoteState, Visibility
 from fediserver.models.interactions import Block, Favourite, Notification, NotificationKind, Reaction, Report
+from fediserver.models.polls import Poll, PollVote
 from fediserver.models.portfolio import Series, SeriesWork, Work
+from fediserver.models.post_edits import PostEdit
+from fediserver.models.reader_marks import Bookmark, ConversationMark, ConversationMute
 from fediserver.models.registrations import Registration, RegistrationState
 from fediserver.models.federation_state import (
     Activity, Delivery, DeliveryState, Domain, FetchKind, FetchState, FetchTask, InboundItem, InboundState,
@@ -22,6 +25,9 @@ __all__ = [
     "Activity",
     "Addressee",
     "Block",
+    "Bookmark",
+    "ConversationMark",
+    "ConversationMute",
     "Favourite",
     "Notification",
     "NotificationKind",
@@ -47,7 +53,10 @@ __all__ = [
     "InboundState",
     "MediaAttachment",
     "OAuthApp",
+    "Poll",
+    "PollVote",
     "Post",
+    "PostEdit",
     "QueueWorker",
     "QuotePolicy",
     "QuoteState",
