@@ -47,3 +47,35 @@ class ConversationMark(Model):
     class Meta:
         table = "conversation_marks"
         unique_together = (("account", "root"),)
+
+
+MAX_THREAD_DEPTH = 64
+
+
+async def thread_roots(post_ids) -> dict[int, int]:
+    """The root of each post's thread (the first post it answers, through its parents),
+    one query per level of the deepest thread, at most ``MAX_THREAD_DEPTH`` levels."""
+    from fediserver.models.content import Post
+
+    current = {pk: pk for pk in post_ids}
+    settled: set[int] = set()
+    for _ in range(MAX_THREAD_DEPTH):
+        pending = set(current.values()) - settled
+        if not pending:
+            break
+        parents = dict(await Post.filter(id__in=pending, in_reply_to_id__isnull=False)
+                       .values_list("id", "in_reply_to_id"))
+        settled |= pending - set(parents)
+        if not parents:
+            break
+        current = {origin: parents.get(node, node) for origin, node in current.items()}
+    return current
+
+
+async def muted_conversations(account_id: int, post_ids) -> set[int]:
+    """Which of the posts are in a conversation the account muted (one query when she
+    muted none)."""
+    roots = set(await ConversationMute.filter(account_id=account_id).values_list("root_id", flat=True))
+    if not roots:
+        return set()
+    return {pk for pk, root in (await thread_roots(post_ids)).items() if root in roots}
