@@ -29,6 +29,7 @@ from federation.vocab import Activity, Attachment, ContentObject, Emoji, Hashtag
 from fediserver.models import Account, MediaAttachment, NotificationKind, Post, Visibility
 from fediserver.models.accounts import LOCAL_DOMAIN
 from fediserver.models.interactions import notify
+from fediserver.models.post_edits import differs, record_edit, snapshot
 from fediserver.clock import utcnow
 from inbox.quotes import initial_quote
 from inbox.sanitize import sanitize_html
@@ -193,16 +194,26 @@ async def store_post(obj: ContentObject, author: Account, document: dict[str, An
 
 
 async def update_stored_post(post: Post, obj: ContentObject, author: Account, document: dict[str, Any] | None,
-                             delivered_to: Iterable[str] = ()) -> Post:
+                             delivered_to: Iterable[str] = ()) -> bool:
     """Apply an edit of a stored remote post: its fields and attachments as now sent; the
-    local accounts that could read it before keep reading it."""
+    local accounts that could read it before keep reading it. True when a reader would
+    see a change, which is then kept in the post's history (an Update that only
+    refreshes a poll's counts is no edit)."""
     earlier = post.recipients or []
     readers = await Account.filter(uri__in=earlier, domain=LOCAL_DOMAIN).values_list("uri", flat=True) if earlier else []
+    before = await snapshot(post)
+    edited_before = post.edited_at
     post.update_from_dict(await post_fields(obj, author, document, [*readers, *delivered_to]))
     post.edited_at = obj.updated or utcnow()
     await post.save()
     await replace_attachments(post, obj, author)
-    return post
+    after = await snapshot(post)
+    if not differs(before, after):
+        post.edited_at = edited_before
+        await post.save(update_fields=["edited_at"])
+        return False
+    await record_edit(post, before, after)
+    return True
 
 
 async def grant_delivered_reader(object_uri: str, account_uri: str) -> None:

@@ -7,7 +7,7 @@ Each action writes the post and hands the matching activity (Create, Update, Del
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from urllib.parse import urlsplit
 
 from tortoise.transactions import in_transaction
@@ -16,6 +16,7 @@ from fediserver.clock import utcnow
 from fediserver.models import Account, MediaAttachment, NotificationKind, Post, QuotePolicy, QuoteState, Visibility
 from fediserver.models.accounts import LOCAL_DOMAIN
 from fediserver.models.interactions import notify
+from fediserver.models.post_edits import record_edit, snapshot
 from outbox import builders
 from outbox.errors import ActionError
 from outbox.objects import NoteRenderer, addressing, note_object, tombstone
@@ -145,18 +146,32 @@ async def edit_status(
     notes: NoteRenderer | None = None,
     extra_hashtags: Sequence[str] = (),
     license: str | None = None,
+    media: Sequence[MediaAttachment] | None = None,
+    descriptions: Mapping[int, str] | None = None,
+    language: str | None = None,
 ) -> Post:
-    """Change a local post's text (and content warning, tags beyond the text, licence);
-    its Update goes to the same audience plus anyone newly mentioned."""
+    """Change a local post's text (and content warning, tags beyond the text, licence,
+    language); ``media`` (when given) becomes its attachments, in that order, and
+    ``descriptions`` (attachment id: alt text) describe them anew. The version before is
+    kept in the post's history (``PostEdit``); those who boosted it are told; its Update
+    goes to the same audience plus anyone newly mentioned."""
     author = await post.account
     _check_author(author)
     if post.deleted_at is not None:
         raise ActionError("cannot edit a deleted post")
     if post.boost_of_id is not None:
         raise ActionError("a boost has no text to edit")
-    attachments = await MediaAttachment.filter(post=post).order_by("id")
+    current = await MediaAttachment.filter(post=post).order_by("id")
+    attachments = list(current) if media is None else list(media)
+    for attachment in attachments:
+        if attachment.account_id != author.pk or attachment.post_id not in (None, post.pk):
+            raise ActionError(f"media {attachment.pk} is not an upload of @{author.acct} free for this post")
+    unknown = set(descriptions or {}) - {a.pk for a in attachments}
+    if unknown:
+        raise ActionError(f"media {', '.join(map(str, sorted(unknown)))} is not attached to this post")
     _check_text(text, attachments)
     rendered, mention_tags = await _render(author, text)
+    before = await snapshot(post)
     post.content = rendered.html
     post.source_text = text
     post.tags = mention_tags + _hashtag_tags(author, _merged(rendered.hashtags, extra_hashtags))
@@ -166,10 +181,28 @@ async def edit_status(
         post.summary = spoiler_text
     if sensitive is not None:
         post.sensitive = sensitive
+    if language is not None:
+        post.language = language or None
     post.sensitive = post.sensitive or bool(post.summary)
     post.edited_at = utcnow()
     async with in_transaction():
         await post.save()
+        kept = {a.pk for a in attachments}
+        for attachment in current:
+            if attachment.pk not in kept:
+                attachment.post = None
+                await attachment.save(update_fields=["post_id"])
+        for attachment in attachments:
+            changed = ["post_id"] if attachment.post_id != post.pk else []
+            attachment.post = post
+            if descriptions and attachment.pk in descriptions:
+                attachment.description = descriptions[attachment.pk]
+                changed.append("description")
+            if changed:
+                await attachment.save(update_fields=changed)
+        await record_edit(post, before)
+        for booster_id in await Post.filter(boost_of=post, deleted_at=None).values_list("account_id", flat=True):
+            await notify(booster_id, author, NotificationKind.UPDATE, post)
         note = await _note(post, author, attachments, notes)
         await publish(builders.update_note(author, note), actor=author, inboxes=await post_inboxes(post, author))
     return post

@@ -1,6 +1,7 @@
 """The Mastodon client API, one module per subject: ``auth`` (who is calling: bearer
 tokens and scopes), ``errors`` (the error shape), ``accounts``, ``follow_requests``,
-``statuses`` (with ``conversation``, the thread around a status), ``media``,
+``statuses`` (with ``conversation``, the thread around a status, ``status_edits`` and
+``status_marks``: pins, bookmarks, conversation mutes), ``media``,
 ``timelines``, ``notifications``, ``instance``, ``search``, ``preferences`` (with read
 markers), ``tags`` (followed hashtags), ``filters`` (with ``filtering``, what they do to
 lists), ``lists``, ``curated`` (announcements, custom emoji,
@@ -12,16 +13,16 @@ from __future__ import annotations
 from quart import Blueprint, Quart
 
 from fediserver.api import (
-    accounts, curated, filters, follow_requests, instance, lists, media, notifications, preferences, search, statuses,
-    tags, timelines,
+    accounts, curated, filters, follow_requests, instance, lists, media, notifications, preferences, search,
+    status_edits, status_marks, statuses, tags, timelines,
 )
 from fediserver.api.errors import ApiError, install_error_handlers
 from fediserver.api.idempotency import IdempotencyKeys
 
 client_api = Blueprint("api", __name__)
 install_error_handlers(client_api)
-for _subject in (instance, accounts, follow_requests, statuses, media, timelines, notifications, search,
-                 preferences, curated, tags, filters, lists):
+for _subject in (instance, accounts, follow_requests, statuses, status_edits, status_marks, media, timelines,
+                 notifications, search, preferences, curated, tags, filters, lists):
     client_api.register_blueprint(_subject.blueprint)
 
 

@@ -20,6 +20,7 @@ from fediserver.api.statuses import MAX_MEDIA
 from fediserver.models import Account, Post
 from fediserver.models.accounts import LOCAL_DOMAIN
 from media.intake import supported_formats
+from outbox.portfolio import MAX_PINNED
 from outbox.statuses import MAX_TEXT_LENGTH
 
 blueprint = Blueprint("api_instance", __name__)
@@ -58,7 +59,7 @@ def _version() -> str:
 def _configuration() -> dict:
     settings = current_app.config["SETTINGS"]
     return {
-        "accounts": {"max_featured_tags": 0, "max_pinned_statuses": 0},
+        "accounts": {"max_featured_tags": 0, "max_pinned_statuses": MAX_PINNED},
         "statuses": {"max_characters": MAX_TEXT_LENGTH, "max_media_attachments": MAX_MEDIA,
                      "characters_reserved_per_url": 23},
         "media_attachments": {

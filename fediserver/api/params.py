@@ -46,6 +46,34 @@ class Params:
     def texts(self, name: str) -> list[str]:
         return [str(v) for v in self._values.get(name, []) if v is not None and str(v) != ""]
 
+    def given(self, name: str) -> bool:
+        """Whether the client sent ``name`` at all (an empty JSON list counts)."""
+        return name in self._values or any(key.startswith(f"{name}[") for key in self._values)
+
+    def nested(self, name: str) -> Params | None:
+        """A nested object as parameters of its own: ``{"poll": {...}}`` in JSON,
+        ``poll[options][]=...&poll[expires_in]=...`` in a form. None when not sent."""
+        values = self._values.get(name)
+        if values and isinstance(values[0], dict):
+            return Params({key.removesuffix("[]"): value if isinstance(value, list) else [value]
+                           for key, value in values[0].items()})
+        prefix = f"{name}["
+        found = {key[len(prefix):].removesuffix("]"): value for key, value in self._values.items()
+                 if key.startswith(prefix) and not key.startswith(f"{name}[]")}
+        return Params(found) if found else None
+
+    def mappings(self, name: str) -> list[dict[str, Any]]:
+        """A list of objects: ``{"media_attributes": [{...}, ...]}`` in JSON, or a form's
+        ``media_attributes[][id]=...&media_attributes[][description]=...`` read in order."""
+        values = self._values.get(name)
+        if values and all(isinstance(v, dict) for v in values):
+            return [dict(v) for v in values]
+        prefix = f"{name}[]["
+        columns = {key[len(prefix):].removesuffix("]"): value for key, value in self._values.items()
+                   if key.startswith(prefix)}
+        length = max((len(v) for v in columns.values()), default=0)
+        return [{key: column[i] for key, column in columns.items() if i < len(column)} for i in range(length)]
+
     def flag(self, name: str, default: bool = False) -> bool:
         values = self._values.get(name)
         if not values or values[0] is None:

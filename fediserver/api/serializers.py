@@ -17,6 +17,7 @@ from tortoise.functions import Count, Max
 
 from fediserver.models import Account, Favourite, Follow, FollowState, MediaAttachment, Notification, Post
 from fediserver.models.interactions import Block, NotificationKind
+from fediserver.models.reader_marks import Bookmark, muted_conversations
 from fediserver.api.quote_json import quote_parts
 from media.derivatives import fit_box
 from media.kinds import IMAGE, UNKNOWN, kind_of
@@ -240,8 +241,8 @@ def _status(post: Post, facts: _StatusFacts, accounts: _AccountCache, links: Med
         "favourites_count": facts.favourites[post.pk],
         "favourited": post.pk in facts.favourited,
         "reblogged": post.pk in facts.reblogged,
-        "muted": False,
-        "bookmarked": False,
+        "muted": post.pk in facts.muted,
+        "bookmarked": post.pk in facts.bookmarked,
         "pinned": post.pinned_at is not None,
         "content": post.content,
         "text": None,
@@ -279,8 +280,10 @@ class _StatusFacts:
         facts.favourites = await _counts(Favourite.filter(post_id__in=ids), "post_id")
         facts.reblogs = await _counts(Post.filter(boost_of_id__in=ids, deleted_at=None), "boost_of_id")
         facts.replies = await _counts(Post.filter(in_reply_to_id__in=ids, deleted_at=None), "in_reply_to_id")
-        facts.favourited, facts.reblogged = set(), set()
+        facts.favourited, facts.reblogged, facts.bookmarked, facts.muted = set(), set(), set(), set()
         if viewer is not None and ids:
+            facts.bookmarked = set(await Bookmark.filter(account=viewer, post_id__in=ids).values_list("post_id", flat=True))
+            facts.muted = await muted_conversations(viewer.pk, ids)
             facts.favourited = set(await Favourite.filter(account=viewer, post_id__in=ids).values_list("post_id", flat=True))
             facts.reblogged = set(
                 await Post.filter(account=viewer, boost_of_id__in=ids, deleted_at=None).values_list("boost_of_id", flat=True)

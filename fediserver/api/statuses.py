@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from quart import Blueprint, current_app, jsonify, request
+from tortoise.expressions import Q
 
 from fediserver.api.auth import optional_account, require_account
 from fediserver.api.context import services
@@ -180,12 +181,21 @@ async def _resolve_mentions(text: str) -> None:
             continue
 
 
-async def _own_media(account: Account, media_ids: list[str]) -> list[MediaAttachment]:
+async def _own_media(account: Account, media_ids: list[str], post: Post | None = None) -> list[MediaAttachment]:
+    """The caller's uploads named by ``media_ids``, in that order: unused ones, or those
+    already on ``post`` (an edit keeping them)."""
     if len(media_ids) > MAX_MEDIA:
         raise unprocessable(f"a post may carry at most {MAX_MEDIA} media, not {len(media_ids)}")
-    wanted = [record_id(value) for value in media_ids]
-    found = {a.pk: a for a in await MediaAttachment.filter(id__in=wanted, account=account, remote_url=None)}
+    wanted = [_media_id(value) for value in media_ids]
+    free = Q(post_id__isnull=True) | Q(post_id=post.pk) if post is not None else Q()
+    found = {a.pk: a for a in await MediaAttachment.filter(free, id__in=wanted, account=account, remote_url=None)}
     missing = [str(i) for i in wanted if i not in found]
     if missing:
         raise unprocessable(f"media {', '.join(missing)} not found among your uploads")
     return [found[i] for i in wanted]
+
+
+def _media_id(value: str) -> int:
+    if not value.isdigit():
+        raise unprocessable(f"media id {value!r} is not a number")
+    return int(value)

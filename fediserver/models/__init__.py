@@ -11,7 +11,10 @@ from fediserver.models.client_state import (
     RepliesPolicy,
 )
 from fediserver.models.interactions import Block, Favourite, Mute, Notification, NotificationKind, Reaction, Report
+from fediserver.models.polls import Poll, PollVote
 from fediserver.models.portfolio import Series, SeriesWork, Work
+from fediserver.models.post_edits import PostEdit
+from fediserver.models.reader_marks import Bookmark, ConversationMark, ConversationMute
 from fediserver.models.registrations import Registration, RegistrationState
 from fediserver.models.federation_state import (
     Activity, Delivery, DeliveryState, Domain, FetchKind, FetchState, FetchTask, InboundItem, InboundState,
@@ -37,6 +40,9 @@ __all__ = [
     "Activity",
     "Addressee",
     "Block",
+    "Bookmark",
+    "ConversationMark",
+    "ConversationMute",
     "Favourite",
     "Notification",
     "NotificationKind",
@@ -62,7 +68,10 @@ __all__ = [
     "InboundState",
     "MediaAttachment",
     "OAuthApp",
+    "Poll",
+    "PollVote",
     "Post",
+    "PostEdit",
     "QueueWorker",
     "QuotePolicy",
     "QuoteState",

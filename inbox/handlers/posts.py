@@ -66,9 +66,11 @@ async def update_post(inbound: Inbound, obj: ContentObject) -> None:
     if post.account_id != sender.id:
         raise Forged(f"{obj.id} belongs to another account than {sender.uri}")
     _storable(obj)
-    await update_stored_post(post, obj, sender, inbound.raw_object, inbound.delivered_to)
+    edited = await update_stored_post(post, obj, sender, inbound.raw_object, inbound.delivered_to)
     if needs_settling(post):
         await enqueue_fetch(FetchKind.QUOTE, post.uri, refresh_after=timedelta(0))
+    if not edited:
+        return
     for booster_id in await Post.filter(boost_of=post).values_list("account_id", flat=True):
         await notify(booster_id, sender, NotificationKind.UPDATE, post)
 

@@ -227,7 +227,7 @@ async def test_instance_endpoints_describe_the_server(served, make_artist):
 
 
 async def test_unknown_endpoints_answer_in_the_api_error_shape(served):
-    response = await call(requests.get, f"{served.base_url}/api/v1/bookmarks")
+    response = await call(requests.get, f"{served.base_url}/api/v1/no_such_endpoint")
     assert response.status_code == 404 and "no such endpoint" in response.json()["error"]
     response = await call(requests.get, f"{served.base_url}/api/v1/statuses/abc")
     assert response.status_code == 404 and response.json() == {"error": "Record not found"}
