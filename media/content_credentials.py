@@ -54,7 +54,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from media.containers import MalformedContainer, walk_gif, walk_jpeg, walk_png, walk_riff
+from media.containers import JPEG_SOS, MalformedContainer, walk_gif, walk_jpeg, walk_png, walk_riff
 from media.provenance import (
     AI_EDITED,
     AI_GENERATED,
@@ -446,11 +446,15 @@ def manifest_size(path: str | Path, fmt: str) -> int:
     """How many bytes the embedded C2PA manifest store takes (the whole file for other formats)."""
     with open(path, "rb") as fp:
         if fmt == "JPEG":
-            return sum(
-                part.payload_size
-                for part in walk_jpeg(fp)
-                if part.kind == 0xEB and part.payload is not None and part.payload.startswith(b"JP")
-            )
+            # C2PA writes its APP11 segments before the image data: stop at the first scan
+            # rather than search megabytes of it (the provenance scan has walked it all).
+            size = 0
+            for part in walk_jpeg(fp):
+                if part.kind == JPEG_SOS:
+                    break
+                if part.kind == 0xEB and part.payload is not None and part.payload.startswith(b"JP"):
+                    size += part.payload_size
+            return size
         walker, kind = {"PNG": (walk_png, b"caBX"), "WEBP": (walk_riff, b"C2PA"), "GIF": (walk_gif, b"!\xffC2PA_GIF")}.get(
             fmt, (None, None)
         )
