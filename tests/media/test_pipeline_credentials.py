@@ -133,3 +133,19 @@ async def test_remote_media_keeps_the_validated_claims(db, data_dir, bob, author
     assert signed.content_credentials["state"] == "valid" and signed.content_credentials["source_types"] == ["digitalCapture"]
     assert generated.remote_state == "cached" and "declare trainedAlgorithmicMedia" in generated.ai_label
     assert generated.content_credentials["source_types"] == ["trainedAlgorithmicMedia"]
+
+
+async def test_the_served_original_keeps_a_valid_manifest_and_derivatives_carry_none(db, data_dir, artist, authority, tmp_path):
+    from fediserver.app import create_app
+    from media.content_credentials import CredentialsCheck
+    from tests.media.test_pipeline_uploads import fetch
+
+    app = create_app(pipeline_settings(db, data_dir, protection={"serve_originals": True}), manage_database=False, run_jobs=False)
+    services, client = app.config["SERVICES"], app.test_client()
+    signed = authority.sign(plain())
+    attachment = await upload(services, artist, signed)
+    _, original, original_path = await fetch(client, attachment.original_key, tmp_path)
+    assert original == signed and CredentialsCheck().read(original_path, "JPEG").state == "valid"
+    _, display, _ = await fetch(client, attachment.display_key, tmp_path)
+    assert b"c2pa" not in display and b"jumb" not in display
+    await services.aclose()
