@@ -118,7 +118,7 @@ class ContentCredentials:
     state: str  # trusted, valid, invalid or unreadable
     problem: str | None = None  # why it is invalid or unreadable, for people
     signer: str | None = None  # the signing certificate's subject (common name, organisation)
-    issuer: str | None = None  # the organisation named in the signing certificate
+    issuer: str | None = None  # the claim's issuer: the organisation the signing certificate names
     signed_at: str | None = None  # the trusted timestamp, when the manifest has one
     generator: str | None = None  # the app or device that made the claim ("Camera X 1.2")
     device: str | None = None  # the capture device, from the manifest's EXIF assertion
@@ -146,7 +146,7 @@ class ContentCredentials:
         """One line for people: "signature valid, signed by X (Y)"."""
         who = f"signed by {self.signer}" if self.signer else "signer unknown"
         if self.issuer and self.issuer not in (self.signer or ""):
-            who += f", issued by {self.issuer}"
+            who += f" ({self.issuer})"
         return {
             TRUSTED: f"verified, {who}",
             VALID: f"signature valid, {who} (not on this server's trust list)",
@@ -443,7 +443,8 @@ def _texts(value: Any) -> list[str]:
 
 
 def manifest_size(path: str | Path, fmt: str) -> int:
-    """How many bytes the embedded C2PA manifest store takes (the whole file for other formats)."""
+    """How many bytes the embedded C2PA manifest store takes; 0 for formats not walked here
+    (AVIF: the library reads it within the upload's own size limit)."""
     with open(path, "rb") as fp:
         if fmt == "JPEG":
             # C2PA writes its APP11 segments before the image data: stop at the first scan
@@ -459,5 +460,5 @@ def manifest_size(path: str | Path, fmt: str) -> int:
             fmt, (None, None)
         )
         if walker is None:
-            return fp.seek(0, 2)
+            return 0
         return sum(part.payload_size for part in walker(fp, 0) if isinstance(part.kind, bytes) and part.kind.startswith(kind))
