@@ -1,7 +1,8 @@
 """From an artist's upload to stored files and a ``MediaAttachment``, under the instance's rules.
 
 ``MediaPipeline.accept_upload`` streams the upload through ``media.intake``, reads the
-AI-provenance marks on the untouched original and applies the artist's effective policy
+AI-provenance marks on the untouched original (validating a C2PA manifest when there is
+one, ``media.content_credentials``) and applies the artist's effective policy
 (the instance's, made stricter by the artist): "reject" refuses the upload naming the
 mark, "label" records it in ``ai_label``. Then either
 
