@@ -255,6 +255,10 @@ class ProtectionSettings(Section):
     # AI-generated images: from this instance's artists, and arriving from other servers.
     ai_generated_local: Literal["reject", "label", "allow"] = "reject"
     ai_generated_remote: Literal["reject", "label", "allow"] = "label"
+    # Content Credentials (C2PA): an invalid manifest is refused or labelled; a PEM file
+    # of certificate authorities whose signed manifests are trusted (empty: none).
+    invalid_content_credentials: Literal["reject", "label"] = "label"
+    content_credentials_trust_anchors: str = ""
     # plus:DataMining written into every served image and federated with every post.
     data_mining: str = "DMI-PROHIBITED-AIMLTRAINING"
     # Rights metadata: the page stating the rights (xmpRights:WebStatement), the licensing

@@ -46,6 +46,8 @@ MEDIA_KEYS = {
     "ai_generated_local": "protection.ai_generated_local",
     "ai_generated_remote": "protection.ai_generated_remote",
     "data_mining": "protection.data_mining",
+    "invalid_content_credentials": "protection.invalid_content_credentials",
+    "content_credentials_trust_anchors": "protection.content_credentials_trust_anchors",
     "enabled": "protection.watermark.enabled",
     "text": "protection.watermark.text",
     "position": "protection.watermark.position",
@@ -89,7 +91,14 @@ def media_rules(settings: Settings) -> MediaRules:
         remote_mode=media.remote_mode,
         remote_cache_bytes=media.remote_cache_bytes,
         remote_max_bytes=media.remote_max_bytes,
+        invalid_content_credentials=protection.invalid_content_credentials,
+        content_credentials_trust_anchors=_relative_to(settings, protection.content_credentials_trust_anchors),
     )
+
+
+def _relative_to(settings: Settings, path: str) -> str:
+    """A configured file path; a relative one is taken from the data folder."""
+    return str(settings.data_dir / path) if path else ""
 
 
 def s3_store_settings(settings: Settings) -> S3StoreSettings:

@@ -1,7 +1,8 @@
 """From an artist's upload to stored files and a ``MediaAttachment``, under the instance's rules.
 
 ``MediaPipeline.accept_upload`` streams the upload through ``media.intake``, reads the
-AI-provenance marks on the untouched original and applies the artist's effective policy
+AI-provenance marks on the untouched original (validating a C2PA manifest when there is
+one, ``media.content_credentials``) and applies the artist's effective policy
 (the instance's, made stricter by the artist): "reject" refuses the upload naming the
 mark, "label" records it in ``ai_label``. Then either
 
@@ -31,12 +32,13 @@ from PIL import Image
 from fediserver.models import Account, MediaAttachment
 from media.blurhash import encode_blurhash
 from media.containers import MalformedContainer
+from media.content_credentials import ContentCredentials, CredentialsCheck
 from media.derivatives import DerivativeMaker, FocalPoint
 from media.intake import InspectedImage, IntakeLimits, MediaRejected, intake
 from media.lossless import rewrite_metadata
 from media.metadata import RightsInfo, build_rights_xmp
 from media.policy import ArtistProtection, ProtectionPolicy, effective_policy
-from media.provenance import Decision, Policy, decide, detect, detect_stealth_metadata
+from media.provenance import Decision, Policy, detect, detect_stealth_metadata
 from media.rules import MediaRules
 from media.storage import MediaStore
 from media.storing import EXTENSION_BY_FORMAT, StoredFiles, scratch_folder
@@ -52,10 +54,15 @@ Source = AsyncIterable[bytes] | str | os.PathLike
 class CheckedImage:
     image: InspectedImage
     decision: Decision
+    credentials: ContentCredentials | None = None  # the validated C2PA manifest, if any
 
     @property
     def ai_label(self) -> str | None:
         return self.decision.message if self.decision.action == "label" else None
+
+    @property
+    def credentials_record(self) -> dict | None:
+        return self.credentials.as_record() if self.credentials is not None else None
 
 
 class MediaPipeline:
@@ -67,18 +74,26 @@ class MediaPipeline:
         self.work_dir = Path(work_dir)
         # Every decode (derivatives, provenance, lossless rewriting) takes one of its slots.
         self.maker = DerivativeMaker(rules.derivatives, rules.decode_concurrency)
+        self.credentials = CredentialsCheck(rules.trust_anchors_pem(), rules.invalid_content_credentials)
 
     def artist_policy(self, account: Account) -> ProtectionPolicy:
         return effective_policy(self.rules.protection, ArtistProtection.from_overrides(account.protection_overrides or {}))
 
     async def check(self, source: Source, folder: Path, limits: IntakeLimits, policy: Policy, **claims) -> CheckedImage:
-        """Intake plus provenance on the original bytes; raises ``MediaRejected`` under "reject"."""
+        """Intake plus provenance on the original bytes; raises ``MediaRejected`` under "reject".
+
+        A file with a C2PA manifest has it validated (``media.content_credentials``),
+        and a valid manifest's claims weigh in the decision.
+        """
         image = await intake(source, folder, limits, **claims)
         marks = await self.maker.run(_provenance_marks, image)
-        decision = decide(marks, policy)
+        credentials = None
+        if self.credentials.has_manifest(marks):
+            credentials = await self.maker.run(self.credentials.read, image.path, image.format)
+        decision = self.credentials.decide(marks, credentials, policy)
         if decision.action == "reject":
             raise MediaRejected("ai-generated", decision.message)
-        return CheckedImage(image, decision)
+        return CheckedImage(image, decision, credentials)
 
     async def accept_upload(
         self,
@@ -111,6 +126,7 @@ class MediaPipeline:
                     original_key=await stored.put(checked.image.path, EXTENSION_BY_FORMAT[checked.image.format]),
                     pre_protected=pre_protected,
                     ai_label=checked.ai_label,
+                    content_credentials=checked.credentials_record,
                     focal_x=focal_point.x,
                     focal_y=focal_point.y,
                     **fields,

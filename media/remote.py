@@ -97,6 +97,7 @@ class RemoteMedia:
             await self._set(
                 attachment,
                 ai_label=checked.ai_label,
+                content_credentials=checked.credentials_record,
                 refused_reason=None,
                 width=made.width,
                 height=made.height,

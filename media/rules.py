@@ -9,6 +9,7 @@ config file; a refused value raises ``ValueError("<field>: <reason>")`` like the
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 from media.derivatives import DerivativeSettings
@@ -34,8 +35,20 @@ class MediaRules:
     remote_mode: RemoteMode = "cache"
     remote_cache_bytes: int = 5 * 1024**3
     remote_max_bytes: int = 40 * 1024**2
+    # Content Credentials (media.content_credentials): what an invalid C2PA manifest
+    # gets ("reject" or "label"), and a PEM file of the certificate authorities trusted.
+    invalid_content_credentials: Literal["reject", "label"] = "label"
+    content_credentials_trust_anchors: str = ""
 
     def __post_init__(self) -> None:
+        if self.invalid_content_credentials not in ("reject", "label"):
+            raise ValueError(
+                f"invalid_content_credentials: must be \"reject\" or \"label\", not {self.invalid_content_credentials!r}"
+            )
+        if self.content_credentials_trust_anchors:
+            pem = self.trust_anchors_pem()
+            if "-----BEGIN CERTIFICATE-----" not in pem:
+                raise ValueError("content_credentials_trust_anchors: the file holds no PEM certificate")
         if self.decode_concurrency < 1:
             raise ValueError(f"decode_concurrency: must be at least 1, not {self.decode_concurrency}")
         if self.remote_mode not in ("cache", "proxy"):
@@ -44,6 +57,15 @@ class MediaRules:
             raise ValueError("remote_cache_bytes: must not be negative")
         if self.remote_max_bytes < 1:
             raise ValueError("remote_max_bytes: must be at least 1")
+
+    def trust_anchors_pem(self) -> str:
+        """The trusted certificate authorities as PEM text; empty when none are configured."""
+        if not self.content_credentials_trust_anchors:
+            return ""
+        try:
+            return Path(self.content_credentials_trust_anchors).read_text(encoding="ascii")
+        except (OSError, UnicodeDecodeError) as error:
+            raise ValueError(f"content_credentials_trust_anchors: cannot read the file ({error})") from None
 
     @property
     def media_base_url(self) -> str:

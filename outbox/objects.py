@@ -21,6 +21,7 @@ from typing import Any
 
 from fediserver.models import Account, MediaAttachment, Post, Visibility
 from fediserver.models.portfolio import Work
+from media.content_credentials import note_terms
 from outbox.quotes import QUOTE_CONTEXT, interaction_policy, quote_properties
 
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
@@ -38,6 +39,8 @@ OBJECT_CONTEXT: list[Any] = [
         "plus": "http://ns.useplus.org/ldf/xmp/1.0/",
         "dataMining": {"@id": "plus:DataMining", "@type": "@id"},
         "xRobotsTag": "https://w3id.org/fep/5e53#xRobotsTag",
+        "Iptc4xmpExt": "http://iptc.org/std/Iptc4xmpExt/2008-02-29/",
+        "digitalSourceType": {"@id": "Iptc4xmpExt:DigitalSourceType", "@type": "@id"},
         **QUOTE_CONTEXT,
     },
 ]
@@ -95,6 +98,7 @@ def attachment_object(
         document["width"] = attachment.width
         document["height"] = attachment.height
     document.update(rights_terms(license, data_mining))
+    document.update(note_terms(attachment.content_credentials))  # Content Credentials' source type
     return document
 
 

@@ -19,6 +19,7 @@ from fediserver.models import Account, Favourite, Follow, FollowState, MediaAtta
 from fediserver.models.interactions import Block, NotificationKind
 from fediserver.models.reader_marks import Bookmark, muted_conversations
 from fediserver.api.quote_json import quote_parts
+from media.content_credentials import credentials_entity
 from media.derivatives import fit_box
 from media.kinds import IMAGE, UNKNOWN, kind_of
 from media.links import MediaLinks
@@ -140,6 +141,8 @@ def media_json(attachment: MediaAttachment, links: MediaLinks) -> dict[str, Any]
         "meta": meta,
         "description": attachment.description or None,
         "blurhash": attachment.blurhash,
+        # The validated claims of the original's C2PA manifest (an extra field; null: none).
+        "content_credentials": credentials_entity(attachment.content_credentials),
     }
 
 

@@ -162,6 +162,9 @@ class MediaAttachment(Model):
     pre_protected = fields.BooleanField(default=False)
     # The AI-provenance mark found when the policy is "label".
     ai_label = fields.TextField(null=True)
+    # The validated claims of the original's C2PA manifest (media.content_credentials);
+    # None when the file had none.
+    content_credentials = fields.JSONField(null=True)
     # Remote media kept in the local cache: when it was fetched and last served.
     cached_at = fields.DatetimeField(null=True)
     last_accessed_at = fields.DatetimeField(null=True)

@@ -21,6 +21,7 @@ from markupsafe import Markup
 from fediserver.models import Account, MediaAttachment, Post, Visibility
 from fediserver.models.portfolio import WORK_FACETS, Work
 from fediserver.web.placeholders import placeholder_uri
+from media.content_credentials import ContentCredentials
 from media.derivatives import fit_box
 from media.links import MediaLinks
 
@@ -65,6 +66,7 @@ class ImageView:
     thumbnail_height: int | None
     placeholder: str | None
     label: str | None = None
+    credentials: ContentCredentials | None = None  # the original's validated C2PA claims
 
     @property
     def srcset(self) -> str | None:
@@ -181,6 +183,7 @@ class Presenter:
             thumbnail_width=thumb_width,
             thumbnail_height=thumb_height,
             placeholder=placeholder_uri(attachment.blurhash),
+            credentials=ContentCredentials.from_record(attachment.content_credentials),
         )
 
     # Posts and works
