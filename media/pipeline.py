@@ -33,6 +33,7 @@ from media.blurhash import encode_blurhash
 from media.containers import MalformedContainer
 from media.derivatives import DerivativeMaker, FocalPoint
 from media.intake import InspectedImage, IntakeLimits, MediaRejected, intake
+from media.labels import marks_json
 from media.lossless import rewrite_metadata
 from media.metadata import RightsInfo, build_rights_xmp
 from media.policy import ArtistProtection, ProtectionPolicy, effective_policy
@@ -111,6 +112,7 @@ class MediaPipeline:
                     original_key=await stored.put(checked.image.path, EXTENSION_BY_FORMAT[checked.image.format]),
                     pre_protected=pre_protected,
                     ai_label=checked.ai_label,
+                    ai_marks=marks_json(checked.decision.marks),
                     focal_x=focal_point.x,
                     focal_y=focal_point.y,
                     **fields,

@@ -5,7 +5,9 @@ Tortoise discovers the models through this package, and migrations in
 """
 
 from fediserver.models.accounts import Account
-from fediserver.models.content import Addressee, MediaAttachment, Post, QuotePolicy, QuoteState, Visibility
+from fediserver.models.content import (
+    Addressee, MediaAttachment, Post, QuotePolicy, QuoteState, RemoteMediaState, Visibility,
+)
 from fediserver.models.interactions import Block, Favourite, Notification, NotificationKind, Reaction, Report
 from fediserver.models.portfolio import Series, SeriesWork, Work
 from fediserver.models.registrations import Registration, RegistrationState
@@ -48,6 +50,7 @@ __all__ = [
     "MediaAttachment",
     "OAuthApp",
     "Post",
+    "RemoteMediaState",
     "QueueWorker",
     "QuotePolicy",
     "QuoteState",
