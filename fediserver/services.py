@@ -37,6 +37,7 @@ from inbox.proofs import ProofChecker
 from inbox.remote_actors import RemoteActors, build_key_resolver
 from inbox.resolver import Resolver, ResolverLimits
 from inbox.verification import RequestVerifier
+from media.labels import MediaLabels
 from media.links import MediaLinks
 from media.pipeline import MediaPipeline
 from media.remote import RemoteMedia
@@ -145,5 +146,6 @@ def build_services(settings: Settings) -> Services:
         media=pipeline,
         media_links=links,
         remote_media=RemoteMedia(pipeline, media_http),
-        notes=NoteRenderer(links.media_url, lambda author: pipeline.artist_policy(author).data_mining),
+        notes=NoteRenderer(links.media_url, lambda author: pipeline.artist_policy(author).data_mining,
+                           MediaLabels(pipeline.rules).verdict),
     )

@@ -105,9 +105,9 @@ class DerivativeSet:
     """Everything made from one source; ``width``/``height`` are the upright source size."""
 
     display: Derivative
-    display_fallback: Derivative
+    display_fallback: Derivative | None  # None when asked for no fallbacks
     thumbnail: Derivative
-    thumbnail_fallback: Derivative
+    thumbnail_fallback: Derivative | None
     blurhash: str
     width: int
     height: int
@@ -117,9 +117,8 @@ class DerivativeSet:
     files: tuple[Derivative, ...] = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(
-            self, "files", (self.display, self.display_fallback, self.thumbnail, self.thumbnail_fallback)
-        )
+        made = (self.display, self.display_fallback, self.thumbnail, self.thumbnail_fallback)
+        object.__setattr__(self, "files", tuple(file for file in made if file is not None))
 
 
 def fit_pixel_count(width: int, height: int, max_pixels: int) -> tuple[int, int]:
@@ -152,10 +151,12 @@ def make_derivatives(
     focal_point: FocalPoint = FocalPoint(),
     watermark: WatermarkSettings | None = None,
     xmp: bytes | None = None,
+    fallbacks: bool = True,
 ) -> DerivativeSet:
     """Decode ``source`` once and write the display image and thumbnail into ``out_dir``.
 
     ``xmp`` (a complete XMP packet, e.g. the rights statement) is embedded in every output.
+    ``fallbacks=False`` writes the WebP files only (remote media: nothing serves a fallback).
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     with Image.open(source) as original:
@@ -189,9 +190,9 @@ def make_derivatives(
     writer = _Writer(out_dir, settings, icc_profile, xmp)
     return DerivativeSet(
         display=writer.webp("display", display),
-        display_fallback=writer.fallback("display", display),
+        display_fallback=writer.fallback("display", display) if fallbacks else None,
         thumbnail=writer.webp("thumbnail", thumbnail),
-        thumbnail_fallback=writer.fallback("thumbnail", thumbnail),
+        thumbnail_fallback=writer.fallback("thumbnail", thumbnail) if fallbacks else None,
         blurhash=blurhash,
         width=upright[0],
         height=upright[1],
@@ -223,6 +224,7 @@ class DerivativeMaker:
         focal_point: FocalPoint = FocalPoint(),
         watermark: WatermarkSettings | None = None,
         xmp: bytes | None = None,
+        fallbacks: bool = True,
     ) -> DerivativeSet:
         async with self._slots:
             return await asyncio.to_thread(
@@ -233,6 +235,7 @@ class DerivativeMaker:
                 focal_point=focal_point,
                 watermark=watermark,
                 xmp=xmp,
+                fallbacks=fallbacks,
             )
 
 

@@ -35,6 +35,7 @@ from media.containers import MalformedContainer
 from media.content_credentials import ContentCredentials, CredentialsCheck
 from media.derivatives import DerivativeMaker, FocalPoint
 from media.intake import InspectedImage, IntakeLimits, MediaRejected, intake
+from media.labels import marks_json
 from media.lossless import rewrite_metadata
 from media.metadata import RightsInfo, build_rights_xmp
 from media.policy import ArtistProtection, ProtectionPolicy, effective_policy
@@ -127,6 +128,7 @@ class MediaPipeline:
                     pre_protected=pre_protected,
                     ai_label=checked.ai_label,
                     content_credentials=checked.credentials_record,
+                    ai_marks=marks_json(checked.decision.marks),
                     focal_x=focal_point.x,
                     focal_y=focal_point.y,
                     **fields,

@@ -13,12 +13,22 @@ ours) and no metadata of the original's.
 cache stays within ``remote_cache_bytes`` by evicting the least recently served files
 first (rows stay, files go, they are fetched again when next asked for).
 ``remote_mode = "proxy"``: nothing is stored; each view fetches, checks and re-encodes.
+Only the WebP display image and thumbnail are made (nothing serves a fallback of remote
+media), and the budget counts the bytes of the distinct files stored.
+
+Each file is fetched once, however many ask at the same time (``media.remote_lifecycle``
+declares the states): in one process every viewer and the background job share one
+fetch task per attachment; across processes the row's claim (``claimed_until``) says who
+fetches, and the others read the row until it is settled. Nobody waits longer than the
+fetch timeout (``federation.request_timeout_seconds``): a slow or silent remote server
+costs each viewer at most that, then a 404 naming the reason.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -28,18 +38,29 @@ from tortoise.expressions import Q
 from federation.errors import FetchError
 from federation.http_client import SafeHttpClient
 from fediserver.clock import utcnow
-from fediserver.models import MediaAttachment
+from fediserver.models import MediaAttachment, RemoteMediaState
 from fediserver.models.queue import claim_due
 from media.derivatives import DerivativeSet, FocalPoint
 from media.intake import IntakeLimits, MediaRejected
 from media.kinds import is_audio_video
+from media.labels import marks_json
 from media.pipeline import CheckedImage, MediaPipeline
+from media.remote_lifecycle import RemoteEvent, moved, needs_fetch
 from media.storing import StoredFiles, scratch_folder
 
 log = logging.getLogger(__name__)
 
-CACHED, EVICTED, PROXIED, REFUSED, FAILED = "cached", "evicted", "proxied", "refused", "failed"
+CACHED, EVICTED, PROXIED, REFUSED, FAILED = (
+    RemoteMediaState.CACHED, RemoteMediaState.EVICTED, RemoteMediaState.PROXIED,
+    RemoteMediaState.REFUSED, RemoteMediaState.FAILED,
+)
 _KEY_FIELDS = ("display_key", "display_fallback_key", "thumbnail_key")
+# The row fields a fetch settles, copied to every waiting viewer's copy of the row.
+_SETTLED_FIELDS = (
+    "remote_state", "refused_reason", "ai_label", "ai_marks", "width", "height", "blurhash", "mime",
+    "file_size", "cached_at", "last_accessed_at", *_KEY_FIELDS,
+)
+POLL_SECONDS = 0.05  # how often a viewer waiting on another process's fetch reads the row
 
 
 class RemoteMediaUnavailable(Exception):
@@ -63,6 +84,11 @@ class RemoteMedia:
         self.rules = pipeline.rules
         self.store = pipeline.store
         self.http = http
+        # The longest anyone waits for one file: the media client's own fetch timeout.
+        self.fetch_timeout = http.settings.timeout_seconds
+        # Fetches under way in this process, by attachment id: every viewer awaits the same task.
+        self._fetches: dict[int, asyncio.Task] = {}
+        self._proxied: dict[int, asyncio.Task] = {}
         limits = self.rules.limits
         self.limits = IntakeLimits(self.rules.remote_max_bytes, limits.max_pixels, limits.max_frames)
         from media.remote_av import RemoteAudioVideo  # it builds on this module
@@ -76,7 +102,8 @@ class RemoteMedia:
         declared = (attachment.mime or "").split(";")[0].strip().lower()
         if not declared.startswith("image/"):
             reason = f"only images are shown here, and this is {declared or 'of an undeclared type'}"
-            await self._set(attachment, remote_state=FAILED, refused_reason=reason)
+            await self._set(attachment, remote_state=moved(attachment.remote_state, RemoteEvent.FAILED),
+                            refused_reason=reason)
             raise RemoteMediaUnavailable(reason)
         async with scratch_folder(self.pipeline.work_dir) as folder:
             try:
@@ -86,18 +113,23 @@ class RemoteMedia:
                 checked = await self.pipeline.check(
                     _single_chunk(response.body), folder, self.limits, self.rules.protection.ai_generated_remote
                 )
-                made = await self.pipeline.maker.make(checked.image.path, folder / "out", focal_point=_focal(attachment))
+                made = await self.pipeline.maker.make(
+                    checked.image.path, folder / "out", focal_point=_focal(attachment), fallbacks=False
+                )
             except MediaRejected as refusal:
-                state = REFUSED if refusal.code == "ai-generated" else FAILED
-                await self._set(attachment, remote_state=state, refused_reason=refusal.message)
+                event = RemoteEvent.REFUSED if refusal.code == "ai-generated" else RemoteEvent.FAILED
+                await self._set(attachment, remote_state=moved(attachment.remote_state, event),
+                                refused_reason=refusal.message)
                 raise RemoteMediaUnavailable(refusal.message) from None
             except FetchError as error:
-                await self._set(attachment, remote_state=FAILED, refused_reason=str(error))
+                await self._set(attachment, remote_state=moved(attachment.remote_state, RemoteEvent.FAILED),
+                                refused_reason=str(error))
                 raise RemoteMediaUnavailable(str(error)) from None
             await self._set(
                 attachment,
                 ai_label=checked.ai_label,
                 content_credentials=checked.credentials_record,
+                ai_marks=marks_json(checked.decision.marks),
                 refused_reason=None,
                 width=made.width,
                 height=made.height,
@@ -110,20 +142,27 @@ class RemoteMedia:
         if is_audio_video(attachment.mime):
             return await self.audio_video.fetch_and_cache(attachment)
         async with self._derivatives(attachment) as (_checked, made):
-            files = (made.display, made.display_fallback, made.thumbnail)
-            incoming = sum(file.byte_size for file in files)
-            await self.make_room(incoming)
+            display, thumbnail = made.display, made.thumbnail
             stored = StoredFiles(self.store)
             try:
-                keys = [await stored.put(file.path, file.extension) for file in files]
+                display_key = await stored.key_of(display.path, display.extension)
+                thumbnail_key = await stored.key_of(thumbnail.path, thumbnail.extension)
+                # What is stored: a thumbnail the same as the display image is one file.
+                sizes = {display_key: display.byte_size, thumbnail_key: thumbnail.byte_size}
+                incoming = sum(sizes.values())
+                await self.make_room(incoming)
+                await stored.put(display.path, display.extension)
+                await stored.put(thumbnail.path, thumbnail.extension)
                 now = utcnow()
                 await self._set(
                     attachment,
-                    remote_state=CACHED,
+                    remote_state=moved(attachment.remote_state, RemoteEvent.STORED),
                     cached_at=now,
                     last_accessed_at=now,
                     file_size=incoming,
-                    **dict(zip(_KEY_FIELDS, keys)),
+                    display_key=display_key,
+                    display_fallback_key=None,
+                    thumbnail_key=thumbnail_key,
                 )
             except BaseException:
                 await stored.rollback()
@@ -135,36 +174,117 @@ class RemoteMedia:
         if is_audio_video(attachment.mime):
             return await self.audio_video.check_only(attachment)
         async with self._derivatives(attachment):
-            await self._set(attachment, remote_state=PROXIED)
+            await self._set(attachment, remote_state=moved(attachment.remote_state, RemoteEvent.CHECKED))
         return attachment
 
     async def proxied(self, attachment: MediaAttachment, role: str) -> tuple[bytes, str]:
-        """Proxy mode: the checked derivative for ``role`` ("display" or "thumbnail") and its type."""
+        """Proxy mode: the checked derivative for ``role`` ("display" or "thumbnail") and its type.
+        Views at the same moment share one fetch."""
         if is_audio_video(attachment.mime):
             if role != "display":
                 raise RemoteMediaUnavailable("audio and video have no thumbnail")
-            return await self.audio_video.proxied(attachment)
+            return await self._shared(self._proxied, attachment, self._proxy_audio_video)
         if attachment.remote_state == REFUSED:
             raise RemoteMediaUnavailable(attachment.refused_reason or "refused")
+        files = await self._shared(self._proxied, attachment, self._proxy_image)
+        return files[role]
+
+    async def _proxy_image(self, attachment: MediaAttachment) -> dict[str, tuple[bytes, str]]:
         async with self._derivatives(attachment) as (_checked, made):
-            file = made.display if role == "display" else made.thumbnail
             if attachment.remote_state != PROXIED:
-                await self._set(attachment, remote_state=PROXIED)
-            return file.path.read_bytes(), file.mime
+                await self._set(attachment, remote_state=moved(attachment.remote_state, RemoteEvent.CHECKED))
+            return {role: (file.path.read_bytes(), file.mime)
+                    for role, file in (("display", made.display), ("thumbnail", made.thumbnail))}
+
+    async def _proxy_audio_video(self, attachment: MediaAttachment) -> tuple[bytes, str]:
+        return await self.audio_video.proxied(attachment)
 
     async def cached_key(self, attachment: MediaAttachment, role: str) -> str:
-        """Cache mode: the stored key for ``role``, fetching the file again when it was evicted."""
-        if is_audio_video(attachment.mime):
-            if role != "display":
-                raise RemoteMediaUnavailable("audio and video have no thumbnail")
-            return await self.audio_video.cached_key(attachment)
+        """Cache mode: the stored key for ``role``, fetching the file first when it is not
+        cached (yet, or any more) — once, however many ask at the same time."""
+        audio_video = is_audio_video(attachment.mime)
+        if audio_video and role != "display":
+            raise RemoteMediaUnavailable("audio and video have no thumbnail")
         if attachment.remote_state == REFUSED:
             raise RemoteMediaUnavailable(attachment.refused_reason or "refused")
-        if attachment.remote_state != CACHED or not attachment.display_key:
-            await self.fetch_and_cache(attachment)
+        if needs_fetch(attachment.remote_state, "cache") or not attachment.display_key:
+            await self.fetch_once(attachment)
+            if attachment.remote_state != CACHED or not attachment.display_key:
+                raise RemoteMediaUnavailable(attachment.refused_reason or "the file could not be fetched")
         else:
             await self._set(attachment, last_accessed_at=utcnow())
         return attachment.display_key if role == "display" else attachment.thumbnail_key
+
+    # --- one fetch per file ---------------------------------------------------------
+
+    async def fetch_once(self, attachment: MediaAttachment, *, claimed: bool = False) -> MediaAttachment:
+        """Fetch and cache ``attachment`` unless someone already is, then wait for that result.
+
+        ``claimed``: the caller (the background job) already holds the row's claim.
+        ``attachment`` is updated with the settled row. Raises ``RemoteMediaUnavailable``
+        when the file is refused, cannot be fetched, or is not settled within the fetch timeout.
+        """
+        work = (lambda row: self._fetch_claimed(row)) if claimed else self._claim_and_fetch
+        return await self._shared(self._fetches, attachment, work)
+
+    async def _shared(self, running: dict[int, asyncio.Task], attachment: MediaAttachment,
+                      work: Callable[[MediaAttachment], Awaitable]):
+        """Run ``work`` once per attachment in this process; every caller awaits the same task.
+
+        The task runs on its own, so a viewer who goes away does not cancel it for the
+        others; each caller waits at most the fetch timeout (a fetch that then still
+        decodes finishes for the next viewer)."""
+        task = running.get(attachment.id)
+        if task is None:
+            task = asyncio.create_task(work(attachment))
+            running[attachment.id] = task
+            task.add_done_callback(lambda done, key=attachment.id: _forget(running, key, done))
+        try:
+            async with asyncio.timeout(self.fetch_timeout):
+                result = await asyncio.shield(task)
+        except TimeoutError:
+            raise RemoteMediaUnavailable(
+                f"{attachment.remote_url} was not fetched within {self.fetch_timeout:g} s"
+            ) from None
+        if isinstance(result, MediaAttachment) and result is not attachment:
+            _copy_settled(result, attachment)
+        return result
+
+    def _decode_allowance(self) -> float:
+        """Time a claim covers after the fetch, to check and re-encode the file (one second
+        per ten megapixels allowed, at least one)."""
+        return max(1.0, self.rules.limits.max_pixels / 10_000_000)
+
+    async def _claim_and_fetch(self, attachment: MediaAttachment) -> MediaAttachment:
+        """Fetch under the row's claim, or wait for whoever holds it (another process, the job)."""
+        row = await MediaAttachment.get(id=attachment.id)
+        if not needs_fetch(row.remote_state, "cache") and row.display_key:
+            return row
+        lease = self.fetch_timeout + self._decode_allowance()
+        now = utcnow()
+        free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+        won = await MediaAttachment.filter(free, id=row.id).update(claimed_until=now + timedelta(seconds=lease))
+        if won:
+            return await self._fetch_claimed(row)
+        return await self._wait_for_other(row)
+
+    async def _fetch_claimed(self, row: MediaAttachment) -> MediaAttachment:
+        try:
+            await self.fetch_and_cache(row)
+        except RemoteMediaUnavailable:
+            pass  # the row says why
+        finally:
+            await MediaAttachment.filter(id=row.id).update(claimed_until=None)
+            row.claimed_until = None
+        return row
+
+    async def _wait_for_other(self, row: MediaAttachment) -> MediaAttachment:
+        """Read the row until its claim is released or lapses; the caller's timeout bounds it."""
+        while True:
+            await asyncio.sleep(POLL_SECONDS)
+            current = await MediaAttachment.get(id=row.id)
+            if current.claimed_until is None or current.claimed_until < utcnow():
+                return current
 
     # --- the cache budget ---------------------------------------------------------
 
@@ -211,7 +331,8 @@ class RemoteMedia:
             if not await MediaAttachment.filter(still_used).exists():
                 await self.store.delete(key)
         size = row.file_size or 0
-        await self._set(row, remote_state=EVICTED, cached_at=None, file_size=None, **dict.fromkeys(_KEY_FIELDS))
+        await self._set(row, remote_state=moved(row.remote_state, RemoteEvent.EVICTED), cached_at=None,
+                        file_size=None, **dict.fromkeys(_KEY_FIELDS))
         return size
 
     @staticmethod
@@ -219,6 +340,18 @@ class RemoteMedia:
         for name, value in changes.items():
             setattr(attachment, name, value)
         await MediaAttachment.filter(id=attachment.id).update(**changes)
+
+
+def _forget(running: dict[int, asyncio.Task], key: int, done: asyncio.Task) -> None:
+    if running.get(key) is done:
+        del running[key]
+    if not done.cancelled():
+        done.exception()  # retrieved here: every waiter may have gone
+
+
+def _copy_settled(source: MediaAttachment, target: MediaAttachment) -> None:
+    for name in _SETTLED_FIELDS:
+        setattr(target, name, getattr(source, name))
 
 
 def _focal(attachment: MediaAttachment) -> FocalPoint:
@@ -250,9 +383,13 @@ class RemoteMediaJob:
         for row in rows:
             try:
                 if self.remote.rules.remote_mode == "cache":
-                    await self.remote.fetch_and_cache(row)
+                    # Viewers arriving meanwhile in this process share this fetch.
+                    await self.remote.fetch_once(row, claimed=True)
+                    if row.remote_state != CACHED:
+                        log.info("remote media %s not shown: %s", row.remote_url, row.refused_reason)
                 else:
                     await self.remote.check_only(row)
+                    await MediaAttachment.filter(id=row.id).update(claimed_until=None)
             except RemoteMediaUnavailable as reason:
                 log.info("remote media %s not shown: %s", row.remote_url, reason)
         return len(rows)

@@ -20,6 +20,7 @@ from federation.errors import FetchError
 from fediserver.models import MediaAttachment
 from fediserver.clock import utcnow
 from media.kinds import AUDIO, AUDIO_VIDEO_TYPES, SILENT_VIDEO_MIME, kind_of
+from media.labels import marks_json
 from media.provenance import decide, detect_in
 from media.remote import CACHED, FAILED, PROXIED, REFUSED, RemoteMedia, RemoteMediaUnavailable
 from media.storing import StoredFiles, scratch_folder
@@ -111,7 +112,7 @@ class RemoteAudioVideo:
             mime = SILENT_VIDEO_MIME
         await remote._set(
             attachment, mime=mime, refused_reason=None, file_size=len(response.body),
-            ai_label=decision.message if decision.action == "label" else None,
+            ai_label=decision.message if decision.action == "label" else None, ai_marks=marks_json(marks),
         )
         return response.body, mime
 

@@ -45,7 +45,8 @@ def media_blueprint(remote: RemoteMedia) -> Blueprint:
             chunks = await store.open(key) if request.method != "HEAD" else _nothing()
         except MediaNotFound:
             return _not_found()
-        response = Response(chunks, content_type=mime_of_key(key), headers=headers)
+        disposition = {"Content-Disposition": f'inline; filename="{key.rsplit("/", 1)[-1]}"'}
+        response = Response(chunks, content_type=mime_of_key(key), headers={**headers, **disposition})
         response.content_length = size
         return response
 

@@ -36,6 +36,11 @@ class StoredFiles:
         self.store = store
         self.created: list[str] = []
 
+    @staticmethod
+    async def key_of(path: Path, extension: str) -> str:
+        """The key ``put`` would store the file under."""
+        return await content_key(path, extension)
+
     async def put(self, path: Path, extension: str) -> str:
         """Store the file at ``path``; returns its key (already stored files are not rewritten)."""
         key = await content_key(path, extension)

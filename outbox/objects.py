@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from fediserver.models import Account, MediaAttachment, Post, Visibility
 from fediserver.models.portfolio import Work
@@ -49,6 +49,20 @@ NO_AI_ROBOTS_TAG = "noai, noimageai"
 
 # Which URL of an attachment may leave this server (chosen by the media rules), or None.
 MediaUrl = Callable[[MediaAttachment], str | None]
+
+
+class AiLabel(Protocol):
+    """What the media rules say people should be told about an attachment (``media.labels.AiVerdict``)."""
+
+    @property
+    def label(self) -> str | None: ...
+
+    @property
+    def source_type(self) -> str | None: ...
+
+
+# The AI label of an attachment, as the media rules decide it (``media.labels``).
+AiLabelOf = Callable[[MediaAttachment], AiLabel | None]
 
 
 def iso(moment: datetime) -> str:
@@ -84,19 +98,30 @@ def rights_terms(license: str | None, data_mining: str | None) -> dict[str, str]
 
 
 def attachment_object(
-    attachment: MediaAttachment, url: str, *, license: str | None = None, data_mining: str | None = None
+    attachment: MediaAttachment, url: str, *, license: str | None = None, data_mining: str | None = None,
+    ai_label: AiLabel | None = None,
 ) -> dict[str, Any]:
+    """An attachment as a Document; an AI-labelled one carries the label as its ``summary``,
+    in front of its alt text (``name``, which apps show), and the IPTC digital source type."""
+    label = ai_label.label if ai_label is not None else None
+    name = attachment.description or None
+    if label:
+        name = f"{label}. {name}" if name else label
     document: dict[str, Any] = {
         "type": "Document",
         "mediaType": attachment.mime,
         "url": url,
-        "name": attachment.description or None,
+        "name": name,
         "blurhash": attachment.blurhash,
         "focalPoint": [attachment.focal_x, attachment.focal_y],
     }
     if attachment.width and attachment.height:
         document["width"] = attachment.width
         document["height"] = attachment.height
+    if label:
+        document["summary"] = label
+        if ai_label.source_type:
+            document["digitalSourceType"] = ai_label.source_type
     document.update(rights_terms(license, data_mining))
     document.update(note_terms(attachment.content_credentials))  # Content Credentials' source type
     return document
@@ -111,20 +136,31 @@ def note_object(
     data_mining: str | None = None,
     with_context: bool = True,
     payment_link: tuple[str, str] | None = None,
+    ai_label_of: AiLabelOf = lambda attachment: None,
 ) -> dict[str, Any]:
     """The Note (or Article...) for a local post that is not deleted.
 
     ``media_url`` is the media room's ``MediaLinks.media_url``; ``data_mining`` the
     author's effective plus:DataMining value (``MediaPipeline.artist_policy(author)``);
     ``payment_link`` (URL, label) where the work can be commissioned or bought, sent as a
-    FEP-0ea0 ``Link`` with ``rel: payment`` among the attachments.
+    FEP-0ea0 ``Link`` with ``rel: payment`` among the attachments. ``ai_label_of`` gives
+    an attachment's AI label (``media.labels``): a labelled image puts its label in the
+    Note's ``summary`` (the content warning apps show, before the author's own) and
+    makes the Note ``sensitive``.
     """
     to, cc = addressing(author, post.visibility, post.addressee_uris())
-    documents = [
-        attachment_object(a, url, license=post.license, data_mining=data_mining)
-        for a in attachments
-        if (url := media_url(a))
-    ]
+    documents = []
+    labels: list[str] = []
+    for attachment in attachments:
+        if (url := media_url(attachment)) is None:
+            continue
+        ai_label = ai_label_of(attachment)
+        if ai_label is not None and ai_label.label and ai_label.label not in labels:
+            labels.append(ai_label.label)
+        documents.append(
+            attachment_object(attachment, url, license=post.license, data_mining=data_mining, ai_label=ai_label)
+        )
+    summary = "; ".join([*labels, post.summary] if post.summary else labels) or None
     if payment_link is not None:
         documents.append({"type": "Link", "rel": "payment", "href": payment_link[0], "name": payment_link[1],
                           "mediaType": "text/html"})
@@ -136,8 +172,8 @@ def note_object(
         "published": iso(post.published_at),
         "to": to,
         "cc": cc,
-        "summary": post.summary or None,
-        "sensitive": post.sensitive,
+        "summary": summary,
+        "sensitive": post.sensitive or bool(labels),
         "inReplyTo": post.in_reply_to_uri,
         "content": post.content,
         "attachment": documents,
@@ -168,9 +204,11 @@ class NoteRenderer:
     may leave the server, and the author's data-mining reservation. Built once per process
     (``Services.notes``) and used by every door a post leaves by."""
 
-    def __init__(self, media_url: MediaUrl, data_mining_for: Callable[[Account], str | None]) -> None:
+    def __init__(self, media_url: MediaUrl, data_mining_for: Callable[[Account], str | None],
+                 ai_label_of: AiLabelOf = lambda attachment: None) -> None:
         self.media_url = media_url
         self.data_mining_for = data_mining_for
+        self.ai_label_of = ai_label_of
 
     async def note(self, post: Post, author: Account, *, with_context: bool = True) -> dict[str, Any]:
         [note] = await self.notes([post], author, with_context=with_context)
@@ -196,6 +234,7 @@ class NoteRenderer:
                 data_mining=data_mining,
                 with_context=with_context,
                 payment_link=payments.get(post.pk),
+                ai_label_of=self.ai_label_of,
             )
             for post in posts
         ]

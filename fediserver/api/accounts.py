@@ -23,6 +23,8 @@ from fediserver.models.accounts import LOCAL_DOMAIN
 from fediserver.local_accounts import authenticate
 from fediserver.visibility import visible_posts
 from inbox.resolver import NotResolved
+from media.labels import looser_than_instance, remote_policy_for
+from media.provenance import POLICIES
 from outbox import moves, relations
 
 blueprint = Blueprint("api_accounts", __name__)
@@ -30,20 +32,32 @@ blueprint = Blueprint("api_accounts", __name__)
 
 @blueprint.get("/api/v1/accounts/verify_credentials")
 async def verify_credentials():
-    return jsonify(await account_json(await require_account(scope=("read:accounts", "profile")), with_source=True))
+    return jsonify(await own_account_json(await require_account(scope=("read:accounts", "profile"))))
+
+
+async def own_account_json(account: Account) -> dict[str, Any]:
+    """The caller's account with its ``source``, her effective rule for remote AI media included."""
+    document = await account_json(account, with_source=True)
+    document["source"]["ai_generated_remote"] = remote_policy_for(services().media_links.rules, account)
+    return document
 
 
 @blueprint.patch("/api/v1/accounts/update_credentials")
 async def update_credentials():
     """Change the caller's own profile; answers the account with its ``source``."""
     account = await require_account(scope="write:accounts")
-    changes = credential_changes(await Params.read())
+    params = await Params.read()
+    changes = credential_changes(params)
+    remote_rule = params.member("source", "ai_generated_remote")
+    if remote_rule is not None:
+        changes["protection_overrides"] = {**(account.protection_overrides or {}),
+                                           "ai_generated_remote": remote_ai_rule(remote_rule)}
     if changes:
         account.update_from_dict(changes)
         await account.save(update_fields=[*changes, "updated_at"])
     if changes.get("manually_approves_followers") is False:
         await relations.authorize_waiting_follows(account)  # unlocked: those waiting get in
-    return jsonify(await account_json(account, with_source=True))
+    return jsonify(await own_account_json(account))
 
 
 def credential_changes(params: Params) -> dict[str, Any]:
@@ -53,6 +67,21 @@ def credential_changes(params: Params) -> dict[str, Any]:
     if params.text("locked") is not None:
         changes["manually_approves_followers"] = params.flag("locked")
     return changes
+
+
+def remote_ai_rule(value: str) -> str:
+    """The caller's own rule for AI-marked media from other servers (our extension
+    ``source[ai_generated_remote]``): "reject", "label" or "allow", never looser than the instance's."""
+    choice = value.strip().lower()
+    rules = services().media_links.rules
+    if choice not in POLICIES:
+        raise unprocessable(f"source[ai_generated_remote] must be one of {', '.join(POLICIES)}, not {value!r}")
+    if looser_than_instance(rules, choice):
+        raise unprocessable(
+            f"source[ai_generated_remote] cannot be looser than this instance's rule "
+            f"({rules.protection.ai_generated_remote!r}); choose {rules.protection.ai_generated_remote!r} or stricter"
+        )
+    return choice
 
 
 @blueprint.get("/api/v1/accounts/lookup")

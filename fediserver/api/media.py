@@ -20,6 +20,7 @@ from fediserver.api.params import Params, record_id
 from fediserver.api.serializers import media_json
 from fediserver.models import Account, MediaAttachment
 from media.derivatives import FocalPoint
+from media.labels import MediaLabels, without_label
 
 blueprint = Blueprint("api_media", __name__)
 
@@ -49,29 +50,40 @@ async def upload():
         )
     finally:
         upload.close()
-    return jsonify(media_json(attachment, services().media_links))
+    return jsonify(_entity(attachment, account))
 
 
 @blueprint.get("/api/v1/media/<media_id>")
 async def show(media_id: str):
-    attachment = await _own(await require_account(scope="write:media"), media_id)
-    return jsonify(media_json(attachment, services().media_links))
+    account = await require_account(scope="write:media")
+    attachment = await _own(account, media_id)
+    return jsonify(_entity(attachment, account))
 
 
 @blueprint.put("/api/v1/media/<media_id>")
 async def update(media_id: str):
-    attachment = await _own(await require_account(scope="write:media"), media_id)
+    account = await require_account(scope="write:media")
+    attachment = await _own(account, media_id)
     if attachment.post_id is not None:
         raise unprocessable("this media is already attached to a post; edit the post instead")
     params = await Params.read()
     description = _description(params)
     if description is not None:
-        attachment.description = description
+        # An app may send back the description it showed, the AI label in front included.
+        attachment.description = without_label(description, _labels(account).verdict(attachment))
     focus = _focus(params)
     if focus is not None:
         attachment.focal_x, attachment.focal_y = focus.x, focus.y
     await attachment.save(update_fields=["description", "focal_x", "focal_y"])
-    return jsonify(media_json(attachment, services().media_links))
+    return jsonify(_entity(attachment, account))
+
+
+def _labels(account: Account) -> MediaLabels:
+    return MediaLabels(services().media_links.rules, account)
+
+
+def _entity(attachment: MediaAttachment, account: Account) -> dict:
+    return media_json(attachment, services().media_links, _labels(account).verdict(attachment))
 
 
 async def _chunks(stream) -> AsyncIterator[bytes]:

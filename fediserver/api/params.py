@@ -43,6 +43,17 @@ class Params:
             return default
         return str(values[0])
 
+    def member(self, name: str, key: str) -> str | None:
+        """``name[key]`` of a form, or ``{"name": {"key": ...}}`` of a JSON body (Mastodon's
+        ``source[privacy]`` style)."""
+        flat = self.text(f"{name}[{key}]")
+        if flat is not None:
+            return flat
+        values = self._values.get(name)
+        if values and isinstance(values[0], dict) and values[0].get(key) is not None:
+            return str(values[0][key])
+        return None
+
     def texts(self, name: str) -> list[str]:
         return [str(v) for v in self._values.get(name, []) if v is not None and str(v) != ""]
 

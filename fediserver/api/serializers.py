@@ -22,6 +22,7 @@ from fediserver.api.quote_json import quote_parts
 from media.content_credentials import credentials_entity
 from media.derivatives import fit_box
 from media.kinds import IMAGE, UNKNOWN, kind_of
+from media.labels import SHOW, AiVerdict, MediaLabels, labelled_description
 from media.links import MediaLinks
 
 # Mastodon's names for our notification kinds; an emoji reaction is named as Pleroma does.
@@ -111,10 +112,12 @@ def _field(field: dict) -> dict[str, Any]:
     return {"name": str(field.get("name", "")), "value": str(field.get("value", "")), "verified_at": None}
 
 
-def media_json(attachment: MediaAttachment, links: MediaLinks) -> dict[str, Any]:
+def media_json(attachment: MediaAttachment, links: MediaLinks, verdict: AiVerdict = SHOW) -> dict[str, Any]:
     """A MediaAttachment typed by its media type (``media.kinds``); ``meta.small`` is the
     thumbnail's size (a pre-protected image is its own). A file of a type we cannot show
-    is ``unknown``, a link to the original; audio and video have no preview image."""
+    is ``unknown``, a link to the original; audio and video have no preview image. An
+    AI-labelled file (``media.labels``) has the label before its description, which apps
+    show, and the verdict in the extra field ``ai_provenance``."""
     # Our own uploads are always images, whatever their row says.
     kind = kind_of(attachment.mime) if attachment.remote_url else IMAGE
     url = links.media_url(attachment)
@@ -139,10 +142,11 @@ def media_json(attachment: MediaAttachment, links: MediaLinks) -> dict[str, Any]
         "preview_remote_url": None,
         "text_url": None,
         "meta": meta,
-        "description": attachment.description or None,
+        "description": labelled_description(attachment.description, verdict),
         "blurhash": attachment.blurhash,
         # The validated claims of the original's C2PA manifest (an extra field; null: none).
         "content_credentials": credentials_entity(attachment.content_credentials),
+        "ai_provenance": verdict.as_json(),
     }
 
 
@@ -188,7 +192,7 @@ async def statuses_json(posts: list[Post], viewer: Account | None, links: MediaL
         if originals else {}
     )
     shown = [p for p in posts if p.boost_of_id is None] + list(boosted.values())
-    facts = await _StatusFacts.load(shown, viewer)
+    facts = await _StatusFacts.load(shown, viewer, MediaLabels(links.rules, viewer))
     accounts = await _AccountCache.of([p.account for p in posts] + [p.account for p in boosted.values()])
 
     async def render(quoted: list[Post], reader: Account | None, *, shallow: bool) -> list[dict[str, Any]]:
@@ -227,13 +231,19 @@ def _boost(boost: Post, original: dict[str, Any], booster: dict[str, Any]) -> di
 
 
 def _status(post: Post, facts: _StatusFacts, accounts: _AccountCache, links: MediaLinks) -> dict[str, Any]:
+    media = [
+        (attachment, verdict)
+        for attachment in facts.attachments.get(post.pk, [])
+        if _shown(attachment, links) and (verdict := facts.labels.verdict(attachment)).action != "hide"
+    ]
     return {
         "id": str(post.pk),
         "created_at": iso(post.published_at),
         "edited_at": iso(post.edited_at),
         "in_reply_to_id": str(post.in_reply_to_id) if post.in_reply_to_id else None,
         "in_reply_to_account_id": facts.reply_authors.get(post.in_reply_to_id),
-        "sensitive": post.sensitive,
+        # An AI-labelled image makes the status sensitive, so apps show it blurred.
+        "sensitive": post.sensitive or any(verdict.action == "label" for _, verdict in media),
         "spoiler_text": post.summary,
         "visibility": post.visibility.value,
         "language": post.language,
@@ -252,7 +262,7 @@ def _status(post: Post, facts: _StatusFacts, accounts: _AccountCache, links: Med
         "reblog": None,
         "application": None,
         "account": accounts.json(post.account),
-        "media_attachments": [media_json(a, links) for a in facts.attachments.get(post.pk, []) if _shown(a, links)],
+        "media_attachments": [media_json(a, links, verdict) for a, verdict in media],
         "mentions": [facts.mentions[href] for href in post.mentioned_uris() if href in facts.mentions],
         "tags": [
             {"name": tag["name"].lstrip("#"), "url": tag.get("href", "")}
@@ -274,11 +284,13 @@ def _shown(attachment: MediaAttachment, links: MediaLinks) -> bool:
 
 class _StatusFacts:
     """What a page of statuses needs besides the rows: counts, the viewer's own actions,
-    attachments, mentioned accounts and replied-to authors, each read in one query."""
+    attachments (with the viewer's AI verdicts on them, ``media.labels``), mentioned
+    accounts and replied-to authors, each read in one query."""
 
     @classmethod
-    async def load(cls, posts: list[Post], viewer: Account | None) -> _StatusFacts:
+    async def load(cls, posts: list[Post], viewer: Account | None, labels: MediaLabels) -> _StatusFacts:
         facts = cls()
+        facts.labels = labels
         ids = [p.pk for p in posts]
         facts.favourites = await _counts(Favourite.filter(post_id__in=ids), "post_id")
         facts.reblogs = await _counts(Post.filter(boost_of_id__in=ids, deleted_at=None), "boost_of_id")

@@ -5,7 +5,7 @@ from tortoise.fields.data import JSON_DUMPS
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0015_quotes')]
+    dependencies = [('models', '0020_media_labels')]
 
     initial = False
 

@@ -5,7 +5,9 @@ Tortoise discovers the models through this package, and migrations in
 """
 
 from fediserver.models.accounts import Account
-from fediserver.models.content import Addressee, MediaAttachment, Post, QuotePolicy, QuoteState, Visibility
+from fediserver.models.content import (
+    Addressee, MediaAttachment, Post, QuotePolicy, QuoteState, RemoteMediaState, Visibility,
+)
 from fediserver.models.client_state import (
     AccountList, AccountNote, Filter, FilterAction, FilterKeyword, FilterStatus, FollowedTag, ListMember, Marker,
     RepliesPolicy,
@@ -72,6 +74,7 @@ __all__ = [
     "PollVote",
     "Post",
     "PostEdit",
+    "RemoteMediaState",
     "QueueWorker",
     "QuotePolicy",
     "QuoteState",

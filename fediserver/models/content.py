@@ -27,6 +27,16 @@ class QuoteState(StrEnum):
     REJECTED = "rejected"
 
 
+class RemoteMediaState(StrEnum):
+    """Where a remote attachment's file stands (the moves are declared in ``media.remote_lifecycle``)."""
+
+    CACHED = "cached"  # checked, its derivatives stored here
+    EVICTED = "evicted"  # the files were pruned; fetched again when next asked for
+    PROXIED = "proxied"  # checked, never stored: each view fetches it
+    REFUSED = "refused"  # refused by the rules (an AI mark under "reject"); never served
+    FAILED = "failed"  # could not be fetched or is no file we show
+
+
 class QuotePolicy(StrEnum):
     """Who may quote a local post and be approved at once (Mastodon's quote_approval_policy)."""
 
@@ -168,9 +178,11 @@ class MediaAttachment(Model):
     # Remote media kept in the local cache: when it was fetched and last served.
     cached_at = fields.DatetimeField(null=True)
     last_accessed_at = fields.DatetimeField(null=True)
-    # Remote media: None until fetched, then "cached", "evicted" (files pruned, fetched
-    # again on demand), "proxied" (checked, never stored), "refused" or "failed".
-    remote_state = fields.CharField(max_length=16, null=True, db_index=True)
+    # The provenance marks found in the file (kind, detail, where), whatever the policy
+    # decided: each viewer's own rule is applied to them when it is shown (media.labels).
+    ai_marks = fields.JSONField(null=True)
+    # Remote media: None until fetched, then one of RemoteMediaState.
+    remote_state = fields.CharEnumField(RemoteMediaState, max_length=16, null=True, db_index=True)
     # Why a remote file is refused (the AI mark found) or could not be fetched.
     refused_reason = fields.TextField(null=True)
     # Lease of the worker fetching this remote file (see models.queue.claim_due).

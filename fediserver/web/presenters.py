@@ -22,7 +22,9 @@ from fediserver.models import Account, MediaAttachment, Post, Visibility
 from fediserver.models.portfolio import WORK_FACETS, Work
 from fediserver.web.placeholders import placeholder_uri
 from media.content_credentials import ContentCredentials
+from fediserver.web.sessions import current_viewer
 from media.derivatives import fit_box
+from media.labels import AiVerdict, MediaLabels
 from media.links import MediaLinks
 
 TITLE_LENGTH = 80
@@ -65,7 +67,8 @@ class ImageView:
     thumbnail_width: int | None
     thumbnail_height: int | None
     placeholder: str | None
-    label: str | None = None
+    label: str | None = None  # the AI label's headline, shown as a badge (media.labels)
+    label_detail: str | None = None  # the whole label: what was found, and where
     credentials: ContentCredentials | None = None  # the original's validated C2PA claims
 
     @property
@@ -126,6 +129,7 @@ class WorkView:
     payment_label: str | None = None
     in_reply_to_url: str | None = None
     is_local: bool = True
+    hidden_images: int = 0  # remote images the viewer's own AI rule hides from her
 
 
 class Presenter:
@@ -164,10 +168,18 @@ class Presenter:
 
     # Images
 
-    def image(self, attachment: MediaAttachment) -> ImageView | None:
-        """The attachment as it may be shown, or None when no URL of it may leave the server."""
+    def labels(self) -> MediaLabels:
+        """AI verdicts for the signed-in viewer of this request (anonymous: the instance's rules)."""
+        return MediaLabels(self.links.rules, current_viewer())
+
+    def image(self, attachment: MediaAttachment, verdict: AiVerdict | None = None) -> ImageView | None:
+        """The attachment as it may be shown, or None when no URL of it may leave the server
+        or the viewer's AI rule hides it."""
         src = self.links.media_url(attachment)
         if src is None:
+            return None
+        verdict = verdict or self.labels().verdict(attachment)
+        if verdict.action == "hide":
             return None
         thumbnail = self.links.thumbnail_url(attachment) or src
         width, height = attachment.width, attachment.height
@@ -184,6 +196,8 @@ class Presenter:
             thumbnail_height=thumb_height,
             placeholder=placeholder_uri(attachment.blurhash),
             credentials=ContentCredentials.from_record(attachment.content_credentials),
+            label=verdict.headline,
+            label_detail=verdict.label,
         )
 
     # Posts and works
@@ -197,7 +211,10 @@ class Presenter:
         work: Work | None = None,
         author_view: AccountView | None = None,
     ) -> WorkView:
-        images = [view for view in map(self.image, attachments) if view is not None]
+        labels = self.labels()
+        verdicts = [(a, labels.verdict(a)) for a in attachments]
+        images = [view for a, verdict in verdicts if (view := self.image(a, verdict)) is not None]
+        hidden = sum(1 for a, verdict in verdicts if verdict.action == "hide" and self.links.media_url(a))
         account = author or getattr(post, "_author_cache", None)
         local = post.local
         if local and account is not None:
@@ -228,6 +245,7 @@ class Presenter:
             payment_label=(work.payment_label or "Commission or buy") if work is not None and work.payment_url else None,
             in_reply_to_url=post.in_reply_to_uri,
             is_local=local,
+            hidden_images=hidden,
         )
 
 

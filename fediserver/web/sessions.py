@@ -25,7 +25,7 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
-from quart import Quart, current_app, g, request, session
+from quart import Quart, current_app, g, has_request_context, request, session
 from werkzeug.exceptions import Forbidden
 
 from fediserver.config import Settings
@@ -89,6 +89,12 @@ async def signed_in_account() -> Account | None:
                 await WebSession.filter(id=row.pk).update(last_seen_at=now)
     g.web_account = account
     return account
+
+
+def current_viewer() -> Account | None:
+    """The account ``signed_in_account`` found for this request (None outside a request or
+    before it was asked), for code that shapes a page to its viewer without a database read."""
+    return g.get("web_account") if has_request_context() else None
 
 
 async def sign_in(account: Account) -> None:

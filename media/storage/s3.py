@@ -1,7 +1,10 @@
 """Media files in S3-compatible object storage (AWS S3, SeaweedFS, MinIO, Garage, R2...).
 
-Path-style requests signed with SigV4 over httpx. Objects are written with their
-content type and an immutable Cache-Control, so a CDN in front can serve them directly.
+Path-style requests signed with SigV4 over httpx. Every object is written with what S3
+can carry for whoever serves it straight from the bucket (a CDN, a proxy): its
+``Content-Type``, an immutable ``Cache-Control`` and ``Content-Disposition: inline``
+with its file name (``object_headers``). S3 cannot store ``X-Robots-Tag`` or
+``tdm-reservation``: the proxy in front adds those (``deploy/nginx``, ``deploy/caddy``).
 """
 
 from __future__ import annotations
@@ -101,11 +104,7 @@ class S3Store(MediaStore):
         if actual != expected:
             raise ContentMismatch(f"content hashes to {actual}, not the key's {expected}")
         length = len(source) if isinstance(source, bytes) else (await aiofiles.os.stat(source)).st_size
-        headers = {
-            "content-type": mime,
-            "content-length": str(length),
-            "cache-control": f"public, max-age={IMMUTABLE_MAX_AGE}, immutable",
-        }
+        headers = {**object_headers(key, mime), "content-length": str(length)}
         body = source if isinstance(source, bytes) else iter_chunks(source)
         # The signed payload hash makes the storage reject a body changed on the way.
         request = self._request("PUT", key, headers=headers, payload_sha256=actual, content=body)
@@ -142,6 +141,15 @@ class S3Store(MediaStore):
     def url_for(self, key: str) -> str | None:
         digest_of_key(key)
         return f"{self._public_url}/{key}" if self._public_url else None
+
+
+def object_headers(key: str, mime: str) -> dict[str, str]:
+    """The headers stored with an object, which S3 sends back with it on every GET."""
+    return {
+        "content-type": mime,
+        "cache-control": f"public, max-age={IMMUTABLE_MAX_AGE}, immutable",
+        "content-disposition": f'inline; filename="{key.rsplit("/", 1)[-1]}"',
+    }
 
 
 def _raise_for_missing(key: str, response: httpx.Response, action: str) -> None:

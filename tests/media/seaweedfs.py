@@ -57,7 +57,10 @@ def _answers(port: int) -> bool:
         return False
 
 
-def start_seaweedfs(binary: str, workdir: Path) -> tuple[subprocess.Popen, RunningSeaweedFS]:
+def start_seaweedfs(binary: str, workdir: Path, *, public_bucket: str | None = None
+                    ) -> tuple[subprocess.Popen, RunningSeaweedFS]:
+    """``public_bucket``: anyone may read (not list) that bucket's objects, as a CDN or proxy
+    in front of it needs."""
     identities = {
         "identities": [
             {
@@ -67,6 +70,8 @@ def start_seaweedfs(binary: str, workdir: Path) -> tuple[subprocess.Popen, Runni
             }
         ]
     }
+    if public_bucket:
+        identities["identities"].append({"name": "anonymous", "actions": [f"Read:{public_bucket}"]})
     config = workdir / "s3.json"
     config.write_text(json.dumps(identities))
     data = workdir / "data"

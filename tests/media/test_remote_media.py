@@ -73,6 +73,12 @@ async def test_fetched_cached_and_served_without_the_originals_metadata(db, data
     await attachment.refresh_from_db()
     assert attachment.remote_state == "cached" and attachment.cached_at and attachment.file_size > 0
     assert (attachment.width, attachment.height) == (600, 400) and attachment.blurhash
+    # Only what a URL reaches is stored (no fallback), and the budget counts exactly that.
+    assert attachment.display_fallback_key is None
+    stored = [path for path in files_under(data_dir / "media") if not path.name.startswith(".")]
+    assert sorted(p.name.split(".")[0] for p in stored) == sorted(
+        key.rsplit("/", 1)[1].split(".")[0] for key in {attachment.display_key, attachment.thumbnail_key})
+    assert attachment.file_size == sum(path.stat().st_size for path in stored)
     url = services.media_links.media_url(attachment)
     assert url == f"https://art.example/media/remote/{attachment.id}/display"
     before = attachment.last_accessed_at
@@ -189,7 +195,7 @@ async def test_prune_command_removes_files_not_viewed_recently(db, data_dir, pee
     await drain(services)
     await MediaAttachment.filter(id=old.id).update(last_accessed_at=datetime.now(UTC) - timedelta(days=40))
     await old.refresh_from_db()
-    old_keys = [old.display_key, old.display_fallback_key, old.thumbnail_key]
+    old_keys = [old.display_key, old.thumbnail_key]
     config = tmp_path / "config.toml"
     config.write_text(
         f'[instance]\ndomain = "art.example"\ndata_dir = "{data_dir}"\n[database]\nurl = "{db}"\n'
