@@ -25,7 +25,7 @@ from datetime import timedelta
 
 from tortoise.expressions import Q
 
-from federation.errors import FetchError
+from federation.errors import FetchError, HostRefused
 from federation.http_client import SafeHttpClient
 from fediserver.clock import utcnow
 from fediserver.models import MediaAttachment
@@ -39,6 +39,10 @@ from media.storing import StoredFiles, scratch_folder
 log = logging.getLogger(__name__)
 
 CACHED, EVICTED, PROXIED, REFUSED, FAILED = "cached", "evicted", "proxied", "refused", "failed"
+# The file's server is one whose media this instance rejects (a domain block): never
+# fetched, never served; clients are given a link to the original instead.
+LINKED = "linked"
+NOT_SERVED = frozenset({REFUSED, LINKED})
 _KEY_FIELDS = ("display_key", "display_fallback_key", "thumbnail_key")
 
 
@@ -91,6 +95,9 @@ class RemoteMedia:
                 state = REFUSED if refusal.code == "ai-generated" else FAILED
                 await self._set(attachment, remote_state=state, refused_reason=refusal.message)
                 raise RemoteMediaUnavailable(refusal.message) from None
+            except HostRefused as error:
+                await self._set(attachment, remote_state=LINKED, refused_reason=str(error))
+                raise RemoteMediaUnavailable(str(error)) from None
             except FetchError as error:
                 await self._set(attachment, remote_state=FAILED, refused_reason=str(error))
                 raise RemoteMediaUnavailable(str(error)) from None
@@ -143,7 +150,7 @@ class RemoteMedia:
             if role != "display":
                 raise RemoteMediaUnavailable("audio and video have no thumbnail")
             return await self.audio_video.proxied(attachment)
-        if attachment.remote_state == REFUSED:
+        if attachment.remote_state in NOT_SERVED:
             raise RemoteMediaUnavailable(attachment.refused_reason or "refused")
         async with self._derivatives(attachment) as (_checked, made):
             file = made.display if role == "display" else made.thumbnail
@@ -157,7 +164,7 @@ class RemoteMedia:
             if role != "display":
                 raise RemoteMediaUnavailable("audio and video have no thumbnail")
             return await self.audio_video.cached_key(attachment)
-        if attachment.remote_state == REFUSED:
+        if attachment.remote_state in NOT_SERVED:
             raise RemoteMediaUnavailable(attachment.refused_reason or "refused")
         if attachment.remote_state != CACHED or not attachment.display_key:
             await self.fetch_and_cache(attachment)
@@ -201,6 +208,10 @@ class RemoteMedia:
             if progress:
                 progress(row, freed_now)
         return PruneResult(removed, freed, max(0, used))
+
+    async def evict(self, row: MediaAttachment) -> int:
+        """Remove the cached files of ``row`` (kept when another row still uses them)."""
+        return await self._evict(row)
 
     async def _evict(self, row: MediaAttachment) -> int:
         keys = {getattr(row, name) for name in _KEY_FIELDS} - {None}

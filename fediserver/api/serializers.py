@@ -21,6 +21,7 @@ from fediserver.api.quote_json import quote_parts
 from media.derivatives import fit_box
 from media.kinds import IMAGE, UNKNOWN, kind_of
 from media.links import MediaLinks
+from media.remote import LINKED
 
 # Mastodon's names for our notification kinds; an emoji reaction is named as Pleroma does.
 NOTIFICATION_TYPES = {kind: kind.value for kind in NotificationKind} | {
@@ -115,6 +116,8 @@ def media_json(attachment: MediaAttachment, links: MediaLinks) -> dict[str, Any]
     is ``unknown``, a link to the original; audio and video have no preview image."""
     # Our own uploads are always images, whatever their row says.
     kind = kind_of(attachment.mime) if attachment.remote_url else IMAGE
+    if attachment.remote_state == LINKED:  # its server's media is rejected: a link to it
+        kind = UNKNOWN
     url = links.media_url(attachment)
     preview = links.thumbnail_url(attachment) if kind == IMAGE else None
     if kind == UNKNOWN:
@@ -265,7 +268,8 @@ def _shown(attachment: MediaAttachment, links: MediaLinks) -> bool:
     """Whether an attachment appears: one the rules let out, or a link to a remote file
     of a type we do not show."""
     return links.media_url(attachment) is not None or (
-        attachment.remote_url is not None and kind_of(attachment.mime) == UNKNOWN)
+        attachment.remote_url is not None
+        and (kind_of(attachment.mime) == UNKNOWN or attachment.remote_state == LINKED))
 
 
 class _StatusFacts:

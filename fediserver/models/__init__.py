@@ -5,6 +5,7 @@ Tortoise discovers the models through this package, and migrations in
 """
 
 from fediserver.models.accounts import Account
+from fediserver.models.domain_blocks import BlockSource, DomainAllow, DomainBlock, DomainPolicyVersion, Severity
 from fediserver.models.content import Addressee, MediaAttachment, Post, QuotePolicy, QuoteState, Visibility
 from fediserver.models.interactions import Block, Favourite, Notification, NotificationKind, Reaction, Report
 from fediserver.models.portfolio import Series, SeriesWork, Work
@@ -22,6 +23,11 @@ __all__ = [
     "Activity",
     "Addressee",
     "Block",
+    "BlockSource",
+    "DomainAllow",
+    "DomainBlock",
+    "DomainPolicyVersion",
+    "Severity",
     "Favourite",
     "Notification",
     "NotificationKind",

@@ -166,7 +166,8 @@ class MediaAttachment(Model):
     cached_at = fields.DatetimeField(null=True)
     last_accessed_at = fields.DatetimeField(null=True)
     # Remote media: None until fetched, then "cached", "evicted" (files pruned, fetched
-    # again on demand), "proxied" (checked, never stored), "refused" or "failed".
+    # again on demand), "proxied" (checked, never stored), "refused", "failed" or "linked"
+    # (its server's media is rejected by a domain block: shown as a link, never fetched).
     remote_state = fields.CharField(max_length=16, null=True, db_index=True)
     # Why a remote file is refused (the AI mark found) or could not be fetched.
     refused_reason = fields.TextField(null=True)

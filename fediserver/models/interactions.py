@@ -83,7 +83,19 @@ async def notify(recipient: Account | int, sender: Account, kind: NotificationKi
     account = recipient if isinstance(recipient, Account) else await Account.get_or_none(id=recipient)
     if account is None or not account.is_local or account.pk == sender.pk:
         return
+    if not sender.is_local and await _filtered_by_domain_block(account, sender):
+        return
     await Notification.create(account=account, from_account=sender, kind=kind, post=post)
+
+
+async def _filtered_by_domain_block(recipient: Account, sender: Account) -> bool:
+    """A server limited by a domain block notifies only the people who follow its account."""
+    from fediserver.models.social import Follow
+    from fediserver.moderation.domain_blocks import domain_policy
+
+    if not domain_policy().silences(sender.domain):
+        return False
+    return not await Follow.accepted().filter(follower_id=recipient.pk, target_id=sender.pk).exists()
 
 
 class Report(Model):
