@@ -2,7 +2,8 @@
 tokens and scopes), ``errors`` (the error shape), ``accounts``, ``follow_requests``,
 ``statuses`` (with ``conversation``, the thread around a status), ``media``,
 ``timelines``, ``notifications``, ``instance``, ``search``, with ``serializers``
-producing Mastodon's JSON entities."""
+producing Mastodon's JSON entities. The domain blocks' endpoints live with the rest of
+domain moderation (``fediserver.moderation.domain_api``)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ from quart import Blueprint, Quart
 from fediserver.api import accounts, follow_requests, instance, media, notifications, search, statuses, timelines
 from fediserver.api.errors import ApiError, install_error_handlers
 from fediserver.api.idempotency import IdempotencyKeys
+from fediserver.moderation import domain_api
 
 client_api = Blueprint("api", __name__)
 install_error_handlers(client_api)
-for _subject in (instance, accounts, follow_requests, statuses, media, timelines, notifications, search):
+for _subject in (instance, accounts, follow_requests, statuses, media, timelines, notifications, search, domain_api):
     client_api.register_blueprint(_subject.blueprint)
 
 
