@@ -313,9 +313,9 @@ async def apply_import(plan: ImportPlan, *, by: Account | None = None, source_na
     the accounts stored here (only blocks covering a known host cost more than a row)."""
     from tortoise.transactions import in_transaction
 
-    from fediserver.models import Account, DomainBlock
+    from fediserver.models import Account, Delivery, DomainBlock
     from fediserver.moderation.domain_blocks import (
-        DomainPolicy, DomainRule, apply_block, domain_policy, record_domain_action,
+        DomainPolicy, DomainRule, apply_blocks, domain_policy, record_domain_action,
     )
 
     if not plan.added and not plan.changed:
@@ -323,8 +323,9 @@ async def apply_import(plan: ImportPlan, *, by: Account | None = None, source_na
     touched = DomainPolicy()
     touched.load(DomainRule(e.domain, e.severity, e.reject_media, e.reject_reports)
                  for e in [*plan.added, *(entry for _block, entry in plan.changed)])
-    known_hosts = set(await Account.exclude(domain="").distinct().values_list("domain", flat=True))
-    affected = {rule.domain for host in known_hosts if (rule := touched.rule_for(host)) is not None}
+    known_hosts = {*await Account.exclude(domain="").distinct().values_list("domain", flat=True),
+                   *await Delivery.filter(state="queued").distinct().values_list("domain", flat=True)}
+    affected = list({rule.domain for host in known_hosts if (rule := touched.rule_for(host)) is not None})
     async with in_transaction():
         await DomainBlock.bulk_create([DomainBlock(domain=e.domain, **e.values()) for e in plan.added],
                                       batch_size=1000)
@@ -332,9 +333,9 @@ async def apply_import(plan: ImportPlan, *, by: Account | None = None, source_na
             for key, value in entry.values().items():
                 setattr(block, key, value)
             await block.save()
-        if affected:
-            for block in await DomainBlock.filter(domain__in=affected):
-                await apply_block(block, remote_media=remote_media)
+        for start in range(0, len(affected), 500):
+            await apply_blocks(await DomainBlock.filter(domain__in=affected[start:start + 500]),
+                               remote_media=remote_media)
     await domain_policy().changed()
     await record_domain_action(by, "import_domain_blocks", source_name, {
         "added": [e.domain for e in plan.added], "changed": [b.domain for b, _e in plan.changed],

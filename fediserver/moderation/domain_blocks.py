@@ -292,12 +292,16 @@ async def block_domain(domain: str, *, severity: Severity | str = Severity.SUSPE
 
 async def apply_block(block: DomainBlock, *, remote_media: RemoteMedia | None = None) -> None:
     """What the block does to what is stored (suspension, media)."""
+    await apply_blocks([block], remote_media=remote_media)
+
+
+async def apply_blocks(blocks: list[DomainBlock], *, remote_media: RemoteMedia | None = None) -> None:
     from fediserver.moderation import domain_effects
 
-    if block.severity == Severity.SUSPEND:
-        await domain_effects.suspend_domain(block, remote_media=remote_media)
-    elif block.reject_media:
-        await domain_effects.forget_media(block.domain, remote_media=remote_media)
+    await domain_effects.suspend_blocks([b for b in blocks if b.severity == Severity.SUSPEND],
+                                        remote_media=remote_media)
+    await domain_effects.forget_media([b for b in blocks if b.severity != Severity.SUSPEND and b.reject_media],
+                                      remote_media=remote_media)
 
 
 async def unblock_domain(domain: str, *, by: Account | None = None, policy: DomainPolicy | None = None) -> bool:
