@@ -17,7 +17,7 @@ import socket
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
-from federation.errors import FetchError, UnsafeURLError
+from federation.errors import FetchError, HostRefused, UnsafeURLError
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -89,6 +89,9 @@ def parse_ip(text: str) -> IPAddress | None:
 class AddressPolicy:
     """Decides which (host, port) destinations may be connected to.
 
+    ``host_gate`` (host -> a reason, or None) refuses hosts by name before any request,
+    on every redirect hop: the server passes its domain blocks here.
+
     ``allowed_endpoints`` names exact (host, port) pairs, as written in the URL, that are
     trusted even when they are not public: for a peer on a private network, or a test
     server on loopback.
@@ -96,6 +99,15 @@ class AddressPolicy:
 
     allow_private_addresses: bool = False
     allowed_endpoints: frozenset[tuple[str, int]] = field(default_factory=frozenset)
+    # host -> why no request may go there, or None: the server's domain blocks.
+    host_gate: Callable[[str], str | None] | None = None
+
+    def check_host(self, host: str) -> None:
+        """Raise HostRefused when the host gate refuses ``host`` (checked on every hop)."""
+        if self.host_gate is not None:
+            reason = self.host_gate(host)
+            if reason is not None:
+                raise HostRefused(f"refusing to contact {host}: {reason}")
 
     def check_address(self, host: str, port: int, address: IPAddress) -> None:
         """Raise UnsafeURLError unless a connection to ``address`` for ``host`` is allowed."""

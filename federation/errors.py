@@ -2,7 +2,7 @@
 
 ``FetchError`` means a remote request did not give a usable answer; ``UnsafeURLError`` (a
 kind of ``FetchError``) means the request was refused before any traffic was sent because
-its destination is not allowed; ``VocabError`` means a received document is unusable.
+its destination is not allowed (``HostRefused`` when the host gate refuses its host); ``VocabError`` means a received document is unusable.
 """
 
 
@@ -12,6 +12,10 @@ class FetchError(Exception):
 
 class UnsafeURLError(FetchError):
     """A URL was refused before connecting: bad scheme or a non-public destination."""
+
+
+class HostRefused(UnsafeURLError):
+    """The destination's host is one this server does not talk to (the host gate said no)."""
 
 
 class VocabError(ValueError):

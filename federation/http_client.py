@@ -174,6 +174,7 @@ class SafeHttpClient:
     async def _follow(self, method: str, url: str, headers: dict[str, str],
                       content: bytes) -> FetchResponse:
         current = _checked_url(url)
+        self.policy.check_host(current.host)
         for _hop in range(self.settings.max_redirects + 1):
             response = await self._send_once(method, current, headers, content)
             location = response.headers.get("location")
@@ -185,6 +186,7 @@ class SafeHttpClient:
                 target = _checked_url(str(current.join(location)))
             except httpx.InvalidURL as error:
                 raise FetchError(f"{current} redirected to an invalid URL {location!r}") from error
+            self.policy.check_host(target.host)
             if _origin_key(target) != _origin_key(current):
                 headers = {k: v for k, v in headers.items() if k not in _ORIGIN_BOUND_HEADERS}
             current = target

@@ -64,6 +64,11 @@ def create_app(settings: Settings, *, manage_database: bool = True, run_jobs: bo
     tortoise_config = db.settings_tortoise_config(settings) if manage_database else None
     runner = JobRunner(build_jobs(services)) if (settings.server.run_jobs if run_jobs is None else run_jobs) else None
 
+    @app.before_request
+    async def _current_domain_policy() -> None:
+        # Blocks changed by another process show within moderation.reload_seconds.
+        await services.domains.refresh()
+
     @app.before_serving
     async def _start() -> None:
         if tortoise_config is not None:

@@ -327,6 +327,61 @@ class RegistrationSettings(Section):
     mode: Literal["closed", "approval", "open"] = "closed"
 
 
+def _as_tuple(value: Any, example: str) -> Any:
+    if isinstance(value, list):
+        return tuple(value)
+    if isinstance(value, (str, dict)):
+        raise ValueError(f"expected a list, e.g. {example}")
+    return value
+
+
+class InlineDomainBlock(Section):
+    """One ``[[moderation.blocks]]`` entry."""
+
+    domain: str
+    severity: Literal["suspend", "silence", "noop"] = "suspend"
+    reject_media: bool = False
+    reject_reports: bool = False
+    public_comment: str = ""
+    private_comment: str = ""
+    obfuscate: bool = False
+
+    @field_validator("domain")
+    @classmethod
+    def _domain_is_a_host(cls, value: str) -> str:
+        host = value.strip().lower().rstrip(".")
+        if not _HOST_RE.match(host):
+            raise ValueError("expected a host name without scheme, port or path, e.g. spam.example")
+        return host
+
+
+class ModerationSettings(Section):
+    """Which servers federate with this one (``fediserver.moderation``)."""
+
+    federation_mode: Literal["blocklist", "allowlist"] = "blocklist"
+    allowed_domains: tuple[str, ...] = ()
+    blocks: tuple[InlineDomainBlock, ...] = ()
+    block_lists: tuple[str, ...] = ()
+    expose_domain_blocks: Literal["public", "users", "off"] = "users"
+    reload_seconds: float = Field(default=5.0, ge=0, le=3600)
+
+    @field_validator("allowed_domains", "block_lists", "blocks", mode="before")
+    @classmethod
+    def _lists(cls, value: Any) -> Any:
+        return _as_tuple(value, '["friends.example"]')
+
+    @field_validator("allowed_domains")
+    @classmethod
+    def _hosts(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        hosts = []
+        for entry in value:
+            host = entry.strip().lower().rstrip(".")
+            if not _HOST_RE.match(host):
+                raise ValueError(f"{entry!r} is not a host name (no scheme, port or path), e.g. friends.example")
+            hosts.append(host)
+        return tuple(hosts)
+
+
 class Settings(Section):
     instance: InstanceSettings
     server: ServerSettings = ServerSettings()
@@ -341,6 +396,7 @@ class Settings(Section):
     registrations: RegistrationSettings = RegistrationSettings()
     web: WebSettings = WebSettings()
     auth: AuthSettings = AuthSettings()
+    moderation: ModerationSettings = ModerationSettings()
 
     # Where the file was read from; relative paths in the file are relative to it.
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
@@ -353,6 +409,30 @@ class Settings(Section):
 
         check_room_settings(self)
         return self
+
+    @model_validator(mode="after")
+    def _own_domain_never_blocked(self) -> Settings:
+        own = self.instance.domain.rpartition(":")[0] if ":" in self.instance.domain else self.instance.domain
+        for index, block in enumerate(self.moderation.blocks):
+            if own == block.domain or own.endswith("." + block.domain):
+                raise ValueError(
+                    f"moderation.blocks.{index}.domain: {block.domain} is this instance's own domain"
+                )
+        if self.moderation.block_lists:
+            # The list files are read now, so a bad line stops the start with its key and line.
+            from fediserver.moderation.blocklists import BlocklistError, read_config_lists
+
+            try:
+                read_config_lists(self)
+            except BlocklistError as error:
+                raise ValueError(str(error)) from None
+        return self
+
+    @property
+    def authorized_fetch(self) -> bool:
+        """Whether GETs of our actors and objects must be signed: asked for, or forced by
+        allowlist mode (only allowed servers may read)."""
+        return self.federation.authorized_fetch or self.moderation.federation_mode == "allowlist"
 
     @property
     def data_dir(self) -> Path:

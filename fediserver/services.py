@@ -14,6 +14,8 @@ reaches for globals.
 - ``documents``: serialised local actor and WebFinger documents.
 - ``media``, ``media_links``, ``remote_media``: uploads, the media URLs that may leave
   the server, and remote media with its cache.
+- ``domains``: the domain blocks and allows (``fediserver.moderation.domain_blocks``),
+  also the host gate of both outbound clients.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from federation.signatures import SignaturePolicy
 from fediserver import __version__
 from fediserver.actor_documents import DocumentCache
 from fediserver.config import Settings
+from fediserver.moderation.domain_blocks import DomainPolicy, install_domain_policy
 from fediserver.room_settings import media_rules, media_store
 from fediserver.signed_fetch import SignedFetcher
 from fediserver.urls import InstanceUrls
@@ -65,12 +68,26 @@ class Services:
     remote_media: RemoteMedia
     # Local posts as Notes, with the attachment URLs and rights the media rules allow.
     notes: NoteRenderer
+    # Which servers federate: asked by the inbox, both outbound clients' host gates, the
+    # delivery queue, timelines and handlers (the process's one DomainPolicy).
+    domains: DomainPolicy
 
     async def prepare(self) -> None:
-        """Before serving: make sure the media bucket exists (S3)."""
+        """Before serving or working: make sure the media bucket exists (S3), bring the
+        config file's domain blocks into the database and load the domain policy."""
         ensure_bucket = getattr(self.media.store, "ensure_bucket", None)
         if ensure_bucket is not None:
             await ensure_bucket()
+        await self.load_domain_policy()
+
+    async def load_domain_policy(self) -> None:
+        moderation = self.settings.moderation
+        if moderation.blocks or moderation.block_lists or moderation.allowed_domains:
+            from fediserver.moderation.domain_blocks import sync_config_blocks
+
+            await sync_config_blocks(self.settings, remote_media=self.remote_media, policy=self.domains)
+        else:
+            await self.domains.refresh()
 
     async def aclose(self) -> None:
         await self.http.aclose()
@@ -97,12 +114,21 @@ def http_client_settings(settings: Settings) -> HttpClientSettings:
 def build_services(settings: Settings) -> Services:
     federation = settings.federation
     urls = InstanceUrls(settings.instance.base_url)
-    address_policy = AddressPolicy(allow_private_addresses=federation.allow_private_addresses)
+    moderation = settings.moderation
+    domains = install_domain_policy(DomainPolicy(
+        settings.instance.domain,
+        allowlist=moderation.federation_mode == "allowlist",
+        reload_seconds=moderation.reload_seconds,
+    ))
+    address_policy = AddressPolicy(
+        allow_private_addresses=federation.allow_private_addresses, host_gate=domains.refusal
+    )
     http = SafeHttpClient(http_client_settings(settings), policy=address_policy)
-    # Remote images are larger than JSON documents: their own client with the media cap.
+    # Remote images are larger than JSON documents: their own client with the media cap
+    # (and a gate that also refuses the domains whose media is rejected).
     media_http = SafeHttpClient(
         replace(http_client_settings(settings), max_response_bytes=settings.media.remote_max_bytes),
-        policy=address_policy,
+        policy=replace(address_policy, host_gate=domains.media_refusal),
     )
     signed_fetch = SignedFetcher(http, urls, instance_name=settings.instance.name)
     remote_actors = RemoteActors(signed_fetch.get)
@@ -148,4 +174,5 @@ def build_services(settings: Settings) -> Services:
         remote_media=RemoteMedia(pipeline, media_http),
         notes=NoteRenderer(links.media_url, lambda author: pipeline.artist_policy(author).data_mining,
                            MediaLabels(pipeline.rules).verdict),
+        domains=domains,
     )

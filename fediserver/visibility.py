@@ -20,6 +20,11 @@ answers for one post, deleted or not (a reader who may read a deleted post gets 
 tombstone, others a plain 404). The viewer is an ``Account``: a local artist signed in to
 the client API or the web pages, or the stored remote actor that signed an ActivityPub
 GET; ``None`` is anyone anonymous. Both read the same condition, so they cannot disagree.
+
+Public lists (the public and hashtag timelines, search) narrow further with
+``publicly_listed(posts)`` and ``publicly_listed_accounts(accounts)``: accounts on a
+server limited by a domain block (``silence``) and their posts stay out of them. They
+remain visible to those who follow them, and by their address.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from tortoise.queryset import QuerySet
 
 from fediserver.clock import utcnow
 from fediserver.models import Account, Addressee, Block, Follow, Mute, Post, Visibility
+from fediserver.moderation.domain_blocks import domain_policy, on_domain
 
 SHOWN_TO_ANYONE = (Visibility.PUBLIC, Visibility.UNLISTED)
 
@@ -102,3 +108,23 @@ async def hidden_account_ids(viewer: Account | None) -> set[int]:
     muted = await Mute.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=utcnow()),
                               account_id=viewer.pk).values_list("target_id", flat=True)
     return set(blocked) | set(muted)
+def publicly_listed(posts: QuerySet[Post]) -> QuerySet[Post]:
+    """``posts`` without those by accounts on a server limited by a domain block."""
+    limited = _on_limited_server("account__domain")
+    return posts if limited is None else posts.filter(~limited)
+
+
+def publicly_listed_accounts(accounts: QuerySet[Account]) -> QuerySet[Account]:
+    """``accounts`` without those on a server limited by a domain block."""
+    limited = _on_limited_server("domain")
+    return accounts if limited is None else accounts.filter(~limited)
+
+
+def _on_limited_server(field: str) -> Q | None:
+    domains = domain_policy().limited_domains
+    if not domains:
+        return None
+    condition = on_domain(domains[0], field)
+    for domain in domains[1:]:
+        condition |= on_domain(domain, field)
+    return condition

@@ -3,7 +3,8 @@
 Each POST is answered in the order a sender needs, the cheap checks first: a body above
 ``federation.max_inbox_bytes`` is 413; a body that is not an activity we can keep (not
 a JSON object, nested too deeply, no actor, an id off the actor's own server:
-``inbox.admission``) is 400; every
+``inbox.admission``) is 400; an actor on a server suspended by a domain block (or
+off the allowlist) is 403; every
 signature that cannot be verified is 401 with a JSON reason (never 202, so a sender
 trying RFC 9421 first falls back to draft-cavage); all of these before any database
 work, so refusals are cheap. Then an unknown recipient is 404, and the ``actor`` must
@@ -92,6 +93,10 @@ async def _receive(services: Services, recipient: str | None) -> Response:
     except Refused as refusal:
         return _answer(400, refusal.error, refusal.detail)
     activity, actor = admitted.activity, admitted.actor
+    # A server this instance does not federate with is refused before any key is fetched.
+    refused = services.domains.refusal(admitted.origin.split("://", 1)[1])
+    if refused is not None:
+        return _answer(403, "domain blocked", refused)
     try:
         signature = await services.verifier.verify("POST", request.scope, request.headers, body)
     except SignatureError as error:

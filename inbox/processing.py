@@ -29,6 +29,7 @@ from tortoise.transactions import in_transaction
 from federation.errors import VocabError
 from federation.vocab import parse_activity
 from fediserver.clock import utcnow
+from fediserver.moderation.domain_blocks import domain_policy
 from fediserver.models import Account, InboundItem, InboundState
 from fediserver.models.queue import claim_due
 from inbox.handlers import HANDLERS, Forged, Handler, Ignored, Inbound
@@ -140,6 +141,8 @@ class InboundProcessor:
             raise Ignored(f"the sender {activity.actor} is not known here")
         if sender.suspended:
             raise Ignored(f"the sender {sender.acct} is suspended")
+        if domain_policy().suspends(sender.domain):
+            raise Ignored(f"the sender's server {sender.domain} is suspended by a domain block")
         async with in_transaction():
             await handler(Inbound(activity=activity, payload=item.payload, sender=sender,
                                   delivered_to=tuple(item.delivered_to or ()), unresolvable=unresolvable,

@@ -4,13 +4,13 @@
 media_url=...)`` takes: the display derivative (or a pre-protected upload's served copy),
 from the S3/CDN public URL when one is configured, else this app's ``/media/<key>``. A
 remote attachment is shown through this server's cache or proxy
-(``/media/remote/<id>/display``); a refused one has no URL at all. The original never has one.
+(``/media/remote/<id>/display``); a refused one, or one whose server's media is rejected, has no URL at all. The original never has one.
 """
 
 from __future__ import annotations
 
 from fediserver.models import MediaAttachment
-from media.remote import REFUSED
+from media.remote import NOT_SERVED
 from media.rules import MediaRules
 from media.storage import MediaStore
 
@@ -33,7 +33,7 @@ class MediaLinks:
         return self.store.url_for(key) or self.rules.media_base_url + key
 
     def _url(self, attachment: MediaAttachment, role: str) -> str | None:
-        if attachment.remote_state == REFUSED:
+        if attachment.remote_state in NOT_SERVED:
             return None
         if attachment.remote_url:
             return f"{self.rules.media_base_url}remote/{attachment.id}/{role}"

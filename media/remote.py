@@ -35,7 +35,7 @@ from datetime import timedelta
 
 from tortoise.expressions import Q
 
-from federation.errors import FetchError
+from federation.errors import FetchError, HostRefused
 from federation.http_client import SafeHttpClient
 from fediserver.clock import utcnow
 from fediserver.models import MediaAttachment, RemoteMediaState
@@ -54,6 +54,10 @@ CACHED, EVICTED, PROXIED, REFUSED, FAILED = (
     RemoteMediaState.CACHED, RemoteMediaState.EVICTED, RemoteMediaState.PROXIED,
     RemoteMediaState.REFUSED, RemoteMediaState.FAILED,
 )
+# The file's server is one whose media this instance rejects (a domain block): never
+# fetched, never served; clients are given a link to the original instead.
+LINKED = RemoteMediaState.LINKED
+NOT_SERVED = frozenset({REFUSED, LINKED})
 _KEY_FIELDS = ("display_key", "display_fallback_key", "thumbnail_key")
 # The row fields a fetch settles, copied to every waiting viewer's copy of the row.
 _SETTLED_FIELDS = (
@@ -121,6 +125,10 @@ class RemoteMedia:
                 await self._set(attachment, remote_state=moved(attachment.remote_state, event),
                                 refused_reason=refusal.message)
                 raise RemoteMediaUnavailable(refusal.message) from None
+            except HostRefused as error:
+                await self._set(attachment, remote_state=moved(attachment.remote_state, RemoteEvent.LINKED),
+                                refused_reason=str(error))
+                raise RemoteMediaUnavailable(str(error)) from None
             except FetchError as error:
                 await self._set(attachment, remote_state=moved(attachment.remote_state, RemoteEvent.FAILED),
                                 refused_reason=str(error))
@@ -184,7 +192,7 @@ class RemoteMedia:
             if role != "display":
                 raise RemoteMediaUnavailable("audio and video have no thumbnail")
             return await self._shared(self._proxied, attachment, self._proxy_audio_video)
-        if attachment.remote_state == REFUSED:
+        if attachment.remote_state in NOT_SERVED:
             raise RemoteMediaUnavailable(attachment.refused_reason or "refused")
         files = await self._shared(self._proxied, attachment, self._proxy_image)
         return files[role]
@@ -205,7 +213,7 @@ class RemoteMedia:
         audio_video = is_audio_video(attachment.mime)
         if audio_video and role != "display":
             raise RemoteMediaUnavailable("audio and video have no thumbnail")
-        if attachment.remote_state == REFUSED:
+        if attachment.remote_state in NOT_SERVED:
             raise RemoteMediaUnavailable(attachment.refused_reason or "refused")
         if needs_fetch(attachment.remote_state, "cache") or not attachment.display_key:
             await self.fetch_once(attachment)
@@ -322,6 +330,10 @@ class RemoteMedia:
             if progress:
                 progress(row, freed_now)
         return PruneResult(removed, freed, max(0, used))
+
+    async def evict(self, row: MediaAttachment) -> int:
+        """Remove the cached files of ``row`` (kept when another row still uses them)."""
+        return await self._evict(row)
 
     async def _evict(self, row: MediaAttachment) -> int:
         keys = {getattr(row, name) for name in _KEY_FIELDS} - {None}

@@ -16,13 +16,13 @@ from __future__ import annotations
 import io
 import struct
 
-from federation.errors import FetchError
+from federation.errors import FetchError, HostRefused
 from fediserver.models import MediaAttachment
 from fediserver.clock import utcnow
 from media.kinds import AUDIO, AUDIO_VIDEO_TYPES, SILENT_VIDEO_MIME, kind_of
 from media.labels import marks_json
 from media.provenance import decide, detect_in
-from media.remote import CACHED, FAILED, PROXIED, REFUSED, RemoteMedia, RemoteMediaUnavailable
+from media.remote import CACHED, FAILED, LINKED, NOT_SERVED, PROXIED, REFUSED, RemoteMedia, RemoteMediaUnavailable
 from media.storing import StoredFiles, scratch_folder
 
 ACCEPT = "video/*, audio/*;q=0.9"
@@ -100,6 +100,9 @@ class RemoteAudioVideo:
             if not response.ok:
                 raise FetchError(f"{attachment.remote_url} answered {response.status}")
             mime = sniff(response.body, declared_kind)
+        except HostRefused as error:
+            await remote._set(attachment, remote_state=LINKED, refused_reason=str(error))
+            raise RemoteMediaUnavailable(str(error)) from None
         except (FetchError, NotAudioVideo) as error:
             await remote._set(attachment, remote_state=FAILED, refused_reason=str(error))
             raise RemoteMediaUnavailable(str(error)) from None
@@ -140,7 +143,7 @@ class RemoteAudioVideo:
         return attachment
 
     async def proxied(self, attachment: MediaAttachment) -> tuple[bytes, str]:
-        if attachment.remote_state == REFUSED:
+        if attachment.remote_state in NOT_SERVED:
             raise RemoteMediaUnavailable(attachment.refused_reason or "refused")
         body, mime = await self._checked(attachment)
         if attachment.remote_state != PROXIED:
@@ -148,7 +151,7 @@ class RemoteAudioVideo:
         return body, mime.split(";")[0]
 
     async def cached_key(self, attachment: MediaAttachment) -> str:
-        if attachment.remote_state == REFUSED:
+        if attachment.remote_state in NOT_SERVED:
             raise RemoteMediaUnavailable(attachment.refused_reason or "refused")
         if attachment.remote_state != CACHED or not attachment.display_key:
             await self.fetch_and_cache(attachment)

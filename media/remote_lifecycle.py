@@ -8,6 +8,7 @@ nothing has fetched it yet. The background job or the first viewer fetches and c
     (new) --an AI mark under "reject"------------> refused  (never served, never fetched again)
     (new) --no answer, an error, not an image----> failed   (fetched again when next viewed)
     cached --pruned (budget or age)--------------> evicted  (fetched again when next viewed)
+    (any) --its server's media rejected----------> linked   (a domain block: shown as a link)
     evicted, failed, proxied --viewed------------> as (new)
 
 ``refused`` is final. Who fetches is decided by the row's claim (``claimed_until``): the
@@ -30,6 +31,7 @@ class RemoteEvent(StrEnum):
     REFUSED = "refused"  # the rules refuse it
     FAILED = "failed"  # no answer, an error answer, or no file we show
     EVICTED = "evicted"  # its files were pruned
+    LINKED = "linked"  # its server's media is rejected by a domain block
 
 
 # Where each event leaves a file, whatever state it was in (``refused`` is never left).
@@ -39,6 +41,7 @@ TRANSITIONS: dict[RemoteEvent, RemoteMediaState] = {
     RemoteEvent.REFUSED: RemoteMediaState.REFUSED,
     RemoteEvent.FAILED: RemoteMediaState.FAILED,
     RemoteEvent.EVICTED: RemoteMediaState.EVICTED,
+    RemoteEvent.LINKED: RemoteMediaState.LINKED,
 }
 FINAL_STATES = frozenset({RemoteMediaState.REFUSED})
 # States a viewer is served from without fetching (in cache mode).

@@ -2,7 +2,9 @@
 
 This is the only door into the delivery queue. Whoever builds an activity (a post, an
 Accept sent by the inbox handlers, a like) hands it here with the inboxes it must reach;
-the delivery workers do the rest.
+the delivery workers do the rest. Nothing is queued for a server suspended by a domain
+block (or off the allowlist); what was queued before the block fails when it is tried
+(the outbound client's host gate refuses it).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from tortoise.transactions import in_transaction
 
 from fediserver.clock import utcnow
 from fediserver.models import Account, Activity, Delivery
+from fediserver.moderation.domain_blocks import domain_policy
 
 
 def _object_uri(activity: dict[str, Any]) -> str | None:
@@ -28,7 +31,10 @@ def _object_uri(activity: dict[str, Any]) -> str | None:
 
 async def publish(activity: dict[str, Any], *, actor: Account, inboxes: Iterable[str]) -> Activity:
     """Store ``activity`` (sent by the local ``actor``) and queue it for each inbox once."""
-    unique_inboxes = list(dict.fromkeys(url for url in inboxes if url))
+    domains = domain_policy()
+    unique_inboxes = [
+        url for url in dict.fromkeys(url for url in inboxes if url) if not domains.suspends(urlsplit(url).netloc)
+    ]
     now = utcnow()
     async with in_transaction() as connection:
         record = await Activity.create(

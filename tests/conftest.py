@@ -69,8 +69,12 @@ async def migrated_database(database_url):
 
 @pytest.fixture
 async def db(migrated_database):
-    """An empty database (all tables emptied) for one test; yields the database URL."""
+    """An empty database (all tables emptied) for one test, and no domain block left in
+    this process's memory by an earlier test; yields the database URL."""
+    from fediserver.moderation.domain_blocks import DomainPolicy, install_domain_policy
+
     await _empty_all_tables(migrated_database)
+    install_domain_policy(DomainPolicy())
     yield migrated_database
 
 

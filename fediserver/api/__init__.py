@@ -6,7 +6,8 @@ tokens and scopes), ``errors`` (the error shape), ``accounts``, ``follow_request
 markers), ``tags`` (followed hashtags), ``filters`` (with ``filtering``, what they do to
 lists), ``lists``, ``curated`` (announcements, custom emoji,
 trends: none kept here), with ``serializers``
-producing Mastodon's JSON entities."""
+producing Mastodon's JSON entities. The domain blocks' endpoints live with the rest of
+domain moderation (``fediserver.moderation.domain_api``)."""
 
 from __future__ import annotations
 
@@ -18,11 +19,12 @@ from fediserver.api import (
 )
 from fediserver.api.errors import ApiError, install_error_handlers
 from fediserver.api.idempotency import IdempotencyKeys
+from fediserver.moderation import domain_api
 
 client_api = Blueprint("api", __name__)
 install_error_handlers(client_api)
 for _subject in (instance, accounts, follow_requests, statuses, status_edits, status_marks, media, timelines,
-                 notifications, search, preferences, curated, tags, filters, lists):
+                 notifications, search, preferences, curated, tags, filters, lists, domain_api):
     client_api.register_blueprint(_subject.blueprint)
 
 

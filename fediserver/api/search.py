@@ -22,7 +22,7 @@ from fediserver.api.errors import ApiError
 from fediserver.api.params import TRUE
 from fediserver.api.serializers import accounts_json, statuses_json
 from fediserver.models import Account, Post
-from fediserver.visibility import may_read
+from fediserver.visibility import may_read, publicly_listed, publicly_listed_accounts
 from inbox.resolver import NotResolved
 
 blueprint = Blueprint("api_search", __name__)
@@ -130,9 +130,9 @@ async def _accounts_named(query: str, count: int) -> list[Account]:
     if not text:
         return []
     instance_actor = Q(username="actor") & Q(domain="")
-    return await Account.filter(
+    return await publicly_listed_accounts(Account.filter(
         Q(username__istartswith=text) | Q(display_name__icontains=text), ~instance_actor, suspended=False,
-    ).order_by("domain", "username").limit(count)
+    )).order_by("domain", "username").limit(count)
 
 
 async def _hashtags(query: str) -> list[str]:
@@ -141,7 +141,7 @@ async def _hashtags(query: str) -> list[str]:
         return []
     wanted = match.group(1).lower()
     seen: dict[str, None] = {}
-    rows = await Post.filter(deleted_at=None).order_by("-id").limit(RECENT_TAGGED_POSTS).values_list("tags", flat=True)
+    rows = await publicly_listed(Post.filter(deleted_at=None)).order_by("-id").limit(RECENT_TAGGED_POSTS).values_list("tags", flat=True)
     for tags in rows:
         for tag in tags or []:
             name = tag.get("name") if isinstance(tag, dict) and tag.get("type") == "Hashtag" else None

@@ -24,6 +24,7 @@ from media.derivatives import fit_box
 from media.kinds import IMAGE, UNKNOWN, kind_of
 from media.labels import SHOW, AiVerdict, MediaLabels, labelled_description
 from media.links import MediaLinks
+from media.remote import LINKED
 
 # Mastodon's names for our notification kinds; an emoji reaction is named as Pleroma does.
 NOTIFICATION_TYPES = {kind: kind.value for kind in NotificationKind} | {
@@ -120,6 +121,8 @@ def media_json(attachment: MediaAttachment, links: MediaLinks, verdict: AiVerdic
     show, and the verdict in the extra field ``ai_provenance``."""
     # Our own uploads are always images, whatever their row says.
     kind = kind_of(attachment.mime) if attachment.remote_url else IMAGE
+    if attachment.remote_state == LINKED:  # its server's media is rejected: a link to it
+        kind = UNKNOWN
     url = links.media_url(attachment)
     preview = links.thumbnail_url(attachment) if kind == IMAGE else None
     if kind == UNKNOWN:
@@ -279,7 +282,8 @@ def _shown(attachment: MediaAttachment, links: MediaLinks) -> bool:
     """Whether an attachment appears: one the rules let out, or a link to a remote file
     of a type we do not show."""
     return links.media_url(attachment) is not None or (
-        attachment.remote_url is not None and kind_of(attachment.mime) == UNKNOWN)
+        attachment.remote_url is not None
+        and (kind_of(attachment.mime) == UNKNOWN or attachment.remote_state == LINKED))
 
 
 class _StatusFacts:

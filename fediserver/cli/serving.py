@@ -84,6 +84,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     async def work() -> None:
         services = build_services(settings)
         try:
+            await services.load_domain_policy()
             runner = JobRunner(build_jobs(services))
             if not runner.jobs:
                 print("no background job kinds are registered; nothing to do")

@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
         ops.AlterField(
             model_name='MediaAttachment',
             name='remote_state',
-            field=fields.CharEnumField(null=True, db_index=True, description='CACHED: cached\nEVICTED: evicted\nPROXIED: proxied\nREFUSED: refused\nFAILED: failed', enum_type=RemoteMediaState, max_length=16),
+            field=fields.CharEnumField(null=True, db_index=True, description='CACHED: cached\nEVICTED: evicted\nPROXIED: proxied\nREFUSED: refused\nFAILED: failed\nLINKED: linked', enum_type=RemoteMediaState, max_length=16),
         ),
         ops.AddField(
             model_name='MediaAttachment',

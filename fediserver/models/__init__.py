@@ -14,6 +14,7 @@ from fediserver.models.client_state import (
 )
 from fediserver.models.interactions import Block, Favourite, Mute, Notification, NotificationKind, Reaction, Report
 from fediserver.models.polls import Poll, PollVote
+from fediserver.models.domain_blocks import BlockSource, DomainAllow, DomainBlock, DomainPolicyVersion, Severity
 from fediserver.models.portfolio import Series, SeriesWork, Work
 from fediserver.models.post_edits import PostEdit
 from fediserver.models.reader_marks import Bookmark, ConversationMark, ConversationMute
@@ -45,6 +46,11 @@ __all__ = [
     "Bookmark",
     "ConversationMark",
     "ConversationMute",
+    "BlockSource",
+    "DomainAllow",
+    "DomainBlock",
+    "DomainPolicyVersion",
+    "Severity",
     "Favourite",
     "Notification",
     "NotificationKind",

@@ -35,6 +35,7 @@ class RemoteMediaState(StrEnum):
     PROXIED = "proxied"  # checked, never stored: each view fetches it
     REFUSED = "refused"  # refused by the rules (an AI mark under "reject"); never served
     FAILED = "failed"  # could not be fetched or is no file we show
+    LINKED = "linked"  # its server's media is rejected by a domain block: shown as a link, never fetched
 
 
 class QuotePolicy(StrEnum):

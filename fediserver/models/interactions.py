@@ -105,7 +105,19 @@ async def notify(recipient: Account | int, sender: Account, kind: NotificationKi
         return
     if post is not None and await muted_conversations(account.pk, [post.pk]):
         return
+    if not sender.is_local and await _filtered_by_domain_block(account, sender):
+        return
     await Notification.create(account=account, from_account=sender, kind=kind, post=post)
+
+
+async def _filtered_by_domain_block(recipient: Account, sender: Account) -> bool:
+    """A server limited by a domain block notifies only the people who follow its account."""
+    from fediserver.models.social import Follow
+    from fediserver.moderation.domain_blocks import domain_policy
+
+    if not domain_policy().silences(sender.domain):
+        return False
+    return not await Follow.accepted().filter(follower_id=recipient.pk, target_id=sender.pk).exists()
 
 
 class Report(Model):

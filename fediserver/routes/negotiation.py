@@ -3,14 +3,16 @@
 ``wants_activity_json`` reads the Accept header: ActivityPub JSON for
 ``application/activity+json`` and ``application/ld+json`` (the ActivityStreams profile
 or none), HTML for browsers and everyone else. ``signature_refusal`` is the
-``federation.authorized_fetch`` gate: with it on, a GET must carry a valid HTTP
-Signature, and the answer is 401 otherwise. ``signed_reader`` names who signed a GET,
+``federation.authorized_fetch`` gate (forced on in allowlist mode): with it on, a GET
+must carry a valid HTTP Signature, and the answer is 401 otherwise; 403 when its signer's
+server is suspended by a domain block or off the allowlist. ``signed_reader`` names who signed a GET,
 for answers that depend on the reader.
 """
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 import orjson
 from quart import Response, g, request
@@ -74,11 +76,15 @@ async def _verify_signed_get():
 
 async def signature_refusal() -> Response | None:
     """None when the GET may be answered; a 401 when authorized fetch wants a signature."""
-    if not app_services().settings.federation.authorized_fetch:
+    services = app_services()
+    if not services.settings.authorized_fetch:
         return None
     checked = await _verify_signed_get()
     if isinstance(checked, SignatureError):
         return json_error(401, str(checked.reason), checked.detail)
+    refused = services.domains.refusal(urlsplit(checked.owner).netloc)
+    if refused is not None:
+        return json_error(403, "domain blocked", refused)
     return None
 
 

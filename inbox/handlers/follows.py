@@ -14,6 +14,7 @@ from fediserver.models import Block, Follow, FollowState, NotificationKind
 from fediserver.models.accounts import LOCAL_DOMAIN
 from fediserver.models.interactions import notify
 from fediserver.models.social import IllegalFollowMove, move_follow, start_follow
+from fediserver.moderation.domain_blocks import domain_policy
 from inbox.handlers.base import Ignored, Inbound, find_account, require_activity_id, require_object_id
 from outbox.builders import accept_follow, follow_reference, reject_follow
 from outbox.publish import publish
@@ -43,7 +44,8 @@ async def handle_follow(inbound: Inbound) -> None:
         if existing.state == FollowState.ACCEPTED:
             await publish(accept_follow(target, document), actor=target, inboxes=personal_inbox(sender))
         return
-    if target.manually_approves_followers:
+    # A server limited by a domain block asks; it never follows at once.
+    if target.manually_approves_followers or domain_policy().silences(sender.domain):
         await start_follow(sender.pk, target.pk, FollowState.PENDING, uri=follow_id)
         await notify(target.id, sender, NotificationKind.FOLLOW_REQUEST)
         return

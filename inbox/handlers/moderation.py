@@ -1,12 +1,14 @@
 """Moderation between servers: a remote Block of one of ours, and Flag (a report).
 
 A Block ends follows both ways. A Flag becomes a ``Report`` against the local account it
-names (or the author of the posts it names) for the moderators.
+names (or the author of the posts it names) for the moderators, unless its server's
+reports are rejected by a domain block (``reject_reports``).
 """
 
 from __future__ import annotations
 
 from fediserver.models import Account, Block, Follow, Post, Report
+from fediserver.moderation.domain_blocks import domain_policy
 from fediserver.models.social import remove_follows
 from inbox.handlers.base import Ignored, Inbound, find_account, require_object_id
 
@@ -22,6 +24,8 @@ async def handle_block(inbound: Inbound) -> None:
 
 async def handle_flag(inbound: Inbound) -> None:
     activity = inbound.activity
+    if domain_policy().rejects_reports(inbound.sender.domain):
+        raise Ignored(f"reports from {inbound.sender.domain} are rejected by a domain block")
     if activity.id and await Report.exists(uri=activity.id):
         raise Ignored(f"report {activity.id} is already stored")
     accounts = await Account.filter(uri__in=activity.object_ids).all()

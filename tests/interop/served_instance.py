@@ -52,16 +52,19 @@ class ServedInstance:
     # Further settings by section, e.g. {"instance": {"data_dir": ...}, "protection": {...}}.
     sections: dict[str, dict[str, Any]] = field(default_factory=dict)
     run_jobs: bool = False
+    # The loopback address it is served on and named by: another one than the Fedify
+    # peer's 127.0.0.1 lets a test block the peer's host without blocking its own.
+    host: str = "127.0.0.1"
     port: int = 0
     exchanges: list[Exchange] = field(default_factory=list)
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     @property
     def domain(self) -> str:
-        return f"127.0.0.1:{self.port}"
+        return f"{self.host}:{self.port}"
 
     @property
     def services(self) -> Services:
@@ -96,7 +99,7 @@ class ServedInstance:
         )
         self.app = create_app(settings, manage_database=False, run_jobs=False)
         config = Config()
-        config.bind = [f"127.0.0.1:{self.port}"]
+        config.bind = [f"{self.host}:{self.port}"]
         config.accesslog = None
         config.errorlog = None
         self._stop = asyncio.Event()
@@ -112,7 +115,7 @@ class ServedInstance:
             if self._task.done():
                 self._task.result()
             try:
-                _reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
+                _reader, writer = await asyncio.open_connection(self.host, self.port)
             except OSError:
                 await asyncio.sleep(0.02)
                 continue

@@ -6,6 +6,8 @@ import { getActorTypeName, isActor } from "@fedify/vocab";
 import { ControlError } from "./errors.js";
 
 const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
+// Any address of 127.0.0.0/8 is loopback (a test may serve fediserver on 127.0.0.2).
+const isLoopback = (hostname) => LOOPBACK_HOSTS.has(hostname) || /^127\.\d+\.\d+\.\d+$/.test(hostname);
 
 // Splits "name@host:port", "@name@host" or "acct:name@host" into its parts.
 function parseHandle(handle) {
@@ -19,7 +21,7 @@ async function webfinger(handle) {
   const parsed = parseHandle(handle);
   if (parsed === null) throw new ControlError(400, `not a handle or URL: ${handle}`);
   const hostname = parsed.host.replace(/:\d+$/, "");
-  const scheme = LOOPBACK_HOSTS.has(hostname) ? "http" : "https";
+  const scheme = isLoopback(hostname) ? "http" : "https";
   const resource = `acct:${parsed.user}@${parsed.host}`;
   const url = `${scheme}://${parsed.host}/.well-known/webfinger?resource=${encodeURIComponent(resource)}`;
   const response = await fetch(url, { headers: { accept: "application/jrd+json" } });

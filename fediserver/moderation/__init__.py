@@ -1,0 +1,10 @@
+"""Moderation of other servers: which ones federate with this one.
+
+- ``domain_blocks``: the one door every path asks about a host (``DomainPolicy``, held
+  in memory and reloaded on change) and the only writers of domain blocks and allows.
+- ``domain_effects``: what a block does to what is stored (suspended accounts, ended
+  follows, removed posts and media).
+- ``blocklists``: blocklist files in and out (Mastodon CSV, GoToSocial JSON, plain
+  text), the ``[moderation]`` lists of the config file, and imports with a dry run.
+- ``domain_api``: the admin API for domain blocks and allows, and the public list.
+"""
