@@ -9,7 +9,7 @@ from __future__ import annotations
 from quart import Blueprint, Quart
 
 from fediserver.api import (
-    accounts, follow_requests, instance, media, notifications, polls, search, status_edits,
+    accounts, conversations, follow_requests, instance, media, notifications, polls, search, status_edits,
     status_marks, statuses, timelines,
 )
 from fediserver.api.errors import ApiError, install_error_handlers
@@ -17,7 +17,7 @@ from fediserver.api.idempotency import IdempotencyKeys
 
 client_api = Blueprint("api", __name__)
 install_error_handlers(client_api)
-for _subject in (instance, accounts, follow_requests, statuses, status_edits, status_marks, polls, media,
+for _subject in (instance, accounts, conversations, follow_requests, statuses, status_edits, status_marks, polls, media,
                  timelines, notifications, search):
     client_api.register_blueprint(_subject.blueprint)
 
