@@ -29,6 +29,7 @@ from federation.vocab_types import (
     Hashtag,
     LinkRef,
     Mention,
+    PollChoices,
     PropertyValue,
     PublicKey,
     QuotePolicy,
@@ -38,7 +39,8 @@ from federation.vocab_content import SCHEMA, TOOT, optional_url, parse_content, 
 
 __all__ = [
     "ACTIVITY_TYPES", "ACTOR_TYPES", "CONTENT_TYPES", "Activity", "Actor", "Attachment",
-    "ContentObject", "Emoji", "Hashtag", "LinkRef", "Mention", "PropertyValue", "PublicKey", "QuotePolicy", "Tag",
+    "ContentObject", "Emoji", "Hashtag", "LinkRef", "Mention", "PollChoices", "PropertyValue", "PublicKey",
+    "QuotePolicy", "Tag",
     "origin", "parse_activity", "parse_actor", "parse_document", "parse_object", "same_origin",
 ]
 

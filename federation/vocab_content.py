@@ -27,6 +27,7 @@ from federation.vocab_types import (
     Hashtag,
     LinkRef,
     Mention,
+    PollChoices,
     QuotePolicy,
     Tag,
 )
@@ -85,6 +86,35 @@ def parse_content(document: Document, kind: str) -> ContentObject:
         quote_authorization=optional_url(document.get("quoteAuthorization", FEP_044F)),
         quote_policy=_quote_policy(document),
         replies=optional_url(document.get("replies")),
+        poll=_poll(document) if kind == "Question" else None,
+    )
+
+
+MAX_POLL_OPTIONS = 20
+
+
+def _poll(document: Document) -> PollChoices | None:
+    """The options of a Question (``oneOf``, or ``anyOf`` for several answers), each with
+    its count; None when it offers no option with a name."""
+    multiple = document.get("anyOf") is not None and document.get("oneOf") is None
+    options: list[tuple[str, int]] = []
+    for item in jsonld.iter_objects(document.get("anyOf" if multiple else "oneOf")):
+        title = jsonld.language_text(document.child(item), "name")
+        if not title or len(options) >= MAX_POLL_OPTIONS:
+            continue
+        replies = item.get("replies")
+        count = jsonld.as_int(replies.get("totalItems")) if isinstance(replies, Mapping) else None
+        options.append((title[:500], max(count or 0, 0)))
+    if not options:
+        return None
+    closed = document.get("closed")
+    voters = jsonld.as_int(document.get("votersCount", TOOT))
+    return PollChoices(
+        options=tuple(options),
+        multiple=multiple,
+        end_time=jsonld.as_datetime(document.get("endTime")),
+        closed=jsonld.as_datetime(closed) or (jsonld.as_datetime(document.get("endTime")) if closed is True else None),
+        voters_count=max(voters, 0) if voters is not None else None,
     )
 
 

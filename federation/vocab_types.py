@@ -124,6 +124,18 @@ Tag = Mention | Hashtag | Emoji
 
 
 @dataclass(frozen=True)
+class PollChoices:
+    """A Question's poll: each option's title and count (``replies.totalItems``), whether
+    several may be chosen (``anyOf``), when it ends or ended, and how many voted."""
+
+    options: tuple[tuple[str, int], ...]
+    multiple: bool = False
+    end_time: datetime | None = None
+    closed: datetime | None = None
+    voters_count: int | None = None
+
+
+@dataclass(frozen=True)
 class ContentObject:
     """A Note, Article, Page, Question, Image, Video, Event, Tombstone and the like."""
 
@@ -154,6 +166,8 @@ class ContentObject:
     quote_policy: QuotePolicy | None = None
     # The replies collection's id.
     replies: str | None = None
+    # A Question's poll.
+    poll: PollChoices | None = None
 
     @property
     def author(self) -> str | None:

@@ -14,8 +14,8 @@ reply parent, a search result) stores it here, so it reads the same whichever wa
   inbox names that account, even when its audience is a collection we cannot expand;
   followers-only is known by the author's published ``followers`` collection, else by
   delivery (an audience naming an unknown collection);
-- threaded both ways, its quote linked and judged (``inbox.quotes``), and each local
-  account it mentions notified.
+- threaded both ways, its quote linked and judged (``inbox.quotes``), a Question's poll
+  stored (``inbox.polls``), and each local account it mentions notified.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from fediserver.models.accounts import LOCAL_DOMAIN
 from fediserver.models.interactions import notify
 from fediserver.models.post_edits import differs, record_edit, snapshot
 from fediserver.clock import utcnow
+from inbox.polls import store_remote_poll
 from inbox.quotes import initial_quote
 from inbox.sanitize import sanitize_html
 from media.kinds import AUDIO, VIDEO, declared_media_type, kind_of
@@ -186,6 +187,7 @@ async def store_post(obj: ContentObject, author: Account, document: dict[str, An
         **await post_fields(obj, author, document, delivered_to),
     )
     await replace_attachments(post, obj, author)
+    await store_remote_poll(post, obj)
     await notify_mentions(post, obj, author)
     # Replies and quotes that arrived before this post now find it.
     await Post.filter(in_reply_to_uri=obj.id, in_reply_to_id=None).update(in_reply_to_id=post.id)
@@ -207,6 +209,7 @@ async def update_stored_post(post: Post, obj: ContentObject, author: Account, do
     post.edited_at = obj.updated or utcnow()
     await post.save()
     await replace_attachments(post, obj, author)
+    await store_remote_poll(post, obj)
     after = await snapshot(post)
     if not differs(before, after):
         post.edited_at = edited_before

@@ -19,7 +19,8 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from fediserver.models import Account, MediaAttachment, Post, Visibility
+from fediserver.clock import utcnow
+from fediserver.models import Account, MediaAttachment, Poll, Post, Visibility
 from fediserver.models.portfolio import Work
 from media.content_credentials import note_terms
 from outbox.quotes import QUOTE_CONTEXT, interaction_policy, quote_properties
@@ -33,6 +34,7 @@ OBJECT_CONTEXT: list[Any] = [
         "Hashtag": "as:Hashtag",
         "toot": "http://joinmastodon.org/ns#",
         "blurhash": "toot:blurhash",
+        "votersCount": "toot:votersCount",
         "focalPoint": {"@container": "@list", "@id": "toot:focalPoint"},
         "schema": "http://schema.org#",
         "license": "schema:license",
@@ -137,8 +139,10 @@ def note_object(
     with_context: bool = True,
     payment_link: tuple[str, str] | None = None,
     ai_label_of: AiLabelOf = lambda attachment: None,
+    poll: Poll | None = None,
 ) -> dict[str, Any]:
-    """The Note (or Article...) for a local post that is not deleted.
+    """The Note (or Article...) for a local post that is not deleted; with its ``poll``, a
+    ``Question`` as Mastodon writes one (``question_terms``).
 
     ``media_url`` is the media room's ``MediaLinks.media_url``; ``data_mining`` the
     author's effective plus:DataMining value (``MediaPipeline.artist_policy(author)``);
@@ -181,6 +185,8 @@ def note_object(
     }
     if post.language:
         note["contentMap"] = {post.language: post.content}
+    if poll is not None:
+        note.update(question_terms(poll))
     if post.edited_at:
         note["updated"] = iso(post.edited_at)
     note.update(quote_properties(post))
@@ -189,6 +195,23 @@ def note_object(
     if with_context:
         note = {"@context": OBJECT_CONTEXT, **note}
     return note
+
+
+def question_terms(poll: Poll) -> dict[str, Any]:
+    """A poll's part of its ``Question``: the options under ``oneOf`` (or ``anyOf`` when
+    several may be chosen), each with its count as ``replies.totalItems``, ``endTime``,
+    ``closed`` once ended, and ``votersCount``."""
+    options = [
+        {"type": "Note", "name": title, "replies": {"type": "Collection", "totalItems": count}}
+        for title, count in zip(poll.options, [*poll.votes, *[0] * len(poll.options)])
+    ]
+    terms: dict[str, Any] = {"type": "Question", "anyOf" if poll.multiple else "oneOf": options,
+                             "votersCount": poll.voters_count}
+    if poll.expires_at is not None:
+        terms["endTime"] = iso(poll.expires_at)
+        if poll.expired(utcnow()):
+            terms["closed"] = iso(poll.expires_at)
+    return terms
 
 
 def tombstone(post: Post) -> dict[str, Any]:
@@ -224,6 +247,7 @@ class NoteRenderer:
             for post_id, url, label in await Work.filter(post_id__in=list(by_post), payment_url__isnull=False)
             .values_list("post_id", "payment_url", "payment_label")
         }
+        polls = {poll.post_id: poll for poll in await Poll.filter(post_id__in=list(by_post))}
         data_mining = self.data_mining_for(author)
         return [
             note_object(
@@ -235,6 +259,7 @@ class NoteRenderer:
                 with_context=with_context,
                 payment_link=payments.get(post.pk),
                 ai_label_of=self.ai_label_of,
+                poll=polls.get(post.pk),
             )
             for post in posts
         ]

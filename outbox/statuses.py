@@ -13,13 +13,16 @@ from urllib.parse import urlsplit
 from tortoise.transactions import in_transaction
 
 from fediserver.clock import utcnow
-from fediserver.models import Account, MediaAttachment, NotificationKind, Post, QuotePolicy, QuoteState, Visibility
+from fediserver.models import (
+    Account, MediaAttachment, NotificationKind, Poll, Post, QuotePolicy, QuoteState, Visibility,
+)
 from fediserver.models.accounts import LOCAL_DOMAIN
 from fediserver.models.interactions import notify
 from fediserver.models.post_edits import record_edit, snapshot
 from outbox import builders
 from outbox.errors import ActionError
 from outbox.objects import NoteRenderer, addressing, note_object, tombstone
+from outbox.polls import PollSpec, attach_poll
 from outbox.publish import publish
 from outbox.quotes import authorization_uri, quote_request
 from outbox.recipients import personal_inbox, post_inboxes
@@ -44,8 +47,10 @@ async def post_status(
     quote: Post | None = None,
     quote_accepted: bool = False,
     quote_policy: QuotePolicy | str | None = None,
+    poll: PollSpec | None = None,
 ) -> Post:
     """Publish a new post by the local ``author``; returns it, its Create queued.
+    With a ``poll`` it is a ``Question`` (a poll and media do not go together).
 
     ``notes`` is ``Services.notes``, which renders attachments with the URLs the media
     rules let leave the server; it is needed whenever ``media`` is given.
@@ -68,6 +73,8 @@ async def post_status(
             visibility = Visibility.PRIVATE
     _check_author(author)
     _check_text(text, media)
+    if poll is not None and media:
+        raise ActionError("a post has either media or a poll, not both")
     for attachment in media:
         if attachment.account_id != author.pk or attachment.post_id is not None:
             raise ActionError(f"media {attachment.pk} is not an unused upload of @{author.acct}")
@@ -99,7 +106,10 @@ async def post_status(
             quote_of=quote,
             quote_state=(QuoteState.ACCEPTED if quote_accepted else QuoteState.PENDING) if quote else None,
             quote_policy=quote_policy,
+            object_type="Question" if poll is not None else "Note",
         )
+        if poll is not None:
+            await attach_poll(post, poll)
         post.uri = f"{author.uri}/statuses/{post.pk}"
         post.url = f"{author.url or author.uri}/{post.pk}"
         if quote is not None and quote_accepted and quote.local and quoted_author.pk != author.pk:
@@ -149,10 +159,12 @@ async def edit_status(
     media: Sequence[MediaAttachment] | None = None,
     descriptions: Mapping[int, str] | None = None,
     language: str | None = None,
+    poll: PollSpec | None = None,
 ) -> Post:
     """Change a local post's text (and content warning, tags beyond the text, licence,
     language); ``media`` (when given) becomes its attachments, in that order, and
-    ``descriptions`` (attachment id: alt text) describe them anew. The version before is
+    ``descriptions`` (attachment id: alt text) describe them anew; a ``poll`` replaces the
+    poll (new options start from no votes). The version before is
     kept in the post's history (``PostEdit``); those who boosted it are told; its Update
     goes to the same audience plus anyone newly mentioned."""
     author = await post.account
@@ -170,8 +182,12 @@ async def edit_status(
     if unknown:
         raise ActionError(f"media {', '.join(map(str, sorted(unknown)))} is not attached to this post")
     _check_text(text, attachments)
+    if poll is not None and attachments:
+        raise ActionError("a post has either media or a poll, not both")
     rendered, mention_tags = await _render(author, text)
     before = await snapshot(post)
+    if poll is not None:
+        post.object_type = "Question"
     post.content = rendered.html
     post.source_text = text
     post.tags = mention_tags + _hashtag_tags(author, _merged(rendered.hashtags, extra_hashtags))
@@ -200,6 +216,8 @@ async def edit_status(
                 changed.append("description")
             if changed:
                 await attachment.save(update_fields=changed)
+        if poll is not None:
+            await attach_poll(post, poll)
         await record_edit(post, before)
         for booster_id in await Post.filter(boost_of=post, deleted_at=None).values_list("account_id", flat=True):
             await notify(booster_id, author, NotificationKind.UPDATE, post)
@@ -229,7 +247,7 @@ async def _note(post: Post, author: Account, media: Sequence[MediaAttachment], n
         return await notes.note(post, author, with_context=False)
     if media:
         raise ValueError("a post with media needs the NoteRenderer of the media rules (Services.notes)")
-    return note_object(post, author, with_context=False)
+    return note_object(post, author, with_context=False, poll=await Poll.get_or_none(post_id=post.pk))
 
 
 def _visibility(value: Visibility | str) -> Visibility:

@@ -1,7 +1,7 @@
 """The Mastodon client API, one module per subject: ``auth`` (who is calling: bearer
 tokens and scopes), ``errors`` (the error shape), ``accounts``, ``follow_requests``,
 ``statuses`` (with ``conversation``, the thread around a status, ``status_edits`` and
-``status_marks``: pins, bookmarks, conversation mutes), ``media``,
+``status_marks``: pins, bookmarks, conversation mutes; ``polls``, ``conversations``), ``media``,
 ``timelines``, ``notifications``, ``instance``, ``search``, ``preferences`` (with read
 markers), ``tags`` (followed hashtags), ``filters`` (with ``filtering``, what they do to
 lists), ``lists``, ``curated`` (announcements, custom emoji,
@@ -14,8 +14,8 @@ from __future__ import annotations
 from quart import Blueprint, Quart
 
 from fediserver.api import (
-    accounts, curated, filters, follow_requests, instance, lists, media, notifications, preferences, search,
-    status_edits, status_marks, statuses, tags, timelines,
+    accounts, conversations, curated, filters, follow_requests, instance, lists, media, notifications, polls,
+    preferences, search, status_edits, status_marks, statuses, tags, timelines,
 )
 from fediserver.api.errors import ApiError, install_error_handlers
 from fediserver.api.idempotency import IdempotencyKeys
@@ -23,8 +23,8 @@ from fediserver.moderation import domain_api
 
 client_api = Blueprint("api", __name__)
 install_error_handlers(client_api)
-for _subject in (instance, accounts, follow_requests, statuses, status_edits, status_marks, media, timelines,
-                 notifications, search, preferences, curated, tags, filters, lists, domain_api):
+for _subject in (instance, accounts, conversations, follow_requests, statuses, status_edits, status_marks, polls,
+                 media, timelines, notifications, search, preferences, curated, tags, filters, lists, domain_api):
     client_api.register_blueprint(_subject.blueprint)
 
 

@@ -20,6 +20,7 @@ from fediserver.api.statuses import MAX_MEDIA
 from fediserver.models import Account, Post
 from fediserver.models.accounts import LOCAL_DOMAIN
 from media.intake import supported_formats
+from outbox import polls
 from outbox.portfolio import MAX_PINNED
 from outbox.statuses import MAX_TEXT_LENGTH
 
@@ -70,7 +71,8 @@ def _configuration() -> dict:
             "video_frame_rate_limit": 0,
             "video_matrix_limit": 0,
         },
-        "polls": {"max_options": 0, "max_characters_per_option": 0, "min_expiration": 0, "max_expiration": 0},
+        "polls": {"max_options": polls.MAX_OPTIONS, "max_characters_per_option": polls.MAX_OPTION_CHARACTERS,
+                  "min_expiration": polls.MIN_EXPIRATION, "max_expiration": polls.MAX_EXPIRATION},
     }
 
 

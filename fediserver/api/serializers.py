@@ -15,7 +15,7 @@ from typing import Any
 
 from tortoise.functions import Count, Max
 
-from fediserver.models import Account, Favourite, Follow, FollowState, MediaAttachment, Notification, Post
+from fediserver.models import Account, Favourite, Follow, FollowState, MediaAttachment, Notification, Poll, Post
 from fediserver.models.interactions import Block, NotificationKind
 from fediserver.models.reader_marks import Bookmark, muted_conversations
 from fediserver.api.quote_json import quote_parts
@@ -202,14 +202,24 @@ async def statuses_json(posts: list[Post], viewer: Account | None, links: MediaL
         return await statuses_json(quoted, reader, links, shallow=shallow)
 
     quotes = await quote_parts(shown, viewer, render, shallow=shallow)
+    polls = await _polls(shown, viewer)
     result = []
     for post in posts:
         if post.boost_of_id is not None and post.boost_of_id in boosted:
-            original = _status(boosted[post.boost_of_id], facts, accounts, links) | quotes[post.boost_of_id]
+            original = _status(boosted[post.boost_of_id], facts, accounts, links) | quotes[post.boost_of_id] \
+                | {"poll": polls.get(post.boost_of_id)}
             result.append(_boost(post, original, accounts.json(post.account)))
         elif post.boost_of_id is None:
-            result.append(_status(post, facts, accounts, links) | quotes[post.pk])
+            result.append(_status(post, facts, accounts, links) | quotes[post.pk] | {"poll": polls.get(post.pk)})
     return result
+
+
+async def _polls(posts: list[Post], viewer: Account | None) -> dict[int, dict[str, Any]]:
+    """The Poll entity of each post with a poll (one query when none has one)."""
+    from fediserver.api.polls import polls_json
+
+    rows = await Poll.filter(post_id__in=[p.pk for p in posts]) if posts else []
+    return await polls_json(list(rows), viewer)
 
 
 def _boost(boost: Post, original: dict[str, Any], booster: dict[str, Any]) -> dict[str, Any]:

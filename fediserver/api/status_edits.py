@@ -18,6 +18,7 @@ from fediserver.api.auth import optional_account, require_account
 from fediserver.api.context import services
 from fediserver.api.errors import ApiError, unprocessable
 from fediserver.api.params import Params, record_id
+from fediserver.api.polls import poll_spec
 from fediserver.api.serializers import account_json, iso, media_json, status_json
 from fediserver.api.statuses import _own_media, visible_post
 from fediserver.models import Account, MediaAttachment, Post, PostEdit
@@ -125,4 +126,6 @@ def _descriptions(params: Params) -> dict[int, str]:
 
 
 async def _poll_change(post: Post, params: Params) -> dict[str, Any]:
-    return {}
+    """A poll sent with the edit replaces the post's poll; none sent keeps it."""
+    spec = poll_spec(params)
+    return {"poll": spec} if spec is not None else {}

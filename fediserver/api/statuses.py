@@ -18,6 +18,7 @@ from fediserver.api.errors import ApiError, not_found, unprocessable
 from fediserver.api.filtering import active_filters, filter_statuses
 from fediserver.api.params import Params, record_id
 from fediserver.api.conversation import asked_for_thread, visible_ancestors, visible_descendants
+from fediserver.api.polls import poll_spec
 from fediserver.api.serializers import status_json, statuses_json
 from fediserver.models import Account, MediaAttachment, Post, Visibility
 from fediserver.quotes import DENIED, quote_permission
@@ -55,6 +56,7 @@ async def create():
         quote=quote,
         quote_accepted=quote_accepted,
         quote_policy=params.text("quote_approval_policy") or None,
+        poll=poll_spec(params),
     )
     if key:
         idempotency_keys.remember(account, key, post)

@@ -35,6 +35,18 @@ class Poll(Model):
     def expired(self, now: datetime) -> bool:
         return self.expires_at is not None and self.expires_at <= now
 
+    async def recount(self) -> Poll:
+        """A local poll's counts from its votes: per option, and the people who voted
+        (after each vote, cast here or received)."""
+        rows = await PollVote.filter(poll_id=self.pk).values_list("account_id", "choice")
+        votes = [0] * len(self.options)
+        for _, choice in rows:
+            if 0 <= choice < len(votes):
+                votes[choice] += 1
+        self.votes, self.voters_count = votes, len({account_id for account_id, _ in rows})
+        await self.save(update_fields=["votes", "voters_count"])
+        return self
+
 
 class PollVote(Model):
     """One choice of one voter (a voter on a multiple-choice poll has one row per choice)."""

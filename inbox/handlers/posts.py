@@ -19,12 +19,14 @@ from inbox.handlers.base import Forged, Ignored, Inbound, Unknown, find_post, re
 from inbox.quotes import needs_settling
 from inbox.remote_posts import STORED_TYPES, grant_delivered_reader, store_post, update_stored_post
 from inbox.fetch_tasks import enqueue_fetch
+from inbox.handlers.votes import record_vote
+from inbox.polls import is_vote
 
 def _storable(obj: ContentObject) -> None:
     if obj.type not in STORED_TYPES:
         raise Ignored(f"{obj.type} objects are not stored")
-    if obj.type == "Note" and obj.in_reply_to and obj.name and not obj.content:
-        raise Ignored("a poll vote; poll results are not tracked")
+    if is_vote(obj):
+        raise Ignored("a poll vote is counted, not stored as a post")
 
 
 async def handle_create(inbound: Inbound) -> None:
@@ -40,6 +42,9 @@ async def handle_create(inbound: Inbound) -> None:
             raise Ignored(f"{object_id} is not the sender's post")
         for reader in inbound.delivered_to:
             await grant_delivered_reader(object_id, reader)
+        return
+    if is_vote(obj):
+        await record_vote(inbound, obj)
         return
     _storable(obj)
     require_own_origin(inbound, obj.id)

@@ -34,6 +34,19 @@ def test_mastodon_py_registers_signs_in_posts_and_signs_out(running):
     assert status.id in [s.id for s in api.timeline_home()]
     assert api.app_verify_credentials().name == "Mastodon.py sketchbook"
 
+    # Statuses in depth: an edit and its history, a pin, a bookmark, a poll voted on.
+    edited = api.status_update(status.id, "Edited from Mastodon.py", spoiler_text="draft")
+    assert edited.edited_at is not None and "Edited" in edited.content and edited.spoiler_text == "draft"
+    assert ["Posted from" in version.content for version in api.status_history(status.id)] == [True, False]
+    assert api.status_source(status.id).text == "Edited from Mastodon.py"
+    assert api.status_pin(status.id).pinned is True
+    assert [s.id for s in api.account_statuses(me.id, pinned=True)] == [status.id]
+    assert api.status_bookmark(status.id).bookmarked is True
+    assert [s.id for s in api.bookmarks()] == [status.id]
+    asked = api.status_post("Which paper?", poll=api.make_poll(["cotton", "pulp"], expires_in=600))
+    voted = api.poll_vote(asked.poll.id, [0])
+    assert voted.voted is True and voted.own_votes == [0] and [o.votes_count for o in voted.options] == [1, 0]
+
     # The same code cannot be used twice.
     with pytest.raises(MastodonIllegalArgumentError, match="invalid_grant"):
         Mastodon(client_id=client_id, client_secret=client_secret, api_base_url=running.base_url).log_in(
