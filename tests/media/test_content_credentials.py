@@ -45,9 +45,12 @@ def test_a_signer_under_a_trusted_authority_is_trusted(tmp_path, authority):
     assert _read(tmp_path, stranger.sign(plain()), check=check).state == VALID
 
 
-def test_png_manifests_are_read_too(tmp_path, authority):
-    credentials = _read(tmp_path, authority.sign(plain("PNG"), "PNG", "digitalCreation"), "PNG")
+@pytest.mark.parametrize("fmt", ["PNG", "WEBP", "GIF"])
+def test_png_webp_and_gif_manifests_are_read_too(tmp_path, authority, fmt):
+    signed = authority.sign(plain(fmt), fmt, "digitalCreation")
+    credentials = _read(tmp_path, signed, fmt)
     assert credentials.state == VALID and credentials.source_types == ("digitalCreation",)
+    assert _read(tmp_path, signed, fmt, CredentialsCheck(max_manifest_bytes=1000)).state == UNREADABLE
 
 
 def test_a_file_changed_after_signing_is_invalid_and_says_why(tmp_path, authority):
@@ -62,11 +65,10 @@ def test_a_broken_manifest_is_unreadable_not_an_error(tmp_path, authority):
 
 
 def test_an_oversized_manifest_is_unreadable_without_being_parsed(tmp_path, authority):
-    big = {"label": "org.example.notes", "data": {"text": "x" * 40_000}}
-    signed = authority.sign(plain(), extra_assertions=[big])
-    credentials = _read(tmp_path, signed, check=CredentialsCheck(max_manifest_bytes=16_000))
-    assert credentials.state == UNREADABLE and "more than the 16000 bytes" in credentials.problem
-    assert _read(tmp_path, signed).state == VALID  # within the default limit
+    signed = authority.sign(plain(), padding=2_200_000)  # a 2.2 MB thumbnail inside the manifest
+    credentials = _read(tmp_path, signed)
+    assert credentials.state == UNREADABLE and "more than the 2097152 bytes checked here" in credentials.problem
+    assert _read(tmp_path, signed, check=CredentialsCheck(max_manifest_bytes=4_000_000)).state == VALID
 
 
 def test_a_fake_store_that_only_looks_like_c2pa_is_unreadable(tmp_path):
