@@ -130,3 +130,15 @@ def test_the_provenance_scan_finds_every_signed_manifest(tmp_path, authority):
         marks = detect_in(io.BytesIO(authority.sign(plain(fmt), fmt)), fmt)
         assert CredentialsCheck.has_manifest(marks)
     assert not CredentialsCheck.has_manifest(detect_in(io.BytesIO(plain()), "JPEG"))
+
+
+def test_a_trust_anchor_file_must_hold_certificates(tmp_path, authority):
+    from media.rules import MediaRules
+
+    good = authority.write_root(tmp_path)
+    assert MediaRules("https://art.example", content_credentials_trust_anchors=str(good)).trust_anchors_pem()
+    bad = tmp_path / "bad.pem"
+    bad.write_text("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
+    for path in (bad, tmp_path / "missing.pem"):
+        with pytest.raises(ValueError, match="^content_credentials_trust_anchors: "):
+            MediaRules("https://art.example", content_credentials_trust_anchors=str(path))
