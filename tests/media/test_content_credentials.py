@@ -142,3 +142,10 @@ def test_a_trust_anchor_file_must_hold_certificates(tmp_path, authority):
     for path in (bad, tmp_path / "missing.pem"):
         with pytest.raises(ValueError, match="^content_credentials_trust_anchors: "):
             MediaRules("https://art.example", content_credentials_trust_anchors=str(path))
+
+
+def test_a_composite_is_neither_labelled_nor_taken_as_human_made():
+    composite = _credentials(TRUSTED, "composite")
+    assert not composite.declares_only_non_ai
+    assert CredentialsCheck().decide([MANIFEST], composite, "reject").action == "accept"
+    assert CredentialsCheck().decide([MANIFEST, AI], composite, "reject").action == "reject"
