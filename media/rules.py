@@ -46,9 +46,12 @@ class MediaRules:
                 f"invalid_content_credentials: must be \"reject\" or \"label\", not {self.invalid_content_credentials!r}"
             )
         if self.content_credentials_trust_anchors:
-            pem = self.trust_anchors_pem()
-            if "-----BEGIN CERTIFICATE-----" not in pem:
-                raise ValueError("content_credentials_trust_anchors: the file holds no PEM certificate")
+            from cryptography.x509 import load_pem_x509_certificates
+
+            try:
+                load_pem_x509_certificates(self.trust_anchors_pem().encode("ascii"))
+            except ValueError as error:
+                raise ValueError(f"content_credentials_trust_anchors: not a PEM certificate bundle ({error})") from None
         if self.decode_concurrency < 1:
             raise ValueError(f"decode_concurrency: must be at least 1, not {self.decode_concurrency}")
         if self.remote_mode not in ("cache", "proxy"):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from tests.media import samples
 
 DST = "http://cv.iptc.org/newscodes/digitalsourcetype/"
-MIME = {"JPEG": "image/jpeg", "PNG": "image/png"}
+MIME = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif"}
 
 
 def _name(common_name: str, organisation: str) -> x509.Name:
@@ -97,8 +98,13 @@ class SigningAuthority:
         source_type: str = "digitalCapture",
         generator: str = "Test Camera",
         extra_assertions: list[dict] | None = None,
+        padding: int = 0,
     ) -> bytes:
-        """``image`` with an embedded manifest: created as ``source_type`` by ``generator``."""
+        """``image`` with an embedded manifest: created as ``source_type`` by ``generator``.
+
+        ``padding``: that many random bytes embedded as the manifest's thumbnail, to make
+        an oversized (but otherwise valid) manifest.
+        """
         manifest = {
             "claim_generator_info": [{"name": generator, "version": "2.1"}],
             "title": "test work",
@@ -111,10 +117,14 @@ class SigningAuthority:
                 *(extra_assertions or []),
             ],
         }
+        if padding:
+            manifest["thumbnail"] = {"format": "image/jpeg", "identifier": "padding.jpg"}
         context = c2pa.Context(settings=c2pa.Settings.from_dict({"builder": {"thumbnail": {"enabled": False}}}))
         signer = c2pa.Signer.from_info(c2pa.C2paSignerInfo(b"es256", self.chain_pem, self.key_pem, None))
         out = io.BytesIO()
         with c2pa.Builder(manifest, context=context) as builder:
+            if padding:
+                builder.add_resource("padding.jpg", io.BytesIO(os.urandom(padding)))
             builder.sign(signer, MIME[fmt], io.BytesIO(image), out)
         return out.getvalue()
 

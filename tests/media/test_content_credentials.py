@@ -45,9 +45,12 @@ def test_a_signer_under_a_trusted_authority_is_trusted(tmp_path, authority):
     assert _read(tmp_path, stranger.sign(plain()), check=check).state == VALID
 
 
-def test_png_manifests_are_read_too(tmp_path, authority):
-    credentials = _read(tmp_path, authority.sign(plain("PNG"), "PNG", "digitalCreation"), "PNG")
+@pytest.mark.parametrize("fmt", ["PNG", "WEBP", "GIF"])
+def test_png_webp_and_gif_manifests_are_read_too(tmp_path, authority, fmt):
+    signed = authority.sign(plain(fmt), fmt, "digitalCreation")
+    credentials = _read(tmp_path, signed, fmt)
     assert credentials.state == VALID and credentials.source_types == ("digitalCreation",)
+    assert _read(tmp_path, signed, fmt, CredentialsCheck(max_manifest_bytes=1000)).state == UNREADABLE
 
 
 def test_a_file_changed_after_signing_is_invalid_and_says_why(tmp_path, authority):
@@ -62,11 +65,10 @@ def test_a_broken_manifest_is_unreadable_not_an_error(tmp_path, authority):
 
 
 def test_an_oversized_manifest_is_unreadable_without_being_parsed(tmp_path, authority):
-    big = {"label": "org.example.notes", "data": {"text": "x" * 40_000}}
-    signed = authority.sign(plain(), extra_assertions=[big])
-    credentials = _read(tmp_path, signed, check=CredentialsCheck(max_manifest_bytes=16_000))
-    assert credentials.state == UNREADABLE and "more than the 16000 bytes" in credentials.problem
-    assert _read(tmp_path, signed).state == VALID  # within the default limit
+    signed = authority.sign(plain(), padding=2_200_000)  # a 2.2 MB thumbnail inside the manifest
+    credentials = _read(tmp_path, signed)
+    assert credentials.state == UNREADABLE and "more than the 2097152 bytes checked here" in credentials.problem
+    assert _read(tmp_path, signed, check=CredentialsCheck(max_manifest_bytes=4_000_000)).state == VALID
 
 
 def test_a_fake_store_that_only_looks_like_c2pa_is_unreadable(tmp_path):
@@ -128,3 +130,22 @@ def test_the_provenance_scan_finds_every_signed_manifest(tmp_path, authority):
         marks = detect_in(io.BytesIO(authority.sign(plain(fmt), fmt)), fmt)
         assert CredentialsCheck.has_manifest(marks)
     assert not CredentialsCheck.has_manifest(detect_in(io.BytesIO(plain()), "JPEG"))
+
+
+def test_a_trust_anchor_file_must_hold_certificates(tmp_path, authority):
+    from media.rules import MediaRules
+
+    good = authority.write_root(tmp_path)
+    assert MediaRules("https://art.example", content_credentials_trust_anchors=str(good)).trust_anchors_pem()
+    bad = tmp_path / "bad.pem"
+    bad.write_text("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
+    for path in (bad, tmp_path / "missing.pem"):
+        with pytest.raises(ValueError, match="^content_credentials_trust_anchors: "):
+            MediaRules("https://art.example", content_credentials_trust_anchors=str(path))
+
+
+def test_a_composite_is_neither_labelled_nor_taken_as_human_made():
+    composite = _credentials(TRUSTED, "composite")
+    assert not composite.declares_only_non_ai
+    assert CredentialsCheck().decide([MANIFEST], composite, "reject").action == "accept"
+    assert CredentialsCheck().decide([MANIFEST, AI], composite, "reject").action == "reject"

@@ -98,6 +98,16 @@ async def test_a_malformed_manifest_never_crashes_and_is_never_clean(db, data_di
     await services.aclose()
 
 
+async def test_an_oversized_manifest_is_recorded_as_unreadable(db, data_dir, artist, authority):
+    oversized = authority.sign(plain(), padding=2_200_000)
+    services = _services(db, data_dir, ai_generated_local="label")
+    attachment = await upload(services, artist, oversized)
+    stored = await _stored(attachment)
+    assert stored["state"] == "unreadable" and "more than the 2097152 bytes" in stored["problem"]
+    assert "Content Credentials could not be read" in attachment.ai_label
+    await services.aclose()
+
+
 async def test_a_trusted_capture_manifest_outweighs_a_metadata_guess(db, data_dir, artist, authority):
     signed = authority.sign(_with_generator_text())
     # Untrusted signer: the generator-like text still decides.
