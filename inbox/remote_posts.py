@@ -26,6 +26,7 @@ from typing import Any
 
 from federation.jsonld import PUBLIC
 from federation.vocab import Activity, Attachment, ContentObject, Emoji, Hashtag, Mention
+from fediserver import event_bus
 from fediserver.models import Account, MediaAttachment, NotificationKind, Post, Visibility
 from fediserver.models.accounts import LOCAL_DOMAIN
 from fediserver.models.interactions import notify
@@ -202,6 +203,7 @@ async def update_stored_post(post: Post, obj: ContentObject, author: Account, do
     post.edited_at = obj.updated or utcnow()
     await post.save()
     await replace_attachments(post, obj, author)
+    await event_bus.post_updated(post)
     return post
 
 

@@ -7,6 +7,7 @@ from enum import StrEnum
 from tortoise import fields
 from tortoise.models import Model
 
+from fediserver import event_bus
 from fediserver.models.accounts import Account
 
 
@@ -83,7 +84,8 @@ async def notify(recipient: Account | int, sender: Account, kind: NotificationKi
     account = recipient if isinstance(recipient, Account) else await Account.get_or_none(id=recipient)
     if account is None or not account.is_local or account.pk == sender.pk:
         return
-    await Notification.create(account=account, from_account=sender, kind=kind, post=post)
+    notification = await Notification.create(account=account, from_account=sender, kind=kind, post=post)
+    await event_bus.publish(event_bus.Event(event_bus.NOTIFICATION_CREATED, notification.pk))
 
 
 class Report(Model):
