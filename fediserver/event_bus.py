@@ -21,6 +21,7 @@ Two carriers, chosen by the database in use, no other service needed:
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -63,18 +64,18 @@ class Event:
 
 
 Handler = Callable[[Event], Awaitable[None]]
-_handlers: list[Handler] = []
+# Each handler with the context it was added in: it runs there, never inside the
+# context of the writer (whose transaction may still be open).
+_handlers: dict[Handler, contextvars.Context] = {}
 
 
 def add_handler(handler: Handler) -> None:
     """Call ``handler`` for every event this process hears of."""
-    if handler not in _handlers:
-        _handlers.append(handler)
+    _handlers.setdefault(handler, contextvars.copy_context())
 
 
 def remove_handler(handler: Handler) -> None:
-    if handler in _handlers:
-        _handlers.remove(handler)
+    _handlers.pop(handler, None)
 
 
 async def publish(event: Event, using_db: BaseDBAsyncClient | None = None) -> None:
@@ -98,8 +99,8 @@ async def post_deleted(post) -> None:
 
 
 def _deliver(event: Event) -> None:
-    for handler in list(_handlers):
-        task = asyncio.ensure_future(handler(event))
+    for handler, context in list(_handlers.items()):
+        task = asyncio.get_running_loop().create_task(handler(event), context=context.copy())
         _running.add(task)
         task.add_done_callback(_finished)
 
