@@ -8,6 +8,8 @@ TEST_INSTALLED := $(VENV)/.installed-test
 PEER := tests/interop/peer
 PEER_INSTALLED := $(PEER)/node_modules/.package-lock.json
 BROWSER_TESTS := tests/browser
+MASTO := tests/clients/masto
+MASTO_INSTALLED := $(MASTO)/node_modules/.package-lock.json
 AXE_INSTALLED := $(BROWSER_TESTS)/node_modules/.package-lock.json
 CHROMIUM := /usr/bin/chromium
 NGINX := /usr/sbin/nginx
@@ -34,6 +36,10 @@ run: $(INSTALLED)
 $(PEER_INSTALLED): $(PEER)/package.json $(PEER)/package-lock.json
 	cd $(PEER) && npm ci --no-audit --no-fund
 
+# masto.js, the client library inside Elk and Phanpy, for the client tests (Node 22 from npm).
+$(MASTO_INSTALLED): $(MASTO)/package.json $(MASTO)/package-lock.json
+	cd $(MASTO) && npm ci --no-audit --no-fund
+
 # The browser tests drive Debian's Chromium through Playwright (which downloads no browser
 # of its own) and check pages with axe-core from npm.
 chromium:
@@ -55,7 +61,7 @@ $(AXE_INSTALLED): $(BROWSER_TESTS)/package.json $(BROWSER_TESTS)/package-lock.js
 
 # Set up and run the whole suite. The PostgreSQL half runs when
 # FEDISERVER_TEST_POSTGRES_URL is set (CI sets it).
-test: $(TEST_INSTALLED) $(PEER_INSTALLED) $(AXE_INSTALLED) chromium nginx
+test: $(TEST_INSTALLED) $(PEER_INSTALLED) $(MASTO_INSTALLED) $(AXE_INSTALLED) chromium nginx
 	@if [ -z "$$FEDISERVER_TEST_POSTGRES_URL" ]; then \
 	  echo "NOTICE: FEDISERVER_TEST_POSTGRES_URL is not set: the PostgreSQL half of the suite is skipped."; \
 	  echo "        e.g. FEDISERVER_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test make test"; \

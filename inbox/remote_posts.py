@@ -26,6 +26,7 @@ from typing import Any
 
 from federation.jsonld import PUBLIC
 from federation.vocab import Activity, Attachment, ContentObject, Emoji, Hashtag, Mention
+from fediserver import event_bus
 from fediserver.models import Account, MediaAttachment, NotificationKind, Post, Visibility
 from fediserver.models.accounts import LOCAL_DOMAIN
 from fediserver.models.interactions import notify
@@ -216,6 +217,7 @@ async def update_stored_post(post: Post, obj: ContentObject, author: Account, do
         await post.save(update_fields=["edited_at"])
         return False
     await record_edit(post, before, after)
+    await event_bus.post_updated(post)
     return True
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
+from fediserver import event_bus
 from fediserver.clock import utcnow
 from fediserver.models import Account, Block, Favourite, Follow, FollowState, NotificationKind, Post, Visibility
 from fediserver.models.interactions import notify
@@ -166,6 +167,7 @@ async def unreblog(account: Account, post: Post) -> None:
     author = await post.account
     async with in_transaction():
         await boost.delete()
+        await event_bus.post_deleted(boost)
         await _publish_undo(account, "Announce", boost.uri, post.uri, to=[builders.PUBLIC],
                             cc=[author.uri, account.followers_url], inboxes=await boost_inboxes(account, author))
 

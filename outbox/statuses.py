@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from tortoise.transactions import in_transaction
 
+from fediserver import event_bus
 from fediserver.clock import utcnow
 from fediserver.models import (
     Account, MediaAttachment, NotificationKind, Poll, Post, QuotePolicy, QuoteState, Visibility,
@@ -223,6 +224,7 @@ async def edit_status(
             await notify(booster_id, author, NotificationKind.UPDATE, post)
         note = await _note(post, author, attachments, notes)
         await publish(builders.update_note(author, note), actor=author, inboxes=await post_inboxes(post, author))
+        await event_bus.post_updated(post)
     return post
 
 
@@ -238,6 +240,7 @@ async def delete_status(post: Post) -> Post:
     async with in_transaction():
         await post.save(update_fields=["deleted_at"])
         await publish(builders.delete_note(author, tombstone(post), to=to, cc=cc), actor=author, inboxes=inboxes)
+        await event_bus.post_deleted(post)
     return post
 
 

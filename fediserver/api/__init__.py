@@ -2,7 +2,7 @@
 tokens and scopes), ``errors`` (the error shape), ``accounts``, ``follow_requests``,
 ``statuses`` (with ``conversation``, the thread around a status, ``status_edits`` and
 ``status_marks``: pins, bookmarks, conversation mutes; ``polls``, ``conversations``), ``media``,
-``timelines``, ``notifications``, ``instance``, ``search``, ``preferences`` (with read
+``timelines``, ``notifications``, ``instance``, ``search``, ``streaming`` (live updates), ``preferences`` (with read
 markers), ``tags`` (followed hashtags), ``filters`` (with ``filtering``, what they do to
 lists), ``lists``, ``curated`` (announcements, custom emoji,
 trends: none kept here), with ``serializers``
@@ -15,7 +15,7 @@ from quart import Blueprint, Quart
 
 from fediserver.api import (
     accounts, conversations, curated, filters, follow_requests, instance, lists, media, notifications, polls,
-    preferences, search, status_edits, status_marks, statuses, tags, timelines,
+    preferences, search, status_edits, status_marks, statuses, streaming, tags, timelines,
 )
 from fediserver.api.errors import ApiError, install_error_handlers
 from fediserver.api.idempotency import IdempotencyKeys
@@ -24,7 +24,8 @@ from fediserver.moderation import domain_api
 client_api = Blueprint("api", __name__)
 install_error_handlers(client_api)
 for _subject in (instance, accounts, conversations, follow_requests, statuses, status_edits, status_marks, polls,
-                 media, timelines, notifications, search, preferences, curated, tags, filters, lists, domain_api):
+                 media, timelines, notifications, search, preferences, curated, tags, filters, lists, streaming,
+                 domain_api):
     client_api.register_blueprint(_subject.blueprint)
 
 

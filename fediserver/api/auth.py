@@ -41,8 +41,9 @@ class Caller:
         return any(covers(self.scopes, one) for one in wanted)
 
 
-def bearer_token() -> str | None:
-    header = request.headers.get("Authorization", "")
+def bearer_token(headers=None) -> str | None:
+    """The token of an ``Authorization: Bearer`` header (of ``headers``, else the request's)."""
+    header = (request.headers if headers is None else headers).get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None

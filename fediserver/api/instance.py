@@ -53,6 +53,12 @@ async def thumbnail():
     return Response(_thumbnail_png(), content_type="image/png", headers={"Cache-Control": "public, max-age=86400"})
 
 
+def _streaming_url() -> str:
+    """Where the streaming API's WebSocket is: this server, ws(s)://, as clients expect."""
+    base = current_app.config["URLS"].base_url
+    return ("wss://" + base[len("https://"):]) if base.startswith("https://") else "ws://" + base.split("://", 1)[-1]
+
+
 def _version() -> str:
     return f"{MASTODON_API_LEVEL} (compatible; fediserver {__version__})"
 
@@ -95,7 +101,7 @@ async def instance_v1():
         "description": settings.instance.description,
         "email": settings.instance.admin_contact,
         "version": _version(),
-        "urls": {},
+        "urls": {"streaming_api": _streaming_url()},
         "stats": {"user_count": users, "status_count": posts, "domain_count": domains},
         "thumbnail": _thumbnail_url(),
         "languages": [],
@@ -122,7 +128,7 @@ async def instance_v2():
         "usage": {"users": {"active_month": users}},
         "thumbnail": {"url": _thumbnail_url(), "blurhash": None, "versions": {}},
         "languages": [],
-        "configuration": {"urls": {}, **_configuration(), "translation": {"enabled": False}},
+        "configuration": {"urls": {"streaming": _streaming_url()}, **_configuration(), "translation": {"enabled": False}},
         "registrations": {"enabled": mode != "closed", "approval_required": mode == "approval", "message": None},
         "contact": {"email": settings.instance.admin_contact, "account": None},
         "rules": [],

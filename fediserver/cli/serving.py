@@ -41,6 +41,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     server_config.accesslog = None  # the app logs each request itself
     server_config.errorlog = logging.getLogger("hypercorn.error")  # through our formatter, once
     server_config.workers = settings.server.workers
+    server_config.websocket_ping_interval = 30  # keeps streaming connections alive through proxies
     if settings.server.workers > 1:
         from hypercorn.run import run as run_workers
 

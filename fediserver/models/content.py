@@ -11,6 +11,7 @@ from tortoise.expressions import Q
 from tortoise.models import Model
 from tortoise.signals import post_save
 
+from fediserver import event_bus
 from fediserver.models.accounts import LOCAL_DOMAIN, Account
 
 
@@ -146,6 +147,8 @@ async def record_addressees(post: Post, using_db: BaseDBAsyncClient | None = Non
 async def _post_saved(sender, instance: Post, created: bool, using_db, update_fields) -> None:
     if created or not update_fields or {"recipients", "tags"} & set(update_fields):
         await record_addressees(instance, using_db, created=created)
+    if created:  # every new post, local or received, a boost or not: live readers hear of it
+        await event_bus.publish(event_bus.Event(event_bus.POST_CREATED, instance.pk), using_db)
 
 
 class MediaAttachment(Model):

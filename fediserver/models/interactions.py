@@ -7,6 +7,7 @@ from enum import StrEnum
 from tortoise import fields
 from tortoise.models import Model
 
+from fediserver import event_bus
 from fediserver.models.accounts import Account
 
 
@@ -107,7 +108,8 @@ async def notify(recipient: Account | int, sender: Account, kind: NotificationKi
         return
     if not sender.is_local and await _filtered_by_domain_block(account, sender):
         return
-    await Notification.create(account=account, from_account=sender, kind=kind, post=post)
+    notification = await Notification.create(account=account, from_account=sender, kind=kind, post=post)
+    await event_bus.publish(event_bus.Event(event_bus.NOTIFICATION_CREATED, notification.pk))
 
 
 async def _filtered_by_domain_block(recipient: Account, sender: Account) -> bool:

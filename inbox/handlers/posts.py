@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from federation.vocab import ContentObject, same_origin
+from fediserver import event_bus
 from fediserver.clock import utcnow
 from fediserver.models import FetchKind, MediaAttachment, NotificationKind, Post
 from fediserver.models.interactions import notify
@@ -98,3 +99,4 @@ async def delete_post(inbound: Inbound, object_id: str) -> None:
     post.object_type = "Tombstone"
     post.deleted_at = utcnow()
     await post.save()
+    await event_bus.post_deleted(post)

@@ -7,6 +7,7 @@ The undone activity is found by its id, or, when the Undo embeds it, by what it 
 from __future__ import annotations
 
 from federation.vocab import Activity
+from fediserver import event_bus
 from fediserver.models import Account, Block, Favourite, Follow, Post, Reaction
 from fediserver.models.social import remove_follows
 from inbox.handlers.base import Forged, Ignored, Inbound, find_account, find_post, require_object_id
@@ -34,11 +35,14 @@ async def _undo_reaction(sender: Account, undone: Activity | None, uri: str) -> 
 
 
 async def _undo_announce(sender: Account, undone: Activity | None, uri: str) -> int:
-    removed = await Post.filter(account=sender, uri=uri, boost_of_id__isnull=False).delete()
+    boosts = await Post.filter(account=sender, uri=uri, boost_of_id__isnull=False)
     post = await find_post(undone.object_id) if undone else None
-    if not removed and post is not None:
-        removed = await Post.filter(account=sender, boost_of=post).delete()
-    return removed
+    if not boosts and post is not None:
+        boosts = await Post.filter(account=sender, boost_of=post)
+    for boost in boosts:
+        await boost.delete()
+        await event_bus.post_deleted(boost)
+    return len(boosts)
 
 
 async def _undo_block(sender: Account, undone: Activity | None, uri: str) -> int:

@@ -1,0 +1,271 @@
+"""This process's open streaming connections, and who hears each event of the bus.
+
+Every connection (``Listener``: a WebSocket or a server-sent-events response) belongs to
+one account and holds its subscriptions. For each event the hub reads the rows once,
+then for every subscription decides whether its stream carries the post, asks
+``fediserver.visibility.may_read`` whether the account may see it (once per account and
+event), renders the entity (once per event where nothing in it depends on the reader)
+and queues the message on the connection. A connection that stops reading and lets
+``QUEUE_LIMIT`` messages pile up is closed, so a stalled client holds no memory.
+
+Which posts a stream carries:
+
+- ``user``: the account's home timeline (its own posts and boosts, and those of the
+  accounts it follows, as ``/api/v1/timelines/home``), and its notifications;
+- ``public``, ``public:local``, ``public:remote``: public posts, not boosts (as the
+  public timeline);
+- ``hashtag``, ``hashtag:local``: public posts with the tag;
+- ``direct``: direct posts, as ``conversation`` events;
+- ``list``: nothing yet; this server keeps no lists, so no list subscription is granted.
+
+A deletion reaches every post stream of the accounts that may read the deleted post (a
+tombstone is kept) or, for an undone boost, the boosted post; its payload is only the id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from fediserver.api.serializers import accounts_json, notifications_json, statuses_json
+from fediserver.event_bus import NOTIFICATION_CREATED, POST_CREATED, POST_DELETED, POST_UPDATED, Event
+from fediserver.models import Account, Addressee, Follow, Notification, Post, Visibility
+from fediserver.streaming import streams
+from fediserver.streaming.streams import Subscription
+from fediserver.visibility import may_read
+from media.links import MediaLinks
+
+log = logging.getLogger("fediserver.streaming")
+
+QUEUE_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class Message:
+    label: tuple[str, ...]
+    event: str
+    payload: str
+
+    def websocket_text(self) -> str:
+        return json.dumps({"stream": list(self.label), "event": self.event, "payload": self.payload},
+                          separators=(",", ":"))
+
+    def sse_text(self) -> str:
+        return f"event: {self.event}\ndata: {self.payload}\n\n"
+
+
+@dataclass(eq=False)
+class Listener:
+    """One open connection: its account, what it may read, what it subscribed to."""
+
+    account: Account
+    scopes: Callable[[tuple[str, ...]], bool]  # whether the token holds any of these scopes
+    subscriptions: set[Subscription] = field(default_factory=set)
+    queue: asyncio.Queue = field(default_factory=lambda: asyncio.Queue(QUEUE_LIMIT))
+    overflowed: bool = False
+
+    def offer(self, message: Message) -> None:
+        if self.overflowed:
+            return
+        try:
+            self.queue.put_nowait(message)
+        except asyncio.QueueFull:
+            # The client stopped reading: end the connection rather than hold its backlog.
+            self.overflowed = True
+            self.queue = asyncio.Queue(1)
+            self.queue.put_nowait(None)
+
+    async def next_message(self) -> Message | None:
+        """The next message to send; None when the connection must end."""
+        return await self.queue.get()
+
+
+class StreamHub:
+    def __init__(self, links: MediaLinks) -> None:
+        self.links = links
+        self.listeners: set[Listener] = set()
+
+    def add(self, listener: Listener) -> None:
+        self.listeners.add(listener)
+
+    def remove(self, listener: Listener) -> None:
+        self.listeners.discard(listener)
+
+    async def handle(self, event: Event) -> None:
+        """Fan one event of the bus out to the connections of this process."""
+        if not self.listeners:
+            return
+        try:
+            if event.kind in (POST_CREATED, POST_UPDATED):
+                await self._post(event)
+            elif event.kind == POST_DELETED:
+                await self._deleted(event)
+            elif event.kind == NOTIFICATION_CREATED:
+                await self._notification(event)
+        except Exception:
+            log.exception("live event %s could not be sent", event)
+
+    def _subscribed(self, wanted: frozenset[str]) -> list[tuple[Listener, Subscription]]:
+        return [(listener, sub) for listener in list(self.listeners) for sub in list(listener.subscriptions)
+                if sub.stream in wanted]
+
+    async def _post(self, event: Event) -> None:
+        targets = self._subscribed(streams.POST_STREAMS)
+        if not targets:
+            return
+        post = await Post.get_or_none(id=event.id, deleted_at=None).select_related("account")
+        if post is None:
+            return  # deleted since, or its write was rolled back
+        readers = {listener.account.pk: listener.account for listener, _ in targets}
+        home = await _home_readers(post, readers) if any(s.stream == streams.USER for _, s in targets) else set()
+        hashtags = {tag["name"].lstrip("#").lower() for tag in post.tags
+                    if isinstance(tag, dict) and tag.get("type") == "Hashtag" and isinstance(tag.get("name"), str)}
+        readable = _Readable(post)
+        renders = _Renders(post, self.links, shared=event.kind == POST_CREATED and await _reader_free(post))
+        update = "status.update" if event.kind == POST_UPDATED else "update"
+        for listener, sub in targets:
+            if not _carries(sub, post, listener.account.pk, home, hashtags):
+                continue
+            if not await readable(listener.account):
+                continue
+            if sub.stream == streams.DIRECT:
+                if event.kind == POST_CREATED:
+                    listener.offer(Message(sub.label, "conversation", await renders.conversation(listener.account)))
+                continue
+            listener.offer(Message(sub.label, update, await renders.status(listener.account)))
+
+    async def _deleted(self, event: Event) -> None:
+        targets = self._subscribed(streams.POST_STREAMS)
+        if not targets:
+            return
+        post = await Post.get_or_none(id=event.id)
+        if post is None and event.boost_of_id is not None:
+            post = await Post.get_or_none(id=event.boost_of_id)  # an undone boost: who saw what it boosted
+        if post is None:
+            return
+        readable = _Readable(post)
+        for listener, sub in targets:
+            if await readable(listener.account):
+                listener.offer(Message(sub.label, "delete", str(event.id)))
+
+    async def _notification(self, event: Event) -> None:
+        targets = [(listener, sub) for listener, sub in self._subscribed(streams.NOTIFICATION_STREAMS)
+                   if listener.scopes(("read:notifications",))]
+        if not targets:
+            return
+        notification = await Notification.get_or_none(id=event.id).select_related("account", "from_account", "post")
+        if notification is None:
+            return
+        targets = [(listener, sub) for listener, sub in targets if listener.account.pk == notification.account_id]
+        if not targets:
+            return
+        reader = notification.account
+        if notification.post is not None and not await may_read(notification.post, reader):
+            return
+        [document] = await notifications_json([notification], reader, self.links)
+        payload = _json(document)
+        for listener, sub in targets:
+            listener.offer(Message(sub.label, "notification", payload))
+
+
+def _carries(sub: Subscription, post: Post, reader_id: int, home: set[int], hashtags: set[str]) -> bool:
+    """Whether the stream of ``sub`` shows ``post`` (before asking who may read it)."""
+    public_post = post.visibility == Visibility.PUBLIC and post.boost_of_id is None
+    match sub.stream:
+        case streams.USER:
+            return reader_id in home
+        case streams.PUBLIC:
+            return public_post
+        case streams.PUBLIC_LOCAL:
+            return public_post and post.local
+        case streams.PUBLIC_REMOTE:
+            return public_post and not post.local
+        case streams.HASHTAG:
+            return public_post and sub.parameter in hashtags
+        case streams.HASHTAG_LOCAL:
+            return public_post and post.local and sub.parameter in hashtags
+        case streams.DIRECT:
+            return post.visibility == Visibility.DIRECT and post.boost_of_id is None
+    return False
+
+
+async def _home_readers(post: Post, readers: dict[int, Account]) -> set[int]:
+    """The readers whose home timeline has ``post``: its author, and those who follow the
+    author (the rule of ``/api/v1/timelines/home``)."""
+    ids = list(readers)
+    following = await Follow.accepted().filter(target_id=post.account_id, follower_id__in=ids).values_list(
+        "follower_id", flat=True)
+    return {*following, *([post.account_id] if post.account_id in readers else [])}
+
+
+async def _reader_free(post: Post) -> bool:
+    """Whether a new post's entity is the same for every reader: nobody has acted on a
+    post just made, and a quote's embedded post may depend on who reads it."""
+    return post.boost_of_id is None and post.quote_uri is None
+
+
+class _Readable:
+    """``may_read`` for one post, asked once per account."""
+
+    def __init__(self, post: Post) -> None:
+        self.post = post
+        self.answers: dict[int, bool] = {}
+
+    async def __call__(self, reader: Account) -> bool:
+        if reader.pk not in self.answers:
+            self.answers[reader.pk] = await may_read(self.post, reader)
+        return self.answers[reader.pk]
+
+
+class _Renders:
+    """A post's entities for one event: rendered once for all readers when ``shared``,
+    else once per reader."""
+
+    def __init__(self, post: Post, links: MediaLinks, *, shared: bool) -> None:
+        self.post, self.links, self.shared = post, links, shared
+        self.statuses: dict[int | None, str] = {}
+        self.conversations: dict[int, str] = {}
+
+    async def status(self, reader: Account) -> str:
+        key = None if self.shared and reader.pk != self.post.account_id else reader.pk
+        if key not in self.statuses:
+            [document] = await statuses_json([self.post], reader if key is not None else None, self.links)
+            self.statuses[key] = _json(document)
+        return self.statuses[key]
+
+    async def conversation(self, reader: Account) -> str:
+        """Mastodon's Conversation entity of a direct post: its thread, the others in it."""
+        if reader.pk not in self.conversations:
+            [status] = await statuses_json([self.post], reader, self.links)
+            others = await Account.filter(id__in=[self.post.account_id, *await Addressee.filter(
+                post_id=self.post.pk).values_list("account_id", flat=True)]).exclude(id=reader.pk)
+            rendered = await accounts_json(others)
+            self.conversations[reader.pk] = _json({
+                "id": str(await _thread_root(self.post)),
+                "unread": reader.pk != self.post.account_id,
+                "accounts": [rendered[a.pk] for a in others],
+                "last_status": status,
+            })
+        return self.conversations[reader.pk]
+
+
+async def _thread_root(post: Post, limit: int = 50) -> int:
+    """The id of the first post of ``post``'s thread (as far as it is stored)."""
+    root_id, parent_id = post.pk, post.in_reply_to_id
+    for _ in range(limit):
+        if parent_id is None:
+            break
+        root_id = parent_id
+        parent_id = await Post.filter(id=parent_id).values_list("in_reply_to_id", flat=True).first()
+    return root_id
+
+
+def _json(document: Any) -> str:
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False)
+
+
+EventHandler = Callable[[Event], Awaitable[None]]
