@@ -72,5 +72,10 @@ test: $(TEST_INSTALLED) $(PEER_INSTALLED) $(MASTO_INSTALLED) $(AXE_INSTALLED) ch
 migrations: $(INSTALLED)
 	$(BIN)/tortoise -c fediserver.db.MIGRATIONS_CONFIG makemigrations
 
+# The whole benchmark set (about 10 minutes, needs wrk and PostgreSQL): one table of
+# figures, ratios and targets (see docs/BENCHMARKS.md).
+bench: $(TEST_INSTALLED)
+	PYTHONPATH=. $(BIN)/python bench/run_all.py
+
 clean:
 	rm -rf $(VENV) *.egg-info

@@ -9,7 +9,13 @@ a new activity, so each is verified and stored) against the same route unsigned
 (refused with 401 before any key or database work). Each pair is measured in
 interleaved rounds; the table gives median (min-max) req/s.
 
+With ``--engine granian`` the instance runs under Granian (``[server] engine``) and the
+bare baseline on one Granian worker too. The anonymous portfolio page ``/@alice`` (served
+from the page cache) is measured against the WebFinger rate on the same server; the idle
+RSS of the server process is read before any load.
+
 Run: PYTHONPATH=. python bench/bench_activitypub_http.py [--duration 10] [--rounds 3] [--signed 8000]
+     [--engine hypercorn|granian] [--port N] [--json FILE]
 Needs `wrk` (apt-get install wrk).
 """
 
@@ -43,26 +49,55 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def serve_bare(port: int, routes_file: str) -> None:
-    """The ceiling: the same bytes from a bare ASGI app on one Hypercorn worker."""
+_bare_routes: dict[str, tuple[bytes, str]] = {}
+
+
+async def bare_app(scope, receive, send):
+    """The ceiling: the same bytes, looked up by path, from a bare ASGI app."""
+    if scope["type"] != "http":
+        return
+    if not _bare_routes:
+        _bare_routes.update({path: (bytes.fromhex(body), ctype) for path, (body, ctype)
+                             in json.loads(Path(os.environ["BENCH_BARE_ROUTES"]).read_text()).items()})
+    target = scope["path"] + ("?" + scope["query_string"].decode() if scope["query_string"] else "")
+    body, ctype = _bare_routes.get(target, (b"not found", "text/plain"))
+    await send({"type": "http.response.start", "status": 200,
+                "headers": [(b"content-type", ctype.encode()), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def serve_bare(port: int, routes_file: str, engine: str) -> None:
+    """The bare app on one worker of the same engine as the instance."""
+    os.environ["BENCH_BARE_ROUTES"] = routes_file
+    if engine == "granian":
+        from granian import Granian
+
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        Granian("bench_activitypub_http:bare_app", address="127.0.0.1", port=port, interface="asgi",
+                workers=1, log_enabled=False).serve()
+        return
     from hypercorn.asyncio import serve
     from hypercorn.config import Config
-
-    routes = {path: (bytes.fromhex(body), ctype) for path, (body, ctype) in json.loads(Path(routes_file).read_text()).items()}
-
-    async def app(scope, receive, send):
-        if scope["type"] != "http":
-            return
-        target = scope["path"] + ("?" + scope["query_string"].decode() if scope["query_string"] else "")
-        body, ctype = routes.get(target, (b"not found", "text/plain"))
-        await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"content-type", ctype.encode()), (b"content-length", str(len(body)).encode())]})
-        await send({"type": "http.response.body", "body": body})
 
     config = Config()
     config.bind = [f"127.0.0.1:{port}"]
     config.accesslog = None
-    asyncio.run(serve(app, config))
+    asyncio.run(serve(bare_app, config))
+
+
+def tree_rss_mb(pid: int) -> float:
+    """RSS of the largest process among ``pid`` and its descendants (a server's workers)."""
+    largest, pending = 0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        largest = max(largest, int(re.search(r"VmRSS:\s+(\d+)", status).group(1)))
+        pending += [int(child) for child in children]
+    return largest / 1024
 
 
 def wait_listening(port: int, process: subprocess.Popen) -> None:
@@ -138,18 +173,22 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--signed", type=int, default=8000, help="distinct signed inbox requests per round")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--serve-bare", nargs=2, metavar=("PORT", "ROUTES"), help=argparse.SUPPRESS)
+    parser.add_argument("--engine", choices=("hypercorn", "granian"), default="hypercorn")
+    parser.add_argument("--port", type=int, help="the instance's port (the baseline takes the next one)")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--serve-bare", nargs=3, metavar=("PORT", "ROUTES", "ENGINE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_bare:
-        serve_bare(int(args.serve_bare[0]), args.serve_bare[1])
+        serve_bare(int(args.serve_bare[0]), args.serve_bare[1], args.serve_bare[2])
         return
 
     work = Path(tempfile.mkdtemp(prefix="fediserver-bench-"))
-    port, bare_port = free_port(), free_port()
+    port, bare_port = (args.port, args.port + 1) if args.port else (free_port(), free_port())
     domain = f"127.0.0.1:{port}"
     (work / "config.toml").write_text(
         f'[instance]\ndomain = "{domain}"\nscheme = "http"\nallow_http = true\n'
         f'[server]\nport = {port}\nworkers = 1\nrun_jobs = false\n'
+        + (f'engine = "{args.engine}"\n' if args.engine != "hypercorn" else "") +
         '[logging]\naccess_log = false\nlevel = "warning"\n'
         '[federation]\nallow_private_addresses = true\n'
     )
@@ -159,8 +198,11 @@ def main() -> None:
     subprocess.run([*cli, "account", "create", "alice", "--no-password"], env=env, check=True, capture_output=True)
     server = subprocess.Popen([*cli, "run"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     bare = None
+    figures: dict[str, object] = {"engine": args.engine}
     try:
         wait_listening(port, server)
+        time.sleep(1)
+        figures["idle_rss_mb"] = tree_rss_mb(server.pid)
         base = f"http://{domain}"
         webfinger = WEBFINGER.format(domain=domain)
         routes = {}
@@ -170,11 +212,12 @@ def main() -> None:
                 response.raise_for_status()
                 routes[path] = (response.content.hex(), response.headers["content-type"])
         (work / "routes.json").write_text(json.dumps(routes))
-        bare = subprocess.Popen([sys.executable, __file__, "--serve-bare", str(bare_port), str(work / "routes.json")],
+        bare = subprocess.Popen([sys.executable, __file__, "--serve-bare", str(bare_port), str(work / "routes.json"),
+                                 args.engine],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_listening(bare_port, bare)
 
-        rows = []
+        rows, page, page_errors = [], [], 0
         for label, path, accept in (("WebFinger", webfinger, "application/jrd+json"), ("actor GET", "/users/alice", AP)):
             ours, ceiling, errors = [], [], 0
             for _ in range(args.rounds):  # interleaved, so background load hits both alike
@@ -182,7 +225,18 @@ def main() -> None:
                 ours.append(rate)
                 errors += int(non_2xx)
                 ceiling.append(wrk(f"http://127.0.0.1:{bare_port}{path}", args.duration, headers={"Accept": accept})[0])
+                if label == "WebFinger":  # the cached anonymous portfolio page, next to WebFinger
+                    rate, non_2xx = wrk(base + "/@alice", args.duration, headers={"Accept": "text/html"})
+                    page.append(rate)
+                    page_errors += int(non_2xx)
             rows.append(_row(label, ours, ceiling, errors))
+            figures[label] = {"ours": statistics.median(ours), "baseline": statistics.median(ceiling),
+                              "errors": errors}
+            if label == "WebFinger":
+                webfinger_rates = ours
+        rows.append(_row("portfolio page (cached) / WebFinger", page, webfinger_rates, page_errors))
+        figures["portfolio"] = {"ours": statistics.median(page), "baseline": statistics.median(webfinger_rates),
+                                "errors": page_errors}
 
         inbox = f"{base}/users/alice/inbox"
         with ForeignActor() as dora:
@@ -204,6 +258,8 @@ def main() -> None:
                 errors += int(non_2xx)
                 unsigned.append(wrk(inbox, args.duration, script=str(work / "unsigned.lua"))[0])
         rows.append(_row("inbox POST: signed / unsigned (401)", signed, unsigned, errors))
+        figures["inbox"] = {"ours": statistics.median(signed), "baseline": statistics.median(unsigned),
+                            "errors": errors}
     finally:
         for process in (server, bare):
             if process is not None:
@@ -214,6 +270,9 @@ def main() -> None:
     widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
     for row in [header, tuple("-" * w for w in widths), *rows]:
         print(" | ".join(str(cell).ljust(width) for cell, width in zip(row, widths)))
+    print(f"idle RSS of the server process tree (largest process): {figures['idle_rss_mb']:.0f} MB")
+    if args.json:
+        args.json.write_text(json.dumps(figures))
     print(f"\nmedian of {args.rounds} interleaved rounds of {args.duration} s; {args.signed} distinct signed"
           " activities per round (a round sending more repeats them, and a repeat is stored once).")
 

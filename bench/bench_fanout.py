@@ -2,7 +2,7 @@
 
     PYTHONPATH=. python bench/bench_fanout.py [--followers 10000 --hosts 1000]
         [--postgres postgres://postgres@127.0.0.1:5432/postgres] [--skip-sqlite]
-        [--personal-inboxes]
+        [--personal-inboxes] [--json FILE]
 
 This process plays the 1,000 remote servers (one shared inbox each, a distinct port on
 127.0.0.1 per host, answering 202 with keep-alive; they count but do not verify
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import secrets
 import signal
@@ -136,6 +137,7 @@ async def main() -> None:
                         help="a PostgreSQL server where a scratch database may be created ('' to skip)")
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--personal-inboxes", action="store_true", help="no shared inboxes: one delivery per follower")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
 
     servers, ports = await start_inboxes(args.hosts)
@@ -169,6 +171,8 @@ async def main() -> None:
     for r in results:
         print(f"| {r['case']} | {r['deliveries']} | {r['arrivals']} | {r['seconds']:.2f} | {r['per_second']:.0f} "
               f"| {r['worker_cpu']:.2f} | {r['rss_mb']:.1f} |")
+    if args.json:
+        args.json.write_text(json.dumps(results))
 
 
 if __name__ == "__main__":

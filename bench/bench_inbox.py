@@ -6,16 +6,18 @@ Accept), public posts with an image and a mention, likes and boosts of the artis
 post. Everything is stored first (as the inbox endpoint does before answering 202),
 then timed while one InboundProcessor works through it batch by batch.
 
-Run: PYTHONPATH=. python bench/bench_inbox.py [--items N] [--postgres postgres://postgres@127.0.0.1:5432/postgres]
+Run: PYTHONPATH=. python bench/bench_inbox.py [--items N] [--postgres postgres://postgres@127.0.0.1:5432/postgres] [--json FILE]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import secrets
 import tempfile
 import time
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from fediserver import db as database
@@ -92,6 +94,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=5000)
     parser.add_argument("--postgres", help="a PostgreSQL server URL where a scratch database may be created")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as folder:
@@ -108,6 +111,9 @@ async def main() -> None:
     print("| database | seconds | applied | activities/s |\n| --- | ---: | ---: | ---: |")
     for label, elapsed, done in rows:
         print(f"| {label} | {elapsed:.1f} | {done} | {done / elapsed:.0f} |")
+    if args.json:
+        args.json.write_text(json.dumps({label: {"seconds": elapsed, "applied": done, "per_second": done / elapsed}
+                                         for label, elapsed, done in rows}))
 
 
 if __name__ == "__main__":

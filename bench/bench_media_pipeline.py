@@ -89,6 +89,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/fediserver-bench-pipeline"))
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
     if args.child:
         _child(Path(args.child[0]), Path(args.child[1]))
@@ -122,12 +123,17 @@ def main() -> None:
     print()
     print("| image | original | display WebP | display / original |")
     print("| --- | ---: | ---: | ---: |")
+    figures = {"cpu_ms": statistics.median(run["cpu_ms"] for run in runs),
+               "wall_ms": statistics.median(wall), "peak_mb": max(run["peak_mb"] for run in runs), "views": {}}
     for label, path in sources.items():
         result = runs[0] if path == camera else json.loads(_in_fresh_process("--child", path, args.workdir / "run"))
         original = path.stat().st_size
+        figures["views"][label] = {"original": original, "display": result["display_bytes"]}
         print(f"| {label} | {original / 1024:,.0f} KB | {result['display_bytes'] / 1024:,.0f} KB | "
               f"{result['display_bytes'] / original:.1%} |")
     shutil.rmtree(args.workdir / "run", ignore_errors=True)
+    if args.json:
+        args.json.write_text(json.dumps(figures))
 
 
 if __name__ == "__main__":

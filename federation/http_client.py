@@ -1,8 +1,9 @@
 """The one way the server fetches anything remote: a small, guarded HTTP client.
 
 ``SafeHttpClient`` checks every destination with an ``AddressPolicy`` at the moment a
-connection is opened (a custom network backend resolves the host, checks every address
-and connects to a checked address, so DNS rebinding cannot slip a private address in),
+connection is opened (the transport's resolver resolves the host, checks every address
+and hands only checked addresses to the connector, which connects to one of them, so DNS
+rebinding cannot slip a private address in; address literals are checked before sending),
 allows only http and https, follows redirects itself with the same checks on every hop,
 and caps both the response size (while streaming) and the total time of a request.
 Responses are plain ``FetchResponse`` values so callers never depend on the transport.
@@ -11,16 +12,21 @@ Responses are plain ``FetchResponse`` values so callers never depend on the tran
 from __future__ import annotations
 
 import asyncio
+import functools
+import ipaddress
+import socket
 import ssl
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
 
-import httpcore
+import aiohttp
+import aiohttp.abc
+import certifi
 import httpx
+import yarl
 
-from federation.address_policy import AddressPolicy, Resolver, parse_ip, system_resolver
+from federation.address_policy import AddressPolicy, IPAddress, Resolver, parse_ip, system_resolver
 from federation.errors import FetchError, UnsafeURLError
 
 ACTIVITY_JSON = (
@@ -71,50 +77,25 @@ def user_agent_for(version: str, domain: str) -> str:
     return f"fediserver/{version} (+https://{domain}/)"
 
 
-class _GuardedNetworkBackend(httpcore.AsyncNetworkBackend):
-    """Opens TCP connections only to addresses the policy allows, checked at connect time."""
+class _GuardedResolver(aiohttp.abc.AbstractResolver):
+    """aiohttp's name lookup, answered only with addresses the policy allows.
+
+    The connector opens its TCP connections to exactly the addresses returned here, so
+    the address checked is the address connected to (no second lookup to rebind)."""
 
     def __init__(self, policy: AddressPolicy, resolver: Resolver) -> None:
         self._policy = policy
         self._resolver = resolver
-        self._inner = httpcore.AnyIOBackend()
 
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Any = None,
-    ) -> httpcore.AsyncNetworkStream:
+    async def resolve(self, host: str, port: int = 0,
+                      family: socket.AddressFamily = socket.AF_INET) -> list[aiohttp.abc.ResolveResult]:
         addresses = await self._policy.resolve(host, port, self._resolver)
-        last_error: Exception | None = None
-        for address in addresses:
-            try:
-                stream = await self._inner.connect_tcp(
-                    str(address), port, timeout=timeout,
-                    local_address=local_address, socket_options=socket_options,
-                )
-            except (httpcore.ConnectError, httpcore.ConnectTimeout, OSError) as error:
-                last_error = error
-                continue
-            peer = stream.get_extra_info("server_addr")
-            connected = parse_ip(str(peer[0])) if peer else None
-            if connected is not None:
-                try:
-                    self._policy.check_address(host, port, connected)
-                except UnsafeURLError:
-                    await stream.aclose()
-                    raise
-            return stream
-        raise httpcore.ConnectError(f"cannot connect to {host}:{port}: {last_error}")
+        return [{"hostname": host, "host": str(address), "port": port,
+                 "family": socket.AF_INET6 if address.version == 6 else socket.AF_INET,
+                 "proto": 0, "flags": socket.AI_NUMERICHOST} for address in addresses]
 
-    async def connect_unix_socket(self, path: str, timeout: float | None = None,
-                                  socket_options: Any = None) -> httpcore.AsyncNetworkStream:
-        raise UnsafeURLError("unix sockets are not allowed")
-
-    async def sleep(self, seconds: float) -> None:
-        await self._inner.sleep(seconds)
+    async def close(self) -> None:
+        pass
 
 
 class SafeHttpClient:
@@ -122,6 +103,8 @@ class SafeHttpClient:
 
     ``resolver`` (host -> IP strings, sync or async) and ``ssl_context`` (which CAs to
     trust; certifi's bundle by default) can be replaced, for private networks and tests.
+    The transport is aiohttp (C-accelerated HTTP/1.1, keep-alive pool of at most
+    ``max_connections``), opened on first use inside the running event loop.
     """
 
     def __init__(
@@ -134,11 +117,26 @@ class SafeHttpClient:
     ) -> None:
         self.settings = settings
         self.policy = policy or AddressPolicy()
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=ssl_context,
-            max_connections=settings.max_connections,
-            network_backend=_GuardedNetworkBackend(self.policy, resolver),
-        )
+        self._resolver = resolver
+        self._ssl_context = ssl_context
+        self._session: aiohttp.ClientSession | None = None
+        self._timeout = aiohttp.ClientTimeout(total=None, connect=settings.connect_timeout_seconds,
+                                              sock_read=settings.timeout_seconds)
+
+    def _open_session(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            connector = aiohttp.TCPConnector(
+                resolver=_GuardedResolver(self.policy, self._resolver),
+                use_dns_cache=False,  # every new connection is resolved and checked afresh
+                ssl=self._ssl_context or _default_ssl_context(),
+                limit=self.settings.max_connections,
+                limit_per_host=0,  # callers hold their own per-host limits
+            )
+            self._session = aiohttp.ClientSession(
+                connector=connector, timeout=self._timeout, auto_decompress=False, trust_env=False,
+                cookie_jar=aiohttp.DummyCookieJar(), skip_auto_headers=("User-Agent", "Accept-Encoding", "Accept"),
+            )
+        return self._session
 
     async def __aenter__(self) -> SafeHttpClient:
         return self
@@ -147,7 +145,9 @@ class SafeHttpClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        await self._pool.aclose()
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
 
     async def get(self, url: str, *, headers: Mapping[str, str] | None = None,
                   accept: str = ACTIVITY_JSON) -> FetchResponse:
@@ -195,44 +195,68 @@ class SafeHttpClient:
     async def _send_once(self, method: str, url: httpx.URL, headers: dict[str, str],
                          content: bytes) -> FetchResponse:
         limits = self.settings
-        request_headers = [
-            ("host", url.netloc.decode("ascii")),
-            ("user-agent", limits.user_agent),
-            ("accept-encoding", "identity"),
-            *((k, v) for k, v in headers.items() if k not in _HEADERS_SET_BY_CLIENT),
-        ]
-        if method == "POST":
-            request_headers.append(("content-length", str(len(content))))
-        extensions = {"timeout": {"connect": limits.connect_timeout_seconds,
-                                  "read": limits.timeout_seconds,
-                                  "write": limits.timeout_seconds,
-                                  "pool": limits.timeout_seconds}}
+        literal = _address_literal(url.host)
+        if literal is not None:  # aiohttp connects to address literals without asking the resolver
+            self.policy.check_address(url.host, url.port or _DEFAULT_PORTS[url.scheme], literal)
+        request_headers = {k: v for k, v in headers.items() if k not in _HEADERS_SET_BY_CLIENT}
+        request_headers["user-agent"] = limits.user_agent
+        request_headers["accept-encoding"] = "identity"
+        session = self._open_session()
         try:
-            async with self._pool.stream(method, str(url), headers=request_headers,
-                                         content=content or None,
-                                         extensions=extensions) as raw:
-                response_headers = _header_map(raw.headers)
+            async with session.request(method, _transport_url(url), headers=request_headers,
+                                       data=content if method == "POST" else None,
+                                       allow_redirects=False) as raw:
+                response_headers = _header_map(raw.raw_headers)
                 declared = response_headers.get("content-length", "")
                 if declared.isdigit() and int(declared) > limits.max_response_bytes:
                     raise FetchError(_too_large(url, limits.max_response_bytes))
                 body = bytearray()
-                async for chunk in raw.aiter_stream():
+                async for chunk in raw.content.iter_any():
                     body += chunk
                     if len(body) > limits.max_response_bytes:
                         raise FetchError(_too_large(url, limits.max_response_bytes))
                 return FetchResponse(raw.status, response_headers, bytes(body), str(url))
-        except httpcore.TimeoutException as error:
+        except UnsafeURLError:
+            raise
+        except aiohttp.ClientConnectorError as error:
+            cause = error.os_error
+            if isinstance(cause, UnsafeURLError):
+                raise cause from None
+            raise FetchError(f"{method} {url} failed: cannot connect ({cause or type(error).__name__})") from error
+        except (aiohttp.ServerTimeoutError, aiohttp.ConnectionTimeoutError) as error:
             raise FetchError(f"{method} {url} timed out ({type(error).__name__})") from error
-        except (httpcore.NetworkError, httpcore.ProtocolError, OSError) as error:
+        except (aiohttp.ClientError, OSError) as error:
             raise FetchError(f"{method} {url} failed: {error or type(error).__name__}") from error
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _address_literal(host: str) -> IPAddress | None:
+    """``host`` as an address, legacy IPv4 spellings (``2130706433``, ``0x7f.1``) included."""
+    literal = parse_ip(host)
+    if literal is None:
+        try:
+            literal = ipaddress.IPv4Address(socket.inet_aton(host))
+        except OSError:
+            return None
+    return literal
+
+
+def _default_ssl_context() -> ssl.SSLContext:
+    """Verify against certifi's CA bundle (as httpx does), whatever the system trusts."""
+    return ssl.create_default_context(cafile=certifi.where())
 
 
 def _too_large(url: httpx.URL, cap: int) -> str:
     return f"response from {url} is larger than the {cap} byte limit"
 
 
+@functools.lru_cache(maxsize=4096)
 def _checked_url(url: str) -> httpx.URL:
-    """Parse ``url`` and refuse anything but absolute http(s) URLs with a host."""
+    """Parse ``url`` and refuse anything but absolute http(s) URLs with a host.
+
+    Remembered for the inboxes a worker delivers to again and again (refusals are not)."""
     try:
         parsed = httpx.URL(url)
     except (httpx.InvalidURL, TypeError) as error:
@@ -243,14 +267,20 @@ def _checked_url(url: str) -> httpx.URL:
         raise UnsafeURLError(f"refusing URL {url!r}: it has no host")
     if parsed.userinfo:
         raise UnsafeURLError(f"refusing URL {url!r}: credentials in URLs are not allowed")
-    return parsed.copy_with(fragment=None)
+    return parsed.copy_with(fragment=None) if parsed.fragment else parsed
+
+
+@functools.lru_cache(maxsize=4096)
+def _transport_url(url: httpx.URL) -> yarl.URL:
+    """The checked URL as the transport takes it, already encoded (so sent as checked)."""
+    return yarl.URL(str(url), encoded=True)
 
 
 def _origin_key(url: httpx.URL) -> tuple[str, str, int | None]:
     return (url.scheme, url.host, url.port)
 
 
-def _header_map(raw_headers: list[tuple[bytes, bytes]]) -> Mapping[str, str]:
+def _header_map(raw_headers: Iterable[tuple[bytes, bytes]]) -> Mapping[str, str]:
     headers: dict[str, str] = {}
     for name, value in raw_headers:
         key = name.decode("latin-1").lower()

@@ -91,6 +91,7 @@ class ServerSettings(Section):
     port: int = Field(default=8000, ge=1, le=65535)
     workers: int = Field(default=1, ge=1, le=64)
     run_jobs: bool = True
+    engine: Literal["hypercorn", "granian"] = "hypercorn"
 
 
 class LoggingSettings(Section):

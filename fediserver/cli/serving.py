@@ -1,6 +1,10 @@
 """Running an instance: ``run`` serves HTTP (and the background jobs unless
 ``server.run_jobs`` is off); ``worker`` runs the background jobs alone. Both stop
-cleanly on SIGINT or SIGTERM."""
+cleanly on SIGINT or SIGTERM.
+
+``server.engine`` picks the HTTP server under the same ASGI app: Hypercorn (the
+default, in-process for one worker) or Granian (optional extra; it always runs the app
+in worker processes, which import it from ``fediserver.asgi``)."""
 
 from __future__ import annotations
 
@@ -33,6 +37,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     host = args.host or settings.server.host
     port = args.port or settings.server.port
     asyncio.run(_ensure_migrated(settings))
+    if settings.server.engine == "granian":
+        return _serve_granian(settings, args, host, port)
 
     from hypercorn.config import Config as HypercornConfig
 
@@ -57,6 +63,27 @@ def cmd_run(args: argparse.Namespace) -> int:
     app = create_app(settings)
     print(f"serving {settings.instance.base_url} on http://{host}:{port}", flush=True)
     asyncio.run(serve(app, server_config, shutdown_trigger=_shutdown_signal()))
+    return 0
+
+
+def _serve_granian(settings: Settings, args: argparse.Namespace, host: str, port: int) -> int:
+    try:
+        from granian import Granian
+        from granian.constants import Interfaces
+    except ImportError:
+        raise SystemExit('server.engine = "granian" needs Granian: pip install \'fediserver[granian]\'') from None
+
+    # The workers read the same configuration file.
+    os.environ["FEDISERVER_CONFIG"] = str(resolve_config_path(args.config).resolve())
+    workers = settings.server.workers
+    print(f"serving {settings.instance.base_url} on http://{host}:{port} with Granian"
+          + (f", {workers} workers" if workers > 1 else ""), flush=True)
+    Granian(
+        "fediserver.asgi:app", address=host, port=port, interface=Interfaces.ASGI, workers=workers,
+        websockets=False,
+        log_enabled=False,  # the app logs each request and its errors through our formatter
+        log_access=False,
+    ).serve()
     return 0
 
 
