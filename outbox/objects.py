@@ -125,7 +125,10 @@ def attachment_object(
         if ai_label.source_type:
             document["digitalSourceType"] = ai_label.source_type
     document.update(rights_terms(license, data_mining))
-    document.update(note_terms(attachment.content_credentials))  # Content Credentials' source type
+    # The source type a checked Content Credentials manifest declares, unless the rules'
+    # verdict (the label above) already named one: the label is what this server decided.
+    for term, value in note_terms(attachment.content_credentials).items():
+        document.setdefault(term, value)
     return document
 
 
