@@ -12,8 +12,8 @@ from __future__ import annotations
 from quart import Blueprint, Quart
 
 from fediserver.api import (
-    accounts, curated, filters, follow_requests, instance, lists, media, notifications, preferences, search, statuses,
-    tags, timelines,
+    accounts, blocks_and_mutes, curated, favourites, filters, follow_requests, instance, lists, media, notifications,
+    preferences, search, statuses, tags, timelines,
 )
 from fediserver.api.errors import ApiError, install_error_handlers
 from fediserver.api.idempotency import IdempotencyKeys
@@ -21,7 +21,7 @@ from fediserver.api.idempotency import IdempotencyKeys
 client_api = Blueprint("api", __name__)
 install_error_handlers(client_api)
 for _subject in (instance, accounts, follow_requests, statuses, media, timelines, notifications, search,
-                 preferences, curated, tags, filters, lists):
+                 preferences, curated, tags, filters, lists, blocks_and_mutes, favourites):
     client_api.register_blueprint(_subject.blueprint)
 
 

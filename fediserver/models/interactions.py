@@ -96,9 +96,12 @@ class Notification(Model):
 async def notify(recipient: Account | int, sender: Account, kind: NotificationKind, post=None) -> None:
     """Tell a local account (an ``Account``, or its id) that ``sender`` did something;
     nothing for oneself or for remote accounts. The one way notifications are made,
-    whether the act arrived by an inbox or was done here."""
+    whether the act arrived by an inbox or was done here. Nothing reaches an account
+    from one it blocks."""
     account = recipient if isinstance(recipient, Account) else await Account.get_or_none(id=recipient)
     if account is None or not account.is_local or account.pk == sender.pk:
+        return
+    if await Block.exists(account_id=account.pk, target_id=sender.pk):
         return
     await Notification.create(account=account, from_account=sender, kind=kind, post=post)
 
