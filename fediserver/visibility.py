@@ -76,6 +76,12 @@ def _may_see(viewer: Account | None) -> Q:
     )
 
 
+def blocked_either_way(viewer: Account) -> Subquery:
+    """The ids of the accounts kept apart from ``viewer`` by a block, either way (left out
+    of the accounts a search finds, too)."""
+    return _blocked_either_way(viewer)
+
+
 def _blocked_either_way(viewer: Account) -> Subquery:
     """The ids of the accounts ``viewer`` blocks or is blocked by."""
     blocking = Block.filter(account_id=viewer.pk).values("target_id")

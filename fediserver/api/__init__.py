@@ -14,8 +14,8 @@ from __future__ import annotations
 from quart import Blueprint, Quart
 
 from fediserver.api import (
-    accounts, conversations, curated, filters, follow_requests, instance, lists, media, notifications, polls,
-    preferences, search, status_edits, status_marks, statuses, streaming, tags, timelines,
+    accounts, blocks_and_mutes, conversations, curated, favourites, filters, follow_requests, instance, lists, media,
+    notifications, polls, preferences, search, status_edits, status_marks, statuses, streaming, tags, timelines,
 )
 from fediserver.api.errors import ApiError, install_error_handlers
 from fediserver.api.idempotency import IdempotencyKeys
@@ -23,9 +23,8 @@ from fediserver.moderation import domain_api
 
 client_api = Blueprint("api", __name__)
 install_error_handlers(client_api)
-for _subject in (instance, accounts, conversations, follow_requests, statuses, status_edits, status_marks, polls,
-                 media, timelines, notifications, search, preferences, curated, tags, filters, lists, streaming,
-                 domain_api):
+    accounts, blocks_and_mutes, conversations, curated, favourites, filters, follow_requests, instance, lists, media,
+    notifications, polls, preferences, search, status_edits, status_marks, statuses, streaming, tags, timelines,
     client_api.register_blueprint(_subject.blueprint)
 
 

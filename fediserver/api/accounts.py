@@ -1,10 +1,12 @@
-"""Accounts in the client API: who am I and changing my profile, looking an account up
-(an unknown remote handle is fetched through the resolver), its posts, following,
-unfollowing and removing a follower, and moving to another server (aliases and the
-move, GoToSocial's endpoints)."""
+"""Accounts in the client API: who am I and changing my profile (sent to followers'
+servers as an Update of the actor), looking an account up (an unknown remote handle is
+fetched through the resolver), its posts, followers and follows, following, unfollowing
+and removing a follower, and moving to another server (aliases and the move,
+GoToSocial's endpoints)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -17,7 +19,8 @@ from fediserver.api.errors import not_found, unprocessable
 from fediserver.api.filtering import active_filters, filter_statuses
 from fediserver.api.pagination import Page, link_header
 from fediserver.api.params import TRUE, Params, record_id
-from fediserver.api.serializers import account_json, relationship_json, statuses_json
+from fediserver.api.serializers import account_json, accounts_json, relationship_json, statuses_json
+from fediserver.actor_documents import actor_document
 from fediserver.models import Account, Follow, MediaAttachment
 from fediserver.models.accounts import LOCAL_DOMAIN
 from fediserver.local_accounts import authenticate
@@ -26,6 +29,8 @@ from inbox.resolver import NotResolved
 from media.labels import looser_than_instance, remote_policy_for
 from media.provenance import POLICIES
 from outbox import moves, relations
+from outbox.profile import publish_profile_update
+from outbox.text import render as render_text, tag_path
 
 blueprint = Blueprint("api_accounts", __name__)
 
@@ -44,7 +49,9 @@ async def own_account_json(account: Account) -> dict[str, Any]:
 
 @blueprint.patch("/api/v1/accounts/update_credentials")
 async def update_credentials():
-    """Change the caller's own profile; answers the account with its ``source``."""
+    """Change the caller's own profile: what is sent changes, the rest stays. An avatar or
+    header goes through the media pipeline and its rules like any upload; nothing is saved
+    when any part is refused. Followers' servers get the new actor."""
     account = await require_account(scope="write:accounts")
     params = await Params.read()
     changes = credential_changes(params)
@@ -52,20 +59,60 @@ async def update_credentials():
     if remote_rule is not None:
         changes["protection_overrides"] = {**(account.protection_overrides or {}),
                                            "ai_generated_remote": remote_ai_rule(remote_rule)}
+    changes.update(await _profile_images(account))
     if changes:
+        was_locked = account.manually_approves_followers
         account.update_from_dict(changes)
         await account.save(update_fields=[*changes, "updated_at"])
-    if changes.get("manually_approves_followers") is False:
-        await relations.authorize_waiting_follows(account)  # unlocked: those waiting get in
+        if was_locked and changes.get("manually_approves_followers") is False:
+            await relations.authorize_waiting_follows(account)  # unlocked: those waiting get in
+        if set(changes) & FEDERATED_FIELDS:
+            await publish_profile_update(account, actor_document(account, services().urls))
     return jsonify(await own_account_json(account))
+
+
+# What followers' servers see of a profile; the posting defaults stay here.
+FEDERATED_FIELDS = frozenset({"display_name", "summary", "profile_fields", "avatar_url", "header_url",
+                              "manually_approves_followers", "actor_type", "discoverable", "indexable"})
+MAX_DISPLAY_NAME, MAX_NOTE, MAX_FIELDS, MAX_FIELD_TEXT = 100, 1000, 4, 255
+POSTING_VISIBILITIES = ("public", "unlisted", "private")
+_LANGUAGE = re.compile(r"[a-z]{2,3}")
 
 
 def credential_changes(params: Params) -> dict[str, Any]:
     """The Account fields a profile update sets, from Mastodon's parameter names; a
-    parameter not sent changes nothing. So far only ``locked``: approving followers by hand."""
+    parameter not sent changes nothing. Any bad value refuses the whole update."""
     changes: dict[str, Any] = {}
-    if params.text("locked") is not None:
-        changes["manually_approves_followers"] = params.flag("locked")
+    if (name := params.text("display_name")) is not None:
+        if len(name.strip()) > MAX_DISPLAY_NAME:
+            raise unprocessable(f"display_name is too long (at most {MAX_DISPLAY_NAME} characters)")
+        changes["display_name"] = name.strip()
+    if (note := params.text("note")) is not None:
+        if len(note) > MAX_NOTE:
+            raise unprocessable(f"note is too long (at most {MAX_NOTE} characters)")
+        changes["summary"] = _note_html(note.strip())
+    if params.nested("fields_attributes") is not None:
+        changes["profile_fields"] = _fields(params.items("fields_attributes"))
+    for name, column in (("locked", "manually_approves_followers"), ("discoverable", "discoverable"),
+                         ("indexable", "indexable")):
+        if params.text(name) is not None:
+            changes[column] = params.flag(name)
+    if params.text("bot") is not None:
+        changes["actor_type"] = "Service" if params.flag("bot") else "Person"
+    source = params.nested("source") or {}
+    if not isinstance(source, dict):
+        raise unprocessable("source must hold privacy, sensitive or language")
+    if source.get("privacy") is not None:
+        if source["privacy"] not in POSTING_VISIBILITIES:
+            raise unprocessable(f"source[privacy] must be one of {', '.join(POSTING_VISIBILITIES)}")
+        changes["default_visibility"] = source["privacy"]
+    if source.get("sensitive") is not None:
+        changes["default_sensitive"] = Params({"sensitive": [source["sensitive"]]}).flag("sensitive")
+    if source.get("language") is not None:
+        language = str(source["language"]).strip().lower()
+        if language and not _LANGUAGE.fullmatch(language):
+            raise unprocessable("source[language] must be an ISO 639 code such as en or fra")
+        changes["default_language"] = language or None
     return changes
 
 
@@ -82,6 +129,59 @@ def remote_ai_rule(value: str) -> str:
             f"({rules.protection.ai_generated_remote!r}); choose {rules.protection.ai_generated_remote!r} or stricter"
         )
     return choice
+
+
+def _note_html(note: str) -> str:
+    """The bio as HTML, links and hashtags made as in posts."""
+    if not note:
+        return ""
+    base = services().urls.base_url
+    return render_text(note, mention_urls={}, tag_url=lambda tag: base + tag_path(tag)).html
+
+
+def _fields(items: list[dict[str, Any]]) -> list[dict[str, str]]:
+    pairs = []
+    for item in items:
+        name, value = str(item.get("name") or "").strip(), str(item.get("value") or "").strip()
+        if not name and not value:
+            continue
+        if not name:
+            raise unprocessable("each profile field needs a name")
+        if len(name) > MAX_FIELD_TEXT or len(value) > MAX_FIELD_TEXT:
+            raise unprocessable(f"profile field names and values have at most {MAX_FIELD_TEXT} characters")
+        pairs.append({"name": name, "value": value})
+    if len(pairs) > MAX_FIELDS:
+        raise unprocessable(f"at most {MAX_FIELDS} profile fields, not {len(pairs)}")
+    return pairs
+
+
+async def _profile_images(account: Account) -> dict[str, str]:
+    """Store an uploaded ``avatar`` and ``header`` through the media pipeline; their URLs."""
+    if not request.content_type or not request.content_type.startswith("multipart/"):
+        return {}
+    files = await request.files
+    images = {}
+    for role, column in (("avatar", "avatar_url"), ("header", "header_url")):
+        upload = files.get(role)
+        if upload is None or not upload.filename:
+            continue
+        try:
+            attachment = await services().media.accept_upload(
+                account, _chunks(upload.stream), declared_type=upload.mimetype or None, filename=upload.filename,
+                description=f"{role} of @{account.username}",
+            )
+        finally:
+            upload.close()
+        url = services().media_links.media_url(attachment)
+        if url is None:
+            raise unprocessable(f"the {role} cannot be shown under this server's media rules")
+        images[column] = url
+    return images
+
+
+async def _chunks(stream, size: int = 256 * 1024):
+    while chunk := stream.read(size):
+        yield chunk
 
 
 @blueprint.get("/api/v1/accounts/lookup")
@@ -150,7 +250,7 @@ async def relationships():
 @blueprint.get("/api/v1/accounts/<account_id>")
 async def show(account_id: str):
     await optional_account(scope="read:accounts")
-    return jsonify(await account_json(await _target(account_id)))
+    return jsonify(await account_json(await target_account(account_id)))
 
 
 @blueprint.get("/api/v1/accounts/<account_id>/statuses")
@@ -158,7 +258,7 @@ async def statuses(account_id: str):
     """An account's posts and boosts the caller may see, newest first (``pinned``,
     ``only_media``, ``exclude_replies``, ``exclude_reblogs`` narrow it)."""
     viewer = await optional_account(scope="read:statuses")
-    author = await _target(account_id)
+    author = await target_account(account_id)
     query = visible_posts(viewer).filter(account=author)
     args = request.args
     if args.get("pinned", "").lower() in TRUE:
@@ -173,6 +273,41 @@ async def statuses(account_id: str):
     documents = await statuses_json(rows, viewer, services().media_links)
     documents = filter_statuses(documents, await active_filters(viewer, "account"), viewer)
     return jsonify(documents), 200, link_header(rows)
+
+
+@blueprint.get("/api/v1/accounts/<account_id>/followers")
+async def followers(account_id: str):
+    """Accounts following the account (accepted follows), newest follow first, paged."""
+    await optional_account(scope="read:accounts")
+    target = await target_account(account_id)
+    return await _follow_page(Follow.accepted().filter(target=target).select_related("follower"), "follower")
+
+
+@blueprint.get("/api/v1/accounts/<account_id>/following")
+async def following(account_id: str):
+    await optional_account(scope="read:accounts")
+    target = await target_account(account_id)
+    return await _follow_page(Follow.accepted().filter(follower=target).select_related("target"), "target")
+
+
+async def _follow_page(query, side: str):
+    rows = await Page.from_request().rows(query.filter(**{f"{side}__suspended": False}))
+    rendered = await accounts_json(getattr(row, side) for row in rows)
+    return jsonify([rendered[getattr(row, f"{side}_id")] for row in rows]), 200, link_header(rows)
+
+
+@blueprint.get("/api/v1/accounts/<account_id>/featured_tags")
+async def featured_tags(account_id: str):
+    """Hashtags an account features on its profile: none are kept here."""
+    await optional_account(scope="read:accounts")
+    await target_account(account_id)
+    return jsonify([])
+
+
+@blueprint.get("/api/v1/featured_tags")
+async def own_featured_tags():
+    await require_account(scope="read:accounts")
+    return jsonify([])
 
 
 @blueprint.post("/api/v1/accounts/<account_id>/follow")
@@ -200,12 +335,13 @@ async def _act_on(account_id: str, action: Callable[[Account, Account], Awaitabl
     """Do ``action`` between the caller and the account (scope write:follows); answer
     their Relationship."""
     account = await require_account(scope="write:follows")
-    target = await _target(account_id)
+    target = await target_account(account_id)
     await action(account, target)
     return jsonify(await relationship_json(account, target))
 
 
-async def _target(account_id: str) -> Account:
+async def target_account(account_id: str) -> Account:
+    """The account a path names, 404 for one unknown or suspended."""
     account = await Account.get_or_none(id=record_id(account_id), suspended=False)
     if account is None:
         raise not_found("Account")

@@ -22,7 +22,7 @@ from fediserver.api.errors import ApiError
 from fediserver.api.params import TRUE
 from fediserver.api.serializers import accounts_json, statuses_json
 from fediserver.models import Account, Post
-from fediserver.visibility import may_read, publicly_listed, publicly_listed_accounts
+from fediserver.visibility import blocked_either_way, may_read, publicly_listed, publicly_listed_accounts
 from inbox.resolver import NotResolved
 
 blueprint = Blueprint("api_search", __name__)
@@ -45,8 +45,8 @@ async def search():
     accounts: list[Account] = []
     statuses: list[Post] = []
     if "accounts" in kinds:
-        accounts = [found] if isinstance(found, Account) else await _accounts_named(query, limit + offset)
-        accounts = accounts[offset:offset + limit]
+        accounts = [found] if isinstance(found, Account) else await _accounts_named(query, limit + offset, viewer)
+        accounts = await _not_blocked(accounts[offset:offset + limit], viewer)
     if "statuses" in kinds and isinstance(found, Post) and offset == 0 and await may_read(found, viewer):
         statuses = [found]
     hashtags = (await _hashtags(query))[offset:offset + limit] if "hashtags" in kinds else []
@@ -65,8 +65,8 @@ async def accounts_search():
     query = _query()
     limit, offset = _limit(), _offset()
     found = await _exact(query, _resolving(viewer))
-    accounts = [found] if isinstance(found, Account) else await _accounts_named(query, limit + offset)
-    accounts = accounts[offset:offset + limit]
+    accounts = [found] if isinstance(found, Account) else await _accounts_named(query, limit + offset, viewer)
+    accounts = await _not_blocked(accounts[offset:offset + limit], viewer)
     rendered = await accounts_json(accounts)
     return jsonify([rendered[a.pk] for a in accounts])
 
@@ -124,15 +124,26 @@ async def _known(query: str, is_url: bool) -> Account | Post | None:
     return await Account.get_or_none(username=username, domain=domain, suspended=False)
 
 
-async def _accounts_named(query: str, count: int) -> list[Account]:
+async def _not_blocked(accounts: list[Account], viewer: Account | None) -> list[Account]:
+    """Leave out the accounts a block keeps apart from ``viewer``, either way."""
+    if viewer is None or not accounts:
+        return accounts
+    kept_apart = set(await Account.filter(id__in=blocked_either_way(viewer)).values_list("id", flat=True))
+    return [a for a in accounts if a.pk not in kept_apart]
+
+
+async def _accounts_named(query: str, count: int, viewer: Account | None) -> list[Account]:
     """Accounts whose name starts with, or display name contains, the words searched."""
     text = query.removeprefix("@").split("@", 1)[0]
     if not text:
         return []
     instance_actor = Q(username="actor") & Q(domain="")
-    return await publicly_listed_accounts(Account.filter(
+    query_set = Account.filter(
         Q(username__istartswith=text) | Q(display_name__icontains=text), ~instance_actor, suspended=False,
-    )).order_by("domain", "username").limit(count)
+    )
+    if viewer is not None:
+        query_set = query_set.exclude(id__in=blocked_either_way(viewer))
+    return await publicly_listed_accounts(query_set).order_by("domain", "username").limit(count)
 
 
 async def _hashtags(query: str) -> list[str]:

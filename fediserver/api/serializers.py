@@ -16,8 +16,11 @@ from typing import Any
 from tortoise.functions import Count, Max
 
 from fediserver.models import Account, Favourite, Follow, FollowState, MediaAttachment, Notification, Poll, Post
-from fediserver.models.interactions import Block, NotificationKind
+from fediserver.models.interactions import Block, Mute, NotificationKind
 from fediserver.models.reader_marks import Bookmark, muted_conversations
+from fediserver.models.client_state import AccountNote
+from fediserver.clock import utcnow
+from tortoise.expressions import Q
 from fediserver.api.quote_json import quote_parts
 from media.content_credentials import credentials_entity
 from media.derivatives import fit_box
@@ -44,9 +47,9 @@ async def account_json(account: Account, *, with_source: bool = False) -> dict[s
         document["source"] = {
             "note": account.summary,
             "fields": document["fields"],
-            "privacy": "public",
-            "sensitive": False,
-            "language": None,
+            "privacy": account.default_visibility,
+            "sensitive": account.default_sensitive,
+            "language": account.default_language,
             "follow_requests_count": await Follow.requests().filter(target=account).count(),
         }
     return document
@@ -160,6 +163,9 @@ def _size(width: int, height: int) -> dict[str, Any]:
 async def relationship_json(account: Account, target: Account) -> dict[str, Any]:
     states = dict(await Follow.between(account.pk, target.pk).values_list("follower_id", "state"))
     outgoing, incoming = states.get(account.pk), states.get(target.pk)
+    mute = await Mute.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=utcnow()), account=account,
+                             target=target).first()
+    note = await AccountNote.get_or_none(account=account, target=target)
     return {
         "id": str(target.pk),
         "following": outgoing == FollowState.ACCEPTED,
@@ -169,13 +175,13 @@ async def relationship_json(account: Account, target: Account) -> dict[str, Any]
         "followed_by": incoming == FollowState.ACCEPTED,
         "blocking": await Block.filter(account=account, target=target).exists(),
         "blocked_by": await Block.filter(account=target, target=account).exists(),
-        "muting": False,
-        "muting_notifications": False,
+        "muting": mute is not None,
+        "muting_notifications": mute is not None and mute.notifications,
         "requested": outgoing == FollowState.PENDING,
         "requested_by": incoming == FollowState.PENDING,
         "domain_blocking": False,
         "endorsed": False,
-        "note": "",
+        "note": note.comment if note else "",
     }
 
 

@@ -47,10 +47,10 @@ async def home():
     tags = await FollowedTag.filter(account=account).values_list("name", flat=True)
     exclusive = AccountList.filter(account=account, exclusive=True).values("id")
     set_apart = ListMember.filter(list_id__in=Subquery(exclusive)).values("account_id")
-    wanted = Q(account_id=account.pk) | (
-        Q(account_id__in=Subquery(followed)) & ~Q(account_id__in=Subquery(set_apart)))
+    others = Q(account_id__in=Subquery(followed))
     if tags:
-        wanted |= Q(id__in=posts_tagged(tags), boost_of_id__isnull=True)
+        others |= Q(id__in=posts_tagged(tags), boost_of_id__isnull=True)
+    wanted = Q(account_id=account.pk) | (others & ~Q(account_id__in=Subquery(set_apart)))
     query = listed_posts(account).filter(wanted)
     return await _answer(query, account, "home")
 

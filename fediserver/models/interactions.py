@@ -98,11 +98,13 @@ async def notify(recipient: Account | int, sender: Account, kind: NotificationKi
     """Tell a local account (an ``Account``, or its id) that ``sender`` did something;
     nothing for oneself or for remote accounts. The one way notifications are made,
     whether the act arrived by an inbox or was done here. Nothing either about a post in a
-    conversation the recipient muted."""
+    conversation the recipient muted, and nothing from an account she blocks."""
     from fediserver.models.reader_marks import muted_conversations
 
     account = recipient if isinstance(recipient, Account) else await Account.get_or_none(id=recipient)
     if account is None or not account.is_local or account.pk == sender.pk:
+        return
+    if await Block.exists(account_id=account.pk, target_id=sender.pk):
         return
     if post is not None and await muted_conversations(account.pk, [post.pk]):
         return

@@ -2,14 +2,15 @@
 EmojiReact, and Announce (a boost).
 
 Each is remembered by its activity id so that an Undo can find it, and the author of
-the post, when local, is notified.
+the post, when local, is notified. A reaction to a post whose author blocks the sender
+is dropped: the blocked account does not reach the one who blocked it.
 """
 
 from __future__ import annotations
 
 from federation.vocab import Activity, ContentObject, same_origin
 from fediserver.clock import utcnow
-from fediserver.models import Favourite, NotificationKind, Post, Reaction
+from fediserver.models import Block, Favourite, NotificationKind, Post, Reaction
 from fediserver.models.interactions import notify
 from inbox.handlers.base import (
     Ignored,
@@ -30,8 +31,14 @@ def reaction_emoji(inbound: Inbound) -> str | None:
     return emoji[:255] if emoji else None
 
 
+async def _not_blocked(post: Post, inbound: Inbound) -> Post:
+    if await Block.exists(account_id=post.account_id, target=inbound.sender):
+        raise Ignored(f"the author of {post.uri} blocks {inbound.sender.acct}")
+    return post
+
+
 async def _react(inbound: Inbound, emoji: str) -> None:
-    post = await require_post(require_object_id(inbound))
+    post = await _not_blocked(await require_post(require_object_id(inbound)), inbound)
     _, created = await Reaction.get_or_create(
         account=inbound.sender, post=post, emoji=emoji, defaults={"uri": inbound.activity.id}
     )
@@ -44,7 +51,7 @@ async def handle_like(inbound: Inbound) -> None:
     if emoji:
         await _react(inbound, emoji)
         return
-    post = await require_post(require_object_id(inbound))
+    post = await _not_blocked(await require_post(require_object_id(inbound)), inbound)
     _, created = await Favourite.get_or_create(
         account=inbound.sender, post=post, defaults={"uri": inbound.activity.id}
     )
@@ -80,7 +87,7 @@ async def handle_announce(inbound: Inbound) -> None:
     boost_id = require_activity_id(inbound)
     if await Post.exists(uri=boost_id):
         raise Ignored(f"boost {boost_id} is already stored")
-    original = await _boosted_post(inbound)
+    original = await _not_blocked(await _boosted_post(inbound), inbound)
     visibility, recipients = await audience(inbound.activity, inbound.sender, inbound.delivered_to)
     await Post.create(
         uri=boost_id,

@@ -125,3 +125,39 @@ async def test_filters_reach_notifications_and_threads_and_expire(served, make_a
     assert expiring.expires_at is not None
     with pytest.raises(MastodonAPIError):
         await call(ada.client.create_filter_v2, "Never", ["home"], "warn", expires_in=-5)
+
+
+async def test_a_filtered_home_page_costs_the_same_few_queries_whatever_its_size(client, db):
+    from fediserver.local_accounts import create_api_token, create_local_account
+    from fediserver.models import AccountList, FilterKeyword, Follow, FollowedTag, ListMember, Mute, Post
+    from fediserver.urls import InstanceUrls
+    from tests.web.query_counter import counted_queries
+
+    urls = InstanceUrls("https://art.example")
+    reader = await create_local_account(urls, "reader")
+    artists = [await create_local_account(urls, f"artist{i}") for i in range(4)]
+    for artist in artists[:3]:
+        await Follow.create(follower=reader, target=artist, state="accepted")
+    for n in range(120):
+        await Post.create(uri=f"{artists[n % 4].uri}/statuses/{n}", account=artists[n % 4], local=True,
+                          content=f"<p>work {n} #ink</p>", published_at=utcnow(),
+                          tags=[{"type": "Hashtag", "name": "#ink", "href": "https://art.example/tags/ink"}])
+    await FollowedTag.create(account=reader, name="ink")
+    quiet = await AccountList.create(account=reader, title="Quiet", exclusive=True)
+    await ListMember.create(list=quiet, account=artists[2])
+    await Mute.create(account=reader, target=artists[1])
+    warn = await Filter.create(account=reader, title="Fives", context=["home"], action="warn")
+    await FilterKeyword.create(parent_filter=warn, keyword="5")
+    token = await create_api_token("reader")
+
+    counts = {}
+    await client.get("/api/v1/timelines/home?limit=1", headers={"Authorization": f"Bearer {token}"})  # token cached
+    for limit in (20, 40):
+        with counted_queries() as queries:
+            answer = await client.get(f"/api/v1/timelines/home?limit={limit}",
+                                      headers={"Authorization": f"Bearer {token}"})
+        page = await answer.get_json()
+        assert answer.status_code == 200 and len(page) == limit
+        assert {s["account"]["acct"] for s in page} <= {"artist0", "artist3"}  # muted and set-apart left out
+        counts[limit] = len(queries)
+    assert counts[20] == counts[40] <= 20

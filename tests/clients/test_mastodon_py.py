@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from mastodon import Mastodon, MastodonAPIError, MastodonIllegalArgumentError, MastodonUnauthorizedError
 
+from tests.api.conftest import artwork_jpeg
 from tests.clients.running_instance import Browser
 
 REDIRECT = "http://127.0.0.1:9/after-sign-in"
@@ -69,3 +72,46 @@ def test_mastodon_py_out_of_band_with_narrower_scopes(running):
     with pytest.raises(MastodonAPIError) as refused:
         api.status_post("a read token cannot post")
     assert "outside the authorized scopes" in str(refused.value)
+
+
+def _signed_in(running, username: str) -> Mastodon:
+    client_id, client_secret = Mastodon.create_app("Studio companion", scopes=SCOPES, api_base_url=running.base_url)
+    api = Mastodon(client_id=client_id, client_secret=client_secret, api_base_url=running.base_url)
+    code = Browser().code_for(api.auth_request_url(scopes=SCOPES, allow_http=True), username)
+    api.log_in(code=code, scopes=SCOPES, allow_http=True)
+    return api
+
+
+def test_mastodon_py_keeps_the_artist_s_profile_lists_filters_and_distance(running):
+    running.create_artist("bea")
+    ada, bea = _signed_in(running, "ada"), _signed_in(running, "bea")
+    me = ada.account_update_credentials(
+        display_name="Ada Ink", note="Linocuts", fields=[("Shop", "https://ada.example")], default_privacy="unlisted",
+        avatar=io.BytesIO(artwork_jpeg((300, 300))), avatar_mime_type="image/jpeg",
+    )
+    assert (me.display_name, me.fields[0].name, me.source.privacy) == ("Ada Ink", "Shop", "unlisted")
+    assert me.avatar.startswith(running.base_url) and ada.preferences()["posting:default:visibility"] == "unlisted"
+
+    bea_id = bea.account_verify_credentials().id
+    ada.account_follow(bea_id)
+    news = bea.status_post("spoiler: the print sold out")
+    printers = ada.list_create("Printmakers")
+    ada.list_accounts_add(printers, [bea_id])
+    assert [s.id for s in ada.timeline_list(printers)] == [news.id]
+    assert [a.id for a in ada.list_accounts(printers)] == [bea_id]
+
+    ada.create_filter_v2("Spoilers", ["home"], "warn", keywords_attributes=[{"keyword": "spoiler"}])
+    [filtered] = ada.timeline_home()[0].filtered
+    assert filtered.filter.title == "Spoilers" and filtered.keyword_matches == ["spoiler"]
+
+    ada.markers_set("home", news.id)
+    assert ada.markers_get("home")["home"].last_read_id == str(news.id)
+
+    assert ada.account_mute(bea_id, duration=600).muting is True
+    assert news.id not in [s.id for s in ada.timeline_home()]
+    assert [a.id for a in ada.mutes()] == [bea_id]
+    ada.account_unmute(bea_id)
+    blocked = ada.account_block(bea_id)
+    assert (blocked.blocking, blocked.following) == (True, False)
+    assert [a.id for a in ada.blocks()] == [bea_id] and ada.timeline_home() == []
+    assert ada.account_unblock(bea_id).blocking is False
