@@ -89,8 +89,11 @@ class Params:
         raise unprocessable(f"{name} must be true or false, not {value!r}")
 
 
+MAX_RECORD_ID = 2**63 - 1
+
+
 def record_id(value: str) -> int:
-    """A path id; anything but a number names no record."""
-    if not value.isdigit():
+    """A path id; anything but a number (that a BIGINT column can hold) names no record."""
+    if not value.isdigit() or int(value) > MAX_RECORD_ID:
         raise not_found()
     return int(value)

@@ -86,7 +86,7 @@ async def notify(recipient: Account | int, sender: Account, kind: NotificationKi
     account = recipient if isinstance(recipient, Account) else await Account.get_or_none(id=recipient)
     if account is None or not account.is_local or account.pk == sender.pk:
         return
-    if post is not None and await muted_conversations(account.pk, [post.pk]):
+    if post is not None and await muted_conversations(account.pk, [post]):
         return
     await Notification.create(account=account, from_account=sender, kind=kind, post=post)
 
