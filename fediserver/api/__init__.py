@@ -23,8 +23,9 @@ from fediserver.moderation import domain_api
 
 client_api = Blueprint("api", __name__)
 install_error_handlers(client_api)
-    accounts, blocks_and_mutes, conversations, curated, favourites, filters, follow_requests, instance, lists, media,
-    notifications, polls, preferences, search, status_edits, status_marks, statuses, streaming, tags, timelines,
+for _subject in (instance, accounts, blocks_and_mutes, favourites, conversations, follow_requests, statuses,
+                 status_edits, status_marks, polls, media, timelines, notifications, search, preferences, curated,
+                 tags, filters, lists, streaming, domain_api):
     client_api.register_blueprint(_subject.blueprint)
 
 

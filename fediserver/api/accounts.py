@@ -91,7 +91,7 @@ def credential_changes(params: Params) -> dict[str, Any]:
         if len(note) > MAX_NOTE:
             raise unprocessable(f"note is too long (at most {MAX_NOTE} characters)")
         changes["summary"] = _note_html(note.strip())
-    if params.nested("fields_attributes") is not None:
+    if params.structure("fields_attributes") is not None:
         changes["profile_fields"] = _fields(params.items("fields_attributes"))
     for name, column in (("locked", "manually_approves_followers"), ("discoverable", "discoverable"),
                          ("indexable", "indexable")):
@@ -99,7 +99,7 @@ def credential_changes(params: Params) -> dict[str, Any]:
             changes[column] = params.flag(name)
     if params.text("bot") is not None:
         changes["actor_type"] = "Service" if params.flag("bot") else "Person"
-    source = params.nested("source") or {}
+    source = params.structure("source") or {}
     if not isinstance(source, dict):
         raise unprocessable("source must hold privacy, sensitive or language")
     if source.get("privacy") is not None:

@@ -99,9 +99,9 @@ class Params:
             return False
         raise unprocessable(f"{name} must be true or false, not {value!r}")
 
-
-    def nested(self, name: str) -> Any:
-        """Rails' nested parameters as one value: a JSON object or array as sent, or from a
+    def structure(self, name: str) -> Any:
+        """Rails' nested parameters as one plain value (``nested`` gives them as ``Params``):
+        a JSON object or array as sent, or from a
         form ``name[key]=v``, ``name[0][key]=v`` (a dict by index) and ``name[][key]=v``
         (a list, a new item whenever a key comes again). None when not sent."""
         values = self._values.get(name)
@@ -134,7 +134,7 @@ class Params:
     def items(self, name: str) -> list[dict[str, Any]]:
         """A nested parameter that is a list of objects (``fields_attributes``,
         ``keywords_attributes``), however it was sent; [] when not sent."""
-        value = self.nested(name)
+        value = self.structure(name)
         if value is None:
             return []
         if isinstance(value, dict):
@@ -144,8 +144,11 @@ class Params:
         return value
 
 
+MAX_RECORD_ID = 2**63 - 1
+
+
 def record_id(value: str) -> int:
-    """A path id; anything but a number names no record."""
-    if not value.isdigit():
+    """A path id; anything but a number (that a BIGINT column can hold) names no record."""
+    if not value.isdigit() or int(value) > MAX_RECORD_ID:
         raise not_found()
     return int(value)

@@ -17,7 +17,7 @@ from fediserver.api.errors import not_found, unprocessable
 from fediserver.api.params import Params, record_id
 from fediserver.api.serializers import iso
 from fediserver.clock import utcnow
-from fediserver.models import Account, Poll, PollVote
+from fediserver.models import Account, Poll, PollVote, Post
 from fediserver.visibility import visible_posts
 from outbox import polls
 from outbox.errors import ActionError
@@ -62,8 +62,10 @@ def poll_spec(params: Params) -> polls.PollSpec | None:
         raise unprocessable(str(refused)) from None
 
 
-async def polls_json(rows: list[Poll], viewer: Account | None) -> dict[int, dict[str, Any]]:
-    """Mastodon's Poll entity for each poll, by its post's id."""
+async def polls_json(rows: list[Poll], viewer: Account | None,
+                     authors: dict[int, int] | None = None) -> dict[int, dict[str, Any]]:
+    """Mastodon's Poll entity for each poll, by its post's id (``authors``: each post's
+    author's id, when already known)."""
     if not rows:
         return {}
     own: dict[int, list[int]] = {}
@@ -71,12 +73,13 @@ async def polls_json(rows: list[Poll], viewer: Account | None) -> dict[int, dict
         for poll_id, choice in await PollVote.filter(poll_id__in=[p.pk for p in rows], account_id=viewer.pk) \
                 .order_by("id").values_list("poll_id", "choice"):
             own.setdefault(poll_id, []).append(choice)
-    authors = dict(await Poll.filter(id__in=[p.pk for p in rows]).values_list("id", "post__account_id"))
+    if authors is None:
+        authors = dict(await Post.filter(id__in=[p.post_id for p in rows]).values_list("id", "account_id"))
     now = utcnow()
     documents = {}
     for poll in rows:
         expired = poll.expired(now)
-        hidden = poll.hide_totals and not expired and (viewer is None or viewer.pk != authors.get(poll.pk))
+        hidden = poll.hide_totals and not expired and (viewer is None or viewer.pk != authors.get(poll.post_id))
         counts = [*poll.votes, *[0] * len(poll.options)]
         documents[poll.post_id] = {
             "id": str(poll.pk),

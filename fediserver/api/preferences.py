@@ -46,7 +46,7 @@ async def save_markers():
     params = await Params.read()
     given = {}
     for timeline in MARKED_TIMELINES:
-        value = params.nested(timeline)
+        value = params.structure(timeline)
         if value is None:
             continue
         last_read_id = value.get("last_read_id") if isinstance(value, dict) else None

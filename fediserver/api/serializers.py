@@ -225,7 +225,7 @@ async def _polls(posts: list[Post], viewer: Account | None) -> dict[int, dict[st
     from fediserver.api.polls import polls_json
 
     rows = await Poll.filter(post_id__in=[p.pk for p in posts]) if posts else []
-    return await polls_json(list(rows), viewer)
+    return await polls_json(list(rows), viewer, {p.pk: p.account_id for p in posts})
 
 
 def _boost(boost: Post, original: dict[str, Any], booster: dict[str, Any]) -> dict[str, Any]:
@@ -318,7 +318,7 @@ class _StatusFacts:
         facts.favourited, facts.reblogged, facts.bookmarked, facts.muted = set(), set(), set(), set()
         if viewer is not None and ids:
             facts.bookmarked = set(await Bookmark.filter(account=viewer, post_id__in=ids).values_list("post_id", flat=True))
-            facts.muted = await muted_conversations(viewer.pk, ids)
+            facts.muted = await muted_conversations(viewer.pk, posts)
             facts.favourited = set(await Favourite.filter(account=viewer, post_id__in=ids).values_list("post_id", flat=True))
             facts.reblogged = set(
                 await Post.filter(account=viewer, boost_of_id__in=ids, deleted_at=None).values_list("boost_of_id", flat=True)

@@ -20,7 +20,7 @@ from fediserver.api.errors import ApiError, unprocessable
 from fediserver.api.params import Params, record_id
 from fediserver.api.polls import poll_spec
 from fediserver.api.serializers import account_json, iso, media_json, status_json
-from fediserver.api.statuses import _own_media, visible_post
+from fediserver.api.statuses import _own_media, language_tag, visible_post
 from fediserver.models import Account, MediaAttachment, Post, PostEdit
 from fediserver.models.post_edits import snapshot
 from outbox import statuses
@@ -43,7 +43,7 @@ async def edit(status_id: str):
         notes=services().notes,
         media=media,
         descriptions=descriptions,
-        language=params.text("language"),
+        language=language_tag(params.text("language")),
         **await _poll_change(post, params),
     )
     return jsonify(await status_json(post, account, services().media_links))
@@ -108,9 +108,10 @@ async def _own_post(status_id: str, account: Account) -> Post:
 
 
 async def _edited_media(account: Account, post: Post, params: Params) -> list[MediaAttachment] | None:
-    if not params.given("media_ids") and not params.given("media_attributes"):
+    described = [str(entry.get("id", "")) for entry in params.mappings("media_attributes")]
+    if not params.given("media_ids") and not described:
         return None
-    wanted = params.texts("media_ids") or [str(entry.get("id", "")) for entry in params.mappings("media_attributes")]
+    wanted = params.texts("media_ids") or described
     return await _own_media(account, wanted, post)
 
 

@@ -5,6 +5,7 @@ leaves the server goes through the outbox actions (``outbox.statuses``,
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
@@ -16,7 +17,7 @@ from fediserver.api.auth import optional_account, require_account
 from fediserver.api.context import services
 from fediserver.api.errors import ApiError, not_found, unprocessable
 from fediserver.api.filtering import active_filters, filter_statuses
-from fediserver.api.params import Params, record_id
+from fediserver.api.params import MAX_RECORD_ID, Params, record_id
 from fediserver.api.conversation import asked_for_thread, visible_ancestors, visible_descendants
 from fediserver.api.polls import poll_spec
 from fediserver.api.serializers import status_json, statuses_json
@@ -51,7 +52,7 @@ async def create():
         spoiler_text=params.text("spoiler_text", "") or "",
         in_reply_to=await _reply_target(account, params.text("in_reply_to_id")),
         media=await _own_media(account, params.texts("media_ids")),
-        language=params.text("language") or account.default_language,
+        language=language_tag(params.text("language")) or account.default_language,
         notes=services().notes,
         quote=quote,
         quote_accepted=quote_accepted,
@@ -197,7 +198,16 @@ async def _own_media(account: Account, media_ids: list[str], post: Post | None =
     return [found[i] for i in wanted]
 
 
+def language_tag(value: str | None) -> str | None:
+    """A language as ISO 639 (``en``, ``pt-BR``); anything else is refused."""
+    if value is None or value == "":
+        return value
+    if not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})?", value):
+        raise unprocessable(f"language {value[:40]!r} is not a language code such as en or pt-BR")
+    return value
+
+
 def _media_id(value: str) -> int:
-    if not value.isdigit():
+    if not value.isdigit() or int(value) > MAX_RECORD_ID:
         raise unprocessable(f"media id {value!r} is not a number")
     return int(value)

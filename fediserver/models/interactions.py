@@ -106,7 +106,7 @@ async def notify(recipient: Account | int, sender: Account, kind: NotificationKi
         return
     if await Block.exists(account_id=account.pk, target_id=sender.pk):
         return
-    if post is not None and await muted_conversations(account.pk, [post.pk]):
+    if post is not None and await muted_conversations(account.pk, [post]):
         return
     if not sender.is_local and await _filtered_by_domain_block(account, sender):
         return

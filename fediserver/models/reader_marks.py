@@ -52,13 +52,17 @@ class ConversationMark(Model):
 MAX_THREAD_DEPTH = 64
 
 
-async def thread_roots(post_ids) -> dict[int, int]:
+async def thread_roots(post_ids, parents: dict[int, int | None] | None = None) -> dict[int, int]:
     """The root of each post's thread (the first post it answers, through its parents),
-    one query per level of the deepest thread, at most ``MAX_THREAD_DEPTH`` levels."""
+    one query per level of the deepest thread, at most ``MAX_THREAD_DEPTH`` levels.
+    ``parents``: the posts' own parents (``in_reply_to_id``) when already read."""
     from fediserver.models.content import Post
 
     current = {pk: pk for pk in post_ids}
     settled: set[int] = set()
+    if parents:
+        settled = {pk for pk in current if pk in parents and parents[pk] is None}
+        current = {pk: parents.get(pk) or pk for pk in current}
     for _ in range(MAX_THREAD_DEPTH):
         pending = set(current.values()) - settled
         if not pending:
@@ -72,10 +76,11 @@ async def thread_roots(post_ids) -> dict[int, int]:
     return current
 
 
-async def muted_conversations(account_id: int, post_ids) -> set[int]:
-    """Which of the posts are in a conversation the account muted (one query when she
-    muted none)."""
+async def muted_conversations(account_id: int, posts) -> set[int]:
+    """Which of the posts (``Post`` rows) are in a conversation the account muted (one
+    query when she muted none)."""
     roots = set(await ConversationMute.filter(account_id=account_id).values_list("root_id", flat=True))
     if not roots:
         return set()
-    return {pk for pk, root in (await thread_roots(post_ids)).items() if root in roots}
+    parents = {post.pk: post.in_reply_to_id for post in posts}
+    return {pk for pk, root in (await thread_roots(list(parents), parents)).items() if root in roots}

@@ -73,6 +73,9 @@ async def test_edits_that_cannot_be_made_are_refused_and_change_nothing(served, 
     assert answer.status_code == 422 and "999999" in answer.json()["error"]
     answer = await edit(ada, public.id, status="x", media_attributes=[{"id": "abc", "description": "?"}])
     assert answer.status_code == 422
+    answer = await edit(ada, public.id, status="x", language="a language of my own")
+    assert answer.status_code == 422 and "language code" in answer.json()["error"]
+    assert (await edit(ada, "99999999999999999999999", status="x")).status_code == 404
     with pytest.raises(MastodonNotFoundError):
         await call(cid.client.status_history, secret.id)
     with pytest.raises(MastodonAPIError):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from fediserver.models import Favourite, Notification, NotificationKind, Post
+from fediserver.models import Favourite, Notification, NotificationKind, Post, PostEdit
 from outbox import relations, statuses
 from tests.interop.harness import FedifyPeer
 from tests.interop.served_instance import ServedInstance
@@ -98,10 +98,13 @@ async def test_edits_both_ways(live_instance, peer):
 
     edited_post = await eventually(edited, "bob's edit applied here")
     assert edited_post.edited_at is not None
+    history = await PostEdit.filter(post=edited_post).order_by("id").values_list("content", flat=True)
+    assert ["first layer" in version for version in history] == [True, False]
 
     await statuses.edit_status(ours, "Ink on paper, 30 x 40 cm, now framed", notes=live_instance.services.notes)
     update = await peer_receives(peer, "Update", lambda a: a["object"] == ours.uri)
     assert "now framed" in update["activity"]["object"]["content"]
+    assert update["activity"]["object"]["updated"]
     await assert_no_refusals(peer)
 
 
