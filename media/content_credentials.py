@@ -110,6 +110,14 @@ _SOURCE_TYPE_WORDS = {
     "dataDrivenMedia": "made from data",
 }
 _TRAINING_LABELS = ("c2pa.training-mining", "cawg.training-mining")
+_USE_WORDS = {
+    "ai_generative_training": "Training generative AI",
+    "ai_training": "Training AI",
+    "ai_inference": "Use as AI input",
+    "data_mining": "Data mining",
+}
+# "constrained" counts as "notAllowed" without further information (C2PA 1.4).
+_ANSWER_WORDS = {"notAllowed": "not allowed", "allowed": "allowed", "constrained": "only with permission"}
 _MIME_BY_FORMAT = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif", "AVIF": "image/avif"}
 _WHERE = "C2PA manifest"
 _MAX_TEXT = 200  # longest claim text kept (names, versions)
@@ -191,6 +199,14 @@ class ContentCredentials:
     def source_type_names(self) -> list[str]:
         """The source types in words, for the work page."""
         return [_SOURCE_TYPE_WORDS.get(term, term) for term in self.source_types]
+
+    @property
+    def training_mining_words(self) -> list[tuple[str, str]]:
+        """The training-and-mining answers in words: ("Training generative AI", "not allowed")."""
+        return [
+            (_USE_WORDS.get(use, use.replace("_", " ").capitalize()), _ANSWER_WORDS.get(answer, answer))
+            for use, answer in self.training_mining.items()
+        ]
 
     @classmethod
     def from_record(cls, record: Any) -> ContentCredentials | None:

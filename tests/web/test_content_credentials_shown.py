@@ -28,7 +28,8 @@ async def test_a_signed_work_shows_its_credentials_everywhere(web_client, servic
     assert "<dt>Signed by</dt><dd>Test Camera Signer (Test Camera Works)</dd>" in html
     assert "<dt>Made with</dt><dd>Test Camera 2.1</dd>" in html
     assert "<dt>Source</dt><dd>captured with a digital camera</dd>" in html
-    assert "<dt>Ai generative training</dt><dd>not allowed</dd>" in html
+    assert "<dt>Training generative AI</dt><dd>not allowed</dd>" in html
+    assert "<dt>Use as AI input</dt><dd>not allowed</dd>" in html
 
     status = await (await web_client.get(f"/api/v1/statuses/{work.pk}")).get_json()
     [entity] = status["media_attachments"]
