@@ -330,7 +330,7 @@ async def apply_import(plan: ImportPlan, *, by: Account | None = None, source_na
     affected = list({rule.domain for host in known_hosts if (rule := touched.rule_for(host)) is not None})
     async with in_transaction():
         await DomainBlock.bulk_create([DomainBlock(domain=e.domain, source=source, **e.values()) for e in plan.added],
-                                      batch_size=1000)
+                                      batch_size=1000, ignore_conflicts=True)  # another process, first
         for block, entry in plan.changed:
             for key, value in entry.values().items():
                 setattr(block, key, value)

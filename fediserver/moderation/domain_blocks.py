@@ -379,9 +379,9 @@ async def sync_config_blocks(settings: Any, *, remote_media: RemoteMedia | None 
         await DomainBlock.filter(id__in=[block.pk for block in stored.values()]).delete()
     allowed = set(settings.moderation.allowed_domains)
     config_allows = set(await DomainAllow.filter(source=BlockSource.CONFIG).values_list("domain", flat=True))
-    for domain in allowed - config_allows:
-        if not await DomainAllow.exists(domain=domain):
-            await DomainAllow.create(domain=domain, source=BlockSource.CONFIG)
+    if allowed - config_allows:  # ignore_conflicts: an admin's allow, or another process starting
+        await DomainAllow.bulk_create([DomainAllow(domain=domain, source=BlockSource.CONFIG)
+                                       for domain in allowed - config_allows], ignore_conflicts=True)
     if config_allows - allowed:
         await DomainAllow.filter(domain__in=list(config_allows - allowed), source=BlockSource.CONFIG).delete()
     if stored or allowed != config_allows or plan.added or plan.changed:
