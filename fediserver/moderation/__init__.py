@@ -7,4 +7,5 @@
 - ``blocklists``: blocklist files in and out (Mastodon CSV, GoToSocial JSON, plain
   text), the ``[moderation]`` lists of the config file, and imports with a dry run.
 - ``domain_api``: the admin API for domain blocks and allows, and the public list.
+- ``domain_pages``: the admin page for domain blocks (``/admin/domain_blocks``).
 """

@@ -33,6 +33,7 @@ from fediserver.moderation.domain_blocks import LENIENCY, DomainError, normalise
 if TYPE_CHECKING:
     from fediserver.config import Settings
     from fediserver.models import Account, DomainBlock
+    from fediserver.moderation.domain_blocks import DomainPolicy
     from media.remote import RemoteMedia
 
 FORMATS = ("auto", "csv", "json", "text")
@@ -308,7 +309,8 @@ async def plan_import(entries: list[BlockEntry], *, update: bool = False, own_do
 
 
 async def apply_import(plan: ImportPlan, *, by: Account | None = None, source_name: str = "a list",
-                       remote_media: RemoteMedia | None = None) -> None:
+                       remote_media: RemoteMedia | None = None, source: str = "admin",
+                       policy: DomainPolicy | None = None) -> None:
     """Write the plan in one transaction and apply what the new and changed blocks do to
     the accounts stored here (only blocks covering a known host cost more than a row)."""
     from tortoise.transactions import in_transaction
@@ -327,8 +329,8 @@ async def apply_import(plan: ImportPlan, *, by: Account | None = None, source_na
                    *await Delivery.filter(state="queued").distinct().values_list("domain", flat=True)}
     affected = list({rule.domain for host in known_hosts if (rule := touched.rule_for(host)) is not None})
     async with in_transaction():
-        await DomainBlock.bulk_create([DomainBlock(domain=e.domain, **e.values()) for e in plan.added],
-                                      batch_size=1000)
+        await DomainBlock.bulk_create([DomainBlock(domain=e.domain, source=source, **e.values()) for e in plan.added],
+                                      batch_size=1000, ignore_conflicts=True)  # another process, first
         for block, entry in plan.changed:
             for key, value in entry.values().items():
                 setattr(block, key, value)
@@ -336,7 +338,7 @@ async def apply_import(plan: ImportPlan, *, by: Account | None = None, source_na
         for start in range(0, len(affected), 500):
             await apply_blocks(await DomainBlock.filter(domain__in=affected[start:start + 500]),
                                remote_media=remote_media)
-    await domain_policy().changed()
+    await (policy or domain_policy()).changed()
     await record_domain_action(by, "import_domain_blocks", source_name, {
         "added": [e.domain for e in plan.added], "changed": [b.domain for b, _e in plan.changed],
     })

@@ -103,7 +103,8 @@ async def delete_block(block_id: str):
 
 
 async def _block(block_id: str) -> DomainBlock:
-    block = await DomainBlock.get_or_none(id=record_id(block_id))
+    pk = record_id(block_id)
+    block = await DomainBlock.get_or_none(id=pk) if pk < 2**63 else None
     if block is None:
         raise not_found()
     return block
@@ -174,7 +175,8 @@ async def delete_allow(allow_id: str):
 
 
 async def _allow(allow_id: str) -> DomainAllow:
-    allow = await DomainAllow.get_or_none(id=record_id(allow_id))
+    pk = record_id(allow_id)
+    allow = await DomainAllow.get_or_none(id=pk) if pk < 2**63 else None
     if allow is None:
         raise not_found()
     return allow

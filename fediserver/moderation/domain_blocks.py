@@ -351,35 +351,40 @@ async def record_domain_action(by: Account | None, action: str, domain: str, det
 async def sync_config_blocks(settings: Any, *, remote_media: RemoteMedia | None = None,
                              policy: DomainPolicy | None = None) -> None:
     """Make the blocks and allows of ``[moderation]`` (inline and list files) those stored
-    with the source ``config``: new ones applied, changed ones updated, removed ones lifted.
-    Blocks made by an admin are left alone (an admin's block of the same domain wins)."""
-    from fediserver.moderation.blocklists import read_config_lists
+    with the source ``config``: new ones applied, changed ones updated, removed ones lifted,
+    in bulk (a list file may hold thousands). Blocks made by an admin are left alone (an
+    admin's block of the same domain wins)."""
+    from fediserver.moderation import domain_effects
+    from fediserver.moderation.blocklists import ImportPlan, apply_import, read_config_lists
 
     policy = policy or domain_policy()
     wanted = read_config_lists(settings)
     stored = {block.domain: block for block in await DomainBlock.filter(source=BlockSource.CONFIG)}
     admin_made = set(await DomainBlock.filter(source=BlockSource.ADMIN).values_list("domain", flat=True))
-    changed = False
+    plan = ImportPlan()
     for entry in wanted:
         if entry.domain in admin_made:
             continue
         block = stored.pop(entry.domain, None)
-        values = entry.values()
-        if block is not None and all(getattr(block, key) == value for key, value in values.items()):
-            continue
-        await block_domain(entry.domain, source=BlockSource.CONFIG, remote_media=remote_media, policy=policy,
-                           **values)
-        changed = True
-    for domain in stored:
-        await unblock_domain(domain, policy=policy)
-        changed = True
+        if block is None:
+            plan.added.append(entry)
+        elif any(getattr(block, key) != value for key, value in entry.values().items()):
+            plan.changed.append((block, entry))
+    await apply_import(plan, source=BlockSource.CONFIG, source_name="the config file", remote_media=remote_media,
+                       policy=policy)
+    for block in stored.values():
+        await domain_effects.lift_suspension(block)
+        await record_domain_action(None, "destroy_domain_block", block.domain, {"source": "config"})
+    if stored:
+        await DomainBlock.filter(id__in=[block.pk for block in stored.values()]).delete()
     allowed = set(settings.moderation.allowed_domains)
     config_allows = set(await DomainAllow.filter(source=BlockSource.CONFIG).values_list("domain", flat=True))
-    for domain in allowed - config_allows:
-        await allow_domain(domain, source=BlockSource.CONFIG, policy=policy)
-        changed = True
-    for domain in config_allows - allowed:
-        await disallow_domain(domain, policy=policy)
-        changed = True
-    if not changed:
+    if allowed - config_allows:  # ignore_conflicts: an admin's allow, or another process starting
+        await DomainAllow.bulk_create([DomainAllow(domain=domain, source=BlockSource.CONFIG)
+                                       for domain in allowed - config_allows], ignore_conflicts=True)
+    if config_allows - allowed:
+        await DomainAllow.filter(domain__in=list(config_allows - allowed), source=BlockSource.CONFIG).delete()
+    if stored or allowed != config_allows or plan.added or plan.changed:
+        await policy.changed()
+    else:
         await policy.reload()

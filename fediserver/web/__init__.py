@@ -93,6 +93,9 @@ def install_web(app: Quart, services: Services) -> WebRoom:
     from fediserver.web import signup
 
     app.register_blueprint(signup.blueprint)
+    from fediserver.moderation import domain_pages
+
+    app.register_blueprint(domain_pages.blueprint)
     app.register_error_handler(NotFound, _not_found)
     return room
 

@@ -19,7 +19,7 @@ from fediserver.models import Account, Follow, FollowState, MediaAttachment, Pos
 from fediserver.models.accounts import LOCAL_DOMAIN
 from fediserver.models.portfolio import Series, SeriesWork, Work
 from fediserver.urls import InstanceUrls
-from fediserver.visibility import visible_posts
+from fediserver.visibility import publicly_listed, visible_posts
 from fediserver.web.presenters import Counts
 
 T = TypeVar("T")
@@ -194,7 +194,7 @@ async def posts_page(
         # The tag list is JSON text on SQLite and jsonb on PostgreSQL: both read as text,
         # the quoted name matched without case. The name is letters, digits and "_" only.
         pattern = '%"#' + hashtag.lower() + '"%'
-        query = query.filter(local=True, visibility="public").annotate(
+        query = publicly_listed(query).filter(local=True, visibility="public").annotate(
             has_tag=RawSQL(f"lower(CAST(\"posts\".\"tags\" AS TEXT)) LIKE '{pattern}'")
         ).filter(has_tag=True)
     return await _id_page(query, args, limit, related=("account",))

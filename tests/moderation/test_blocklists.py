@@ -7,6 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fediserver.models import Account, DomainBlock
 from fediserver.models.domain_blocks import Severity
@@ -124,3 +126,19 @@ def test_the_command_line_import_shows_a_dry_run_refuses_bad_lists_and_exports(i
         "nothanks.com,suspend,false,false,,false",
         "peepee.poopoo,suspend,false,false,harassment,false",
     ]
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=st.one_of(
+    st.text(max_size=300),
+    st.lists(st.lists(st.sampled_from(["a.example", "suspend", "silence", "true", "#domain", "x y", "", "*.b", "é.example",
+                                       '"q,uoted"', "[", "{}", "0"]), max_size=7), max_size=8)
+    .map(lambda rows: "\n".join(",".join(row) for row in rows)),
+), fmt=st.sampled_from(["auto", "csv", "json", "text"]))
+def test_any_text_is_a_list_or_a_refusal_naming_where(text, fmt):
+    try:
+        entries = parse_blocklist(text, fmt=fmt)
+    except BlocklistError as refusal:
+        assert "nothing was imported" in str(refusal)
+    else:
+        assert len({e.domain for e in entries}) == len(entries)

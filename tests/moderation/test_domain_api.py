@@ -77,34 +77,40 @@ async def test_domain_allows_are_made_listed_and_removed(api):
     assert await (await client.get("/api/v1/admin/domain_allows", headers=auth["admin"])).get_json() == []
 
 
-@pytest.mark.parametrize("who, method, path, status", [
+PERMISSIONS = [
     (None, "get", "/api/v1/admin/domain_blocks", 401),
     ("artist", "get", "/api/v1/admin/domain_blocks", 403),
     ("admin_no_admin_scope", "get", "/api/v1/admin/domain_blocks", 403),
     ("admin_read_only", "post", "/api/v1/admin/domain_blocks", 403),
     ("admin_read_only", "get", "/api/v1/admin/domain_allows", 403),
     ("artist", "post", "/api/v1/admin/domain_allows", 403),
-])
-async def test_only_an_admin_with_the_admin_scope_may(api, who, method, path, status):
-    client, auth = api
-    response = await getattr(client, method)(path, headers=auth.get(who, {}), json={"domain": "x.example"})
-    assert response.status_code == status
-    assert "error" in await response.get_json()
-    assert not await DomainBlock.exists()
-
-
-@pytest.mark.parametrize("body, message", [
+]
+BAD_INPUT = [
     ({}, "domain can't be blank"),
     ({"domain": "not a domain"}, "is not a domain name"),
     ({"domain": "x.example", "severity": "ban"}, "severity must be"),
     ({"domain": "x.example", "reject_media": "maybe"}, "reject_media must be true or false"),
     ({"domain": "art.example"}, "own domain"),
-])
-async def test_bad_input_is_a_422_that_names_the_problem(api, body, message):
+]
+
+
+async def test_only_an_admin_with_the_admin_scope_may(api):
     client, auth = api
-    response = await client.post("/api/v1/admin/domain_blocks", headers=auth["admin"], json=body)
-    assert response.status_code == 422
-    assert message in (await response.get_json())["error"]
+    for who, method, path, status in PERMISSIONS:
+        response = await getattr(client, method)(path, headers=auth.get(who, {}), json={"domain": "x.example"})
+        assert response.status_code == status, (who, method, path)
+        assert "error" in await response.get_json()
+    assert not await DomainBlock.exists()
+
+
+async def test_bad_input_is_a_422_that_names_the_problem(api):
+    client, auth = api
+    for body, message in BAD_INPUT:
+        response = await client.post("/api/v1/admin/domain_blocks", headers=auth["admin"], json=body)
+        assert response.status_code == 422, body
+        assert message in (await response.get_json())["error"], body
+    for path in ("/api/v1/admin/domain_blocks/99999999999999999999", "/api/v1/admin/domain_blocks/x"):
+        assert (await client.get(path, headers=auth["admin"])).status_code == 404
     assert not await DomainBlock.exists()
 
 
