@@ -13,8 +13,9 @@ MASTO_INSTALLED := $(MASTO)/node_modules/.package-lock.json
 AXE_INSTALLED := $(BROWSER_TESTS)/node_modules/.package-lock.json
 CHROMIUM := /usr/bin/chromium
 NGINX := /usr/sbin/nginx
+CADDY := /usr/bin/caddy
 
-.PHONY: run test migrations bench clean chromium nginx
+.PHONY: run test migrations bench clean chromium media-proxies
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,21 +48,21 @@ chromium:
 	  echo "Installing Debian's chromium for the browser tests (needs root)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core; }
 
-# The media proxy tests run Debian's nginx in front of SeaweedFS with deploy/nginx's rules.
-# Not root: nothing is installed and those tests are skipped.
-nginx:
-	@test -x $(NGINX) || { \
+# The media proxy tests run Debian's nginx and Caddy in front of SeaweedFS with the rules
+# in deploy/. Not root: nothing is installed and those tests are skipped.
+media-proxies:
+	@test -x $(NGINX) -a -x $(CADDY) || { \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "Installing Debian's nginx-light for the media proxy tests"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light; \
-	  else echo "NOTICE: nginx is not installed and this is not root: the media proxy tests are skipped."; fi; }
+	    echo "Installing Debian's nginx-light and caddy for the media proxy tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light caddy; \
+	  else echo "NOTICE: nginx or caddy is missing and this is not root: their media proxy tests are skipped."; fi; }
 
 $(AXE_INSTALLED): $(BROWSER_TESTS)/package.json $(BROWSER_TESTS)/package-lock.json
 	cd $(BROWSER_TESTS) && npm ci --no-audit --no-fund
 
 # Set up and run the whole suite. The PostgreSQL half runs when
 # FEDISERVER_TEST_POSTGRES_URL is set (CI sets it).
-test: $(TEST_INSTALLED) $(PEER_INSTALLED) $(MASTO_INSTALLED) $(AXE_INSTALLED) chromium nginx
+test: $(TEST_INSTALLED) $(PEER_INSTALLED) $(MASTO_INSTALLED) $(AXE_INSTALLED) chromium media-proxies
 	@if [ -z "$$FEDISERVER_TEST_POSTGRES_URL" ]; then \
 	  echo "NOTICE: FEDISERVER_TEST_POSTGRES_URL is not set: the PostgreSQL half of the suite is skipped."; \
 	  echo "        e.g. FEDISERVER_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test make test"; \

@@ -91,8 +91,8 @@ class RemoteMedia:
         # The longest anyone waits for one file: the media client's own fetch timeout.
         self.fetch_timeout = http.settings.timeout_seconds
         # Fetches under way in this process, by attachment id: every viewer awaits the same task.
-        self._fetches: dict[int, asyncio.Task] = {}
-        self._proxied: dict[int, asyncio.Task] = {}
+        self._fetches: dict[int, _Flight] = {}
+        self._proxied: dict[int, _Flight] = {}
         limits = self.rules.limits
         self.limits = IntakeLimits(self.rules.remote_max_bytes, limits.max_pixels, limits.max_frames)
         from media.remote_av import RemoteAudioVideo  # it builds on this module
@@ -235,21 +235,21 @@ class RemoteMedia:
         work = (lambda row: self._fetch_claimed(row)) if claimed else self._claim_and_fetch
         return await self._shared(self._fetches, attachment, work)
 
-    async def _shared(self, running: dict[int, asyncio.Task], attachment: MediaAttachment,
+    async def _shared(self, running: dict[int, _Flight], attachment: MediaAttachment,
                       work: Callable[[MediaAttachment], Awaitable]):
-        """Run ``work`` once per attachment in this process; every caller awaits the same task.
+        """Run ``work`` once per attachment in this process; every caller awaits the same flight.
 
-        The task runs on its own, so a viewer who goes away does not cancel it for the
-        others; each caller waits at most the fetch timeout (a fetch that then still
-        decodes finishes for the next viewer)."""
-        task = running.get(attachment.id)
-        if task is None:
-            task = asyncio.create_task(work(attachment))
-            running[attachment.id] = task
-            task.add_done_callback(lambda done, key=attachment.id: _forget(running, key, done))
+        The work runs as a task of its own, so a viewer who goes away does not cancel it for
+        the others. The flight ends for its waiters when the work does or when the fetch
+        timeout has passed since it began, whichever comes first (one timer for all of
+        them); work still decoding then finishes for the next viewer."""
+        flight = running.get(attachment.id)
+        if flight is None:
+            flight = _Flight(asyncio.create_task(work(attachment)), self.fetch_timeout)
+            running[attachment.id] = flight
+            flight.task.add_done_callback(lambda done, key=attachment.id: _forget(running, key, flight))
         try:
-            async with asyncio.timeout(self.fetch_timeout):
-                result = await asyncio.shield(task)
+            result = await asyncio.shield(flight.outcome)
         except TimeoutError:
             raise RemoteMediaUnavailable(
                 f"{attachment.remote_url} was not fetched within {self.fetch_timeout:g} s"
@@ -354,11 +354,40 @@ class RemoteMedia:
         await MediaAttachment.filter(id=attachment.id).update(**changes)
 
 
-def _forget(running: dict[int, asyncio.Task], key: int, done: asyncio.Task) -> None:
-    if running.get(key) is done:
+class _Flight:
+    """One fetch under way and the outcome its waiters await: the work's result, or
+    ``TimeoutError`` once ``timeout`` seconds have passed."""
+
+    def __init__(self, task: asyncio.Task, timeout: float) -> None:
+        loop = asyncio.get_running_loop()
+        self.task = task
+        self.outcome: asyncio.Future = loop.create_future()
+        self._timer = loop.call_later(timeout, self._expire)
+        task.add_done_callback(self._settle)
+
+    def _expire(self) -> None:
+        if not self.outcome.done():
+            self.outcome.set_exception(TimeoutError())
+
+    def _settle(self, task: asyncio.Task) -> None:
+        self._timer.cancel()
+        if self.outcome.done():
+            return
+        if task.cancelled():
+            self.outcome.set_exception(RemoteMediaUnavailable("the fetch was stopped"))
+        elif task.exception() is not None:
+            self.outcome.set_exception(task.exception())
+        else:
+            self.outcome.set_result(task.result())
+
+
+def _forget(running: dict[int, _Flight], key: int, flight: _Flight) -> None:
+    if running.get(key) is flight:
         del running[key]
-    if not done.cancelled():
-        done.exception()  # retrieved here: every waiter may have gone
+    if not flight.task.cancelled():
+        flight.task.exception()  # retrieved here: every waiter may have gone
+    if flight.outcome.done() and not flight.outcome.cancelled():
+        flight.outcome.exception()
 
 
 def _copy_settled(source: MediaAttachment, target: MediaAttachment) -> None:

@@ -149,13 +149,3 @@ class RemoteAudioVideo:
         if attachment.remote_state != PROXIED:
             await self.remote._set(attachment, remote_state=PROXIED)
         return body, mime.split(";")[0]
-
-    async def cached_key(self, attachment: MediaAttachment) -> str:
-        if attachment.remote_state in NOT_SERVED:
-            raise RemoteMediaUnavailable(attachment.refused_reason or "refused")
-        if attachment.remote_state != CACHED or not attachment.display_key:
-            await self.fetch_and_cache(attachment)
-        else:
-            await self.remote._set(attachment, last_accessed_at=utcnow())
-        return attachment.display_key
-

@@ -1,6 +1,7 @@
 """Media served straight from the S3 bucket carries the do-not-train signals: the object
-headers fediserver stores (checked on SeaweedFS) and the documented nginx rules
-(``deploy/nginx/fediserver-media.conf``) run by Debian's nginx in front of it."""
+headers fediserver stores (checked on SeaweedFS) and the documented proxy rules
+(``deploy/nginx/fediserver-media.conf``, ``deploy/caddy/Caddyfile``) run by Debian's
+nginx and Caddy in front of it."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ from tests.media.images import photo_like
 from tests.media import samples
 
 RULES = Path(__file__).parents[2] / "deploy" / "nginx" / "fediserver-media.conf"
+CADDYFILE = Path(__file__).parents[2] / "deploy" / "caddy" / "Caddyfile"
+CADDY = shutil.which("caddy")
 BUCKET = "artmedia"
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
 
@@ -44,7 +47,7 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def nginx(public_bucket, tmp_path_factory):
     if NGINX is None:
-        pytest.skip("nginx is not installed (`make nginx` installs Debian's nginx-light, as root)")
+        pytest.skip("nginx is not installed (`make media-proxies` installs Debian's nginx-light, as root)")
     folder = tmp_path_factory.mktemp("nginx")
     upstream = public_bucket.endpoint.removeprefix("http://")
     rules = RULES.read_text().replace("127.0.0.1:8333/fediserver-media", f"{upstream}/{BUCKET}")
@@ -90,6 +93,38 @@ http {{
     process.wait(timeout=10)
 
 
+def _wait_for(port: int, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + 15
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            assert process.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.1)
+
+
+@pytest.fixture(scope="module")
+def caddy(public_bucket, tmp_path_factory):
+    if CADDY is None:
+        pytest.skip("caddy is not installed (`make media-proxies` installs Debian's caddy, as root)")
+    folder = tmp_path_factory.mktemp("caddy")
+    port = _free_port()
+    upstream = public_bucket.endpoint.removeprefix("http://")
+    rules = (CADDYFILE.read_text().replace("media.art.example {", f"http://127.0.0.1:{port} {{")
+             .replace("127.0.0.1:8333", upstream).replace("/fediserver-media{uri}", f"/{BUCKET}{{uri}}"))
+    (folder / "Caddyfile").write_text("{\n\tadmin off\n}\n" + rules)
+    environment = {**os.environ, "HOME": str(folder), "XDG_DATA_HOME": str(folder), "XDG_CONFIG_HOME": str(folder)}
+    log = folder / "caddy.log"
+    with open(log, "wb") as output:
+        process = subprocess.Popen([CADDY, "run", "--config", str(folder / "Caddyfile"), "--adapter", "caddyfile"],
+                                   stdout=output, stderr=subprocess.STDOUT, env=environment, start_new_session=True)
+    _wait_for(port, process, log)
+    yield f"http://127.0.0.1:{port}"
+    os.killpg(process.pid, signal.SIGTERM)
+    process.wait(timeout=10)
+
+
 @pytest.fixture
 async def store(public_bucket):
     s3 = S3Store(S3StoreSettings(endpoint=public_bucket.endpoint, bucket=BUCKET, access_key=ACCESS_KEY,
@@ -119,11 +154,13 @@ async def test_every_object_carries_type_caching_and_disposition(store):
     assert response.headers["content-disposition"] == f'inline; filename="{key.rsplit("/", 1)[1]}"'
 
 
-async def test_nginx_in_front_of_the_bucket_adds_the_do_not_train_signals(store, nginx):
-    image = samples.encode(photo_like((80, 60)), "WEBP")
+@pytest.mark.parametrize("proxy", ["nginx", "caddy"])
+async def test_a_proxy_in_front_of_the_bucket_adds_the_do_not_train_signals(store, proxy, request):
+    base_url = request.getfixturevalue(proxy)
+    image = samples.encode(photo_like((80, 60 + len(proxy))), "WEBP")
     key = await content_key(image, "webp")
     await store.put(key, image, "image/webp")
-    async with httpx.AsyncClient(base_url=nginx) as client:
+    async with httpx.AsyncClient(base_url=base_url) as client:
         for method in ("GET", "HEAD"):
             response = await client.request(method, f"/{key}")
             assert response.status_code == 200, method
@@ -141,7 +178,7 @@ async def test_nginx_in_front_of_the_bucket_adds_the_do_not_train_signals(store,
             assert missing.status_code == 404, path
             assert missing.headers["x-robots-tag"] == SIGNALS["x-robots-tag"], path
         refused = await client.put(f"/{key}", content=b"replaced")
-        assert refused.status_code in (403, 404)
+        assert refused.status_code in (403, 404, 405)
         assert (await client.get(f"/{key}")).content == image
 
         robots = await client.get("/robots.txt")
