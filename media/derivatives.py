@@ -4,7 +4,7 @@ From a source file we make a display image (never more than ``max_federated_pixe
 pixels) and a thumbnail, each as WebP plus a fallback every client can read (JPEG for
 opaque images, PNG when there is transparency), and the blurhash, size and focal point
 that go into the attachment. JPEG sources are decoded once at a reduced DCT scale
-(``draft``) that keeps ``decode_oversampling`` (default 2) times the largest output's
+(``draft``) that keeps ``decode_oversampling`` (default 1) times the largest output's
 sides, then resized with LANCZOS.
 
 EXIF orientation is applied to the pixels; the ICC profile is kept (CMYK and grey images
@@ -56,7 +56,7 @@ class DerivativeSettings:
     jpeg_quality: int = 85
     # JPEG sources are decoded at the smallest DCT scale (1/2, 1/4, 1/8) that still has this
     # many times the pixels per side of the largest output; the rest is done by LANCZOS.
-    decode_oversampling: float = 2.0
+    decode_oversampling: float = 1.0
 
     def __post_init__(self) -> None:
         if self.max_federated_pixels < 64 * 64:
@@ -144,6 +144,19 @@ def fit_box(width: int, height: int, box: tuple[int, int]) -> tuple[int, int]:
     return max(1, min(box[0], round(width * scale))), max(1, min(box[1], round(height * scale)))
 
 
+def decode_size(width: int, height: int, orientation: int, settings: DerivativeSettings) -> tuple[int, int]:
+    """The smallest decode (stored orientation) the derivatives of a ``width`` x ``height``
+    image need: ``decode_oversampling`` times the largest output's sides. A JPEG decoder
+    given this as its ``draft`` picks the smallest DCT scale at least this large."""
+    sideways = orientation in _SIDEWAYS_ORIENTATIONS
+    upright = (height, width) if sideways else (width, height)
+    display_size = fit_pixel_count(*upright, settings.max_federated_pixels)
+    thumbnail_size = fit_pixel_count(*fit_box(*upright, settings.thumbnail_box), settings.max_federated_pixels)
+    largest = max(display_size, thumbnail_size, key=lambda size: size[0] * size[1])
+    wanted = tuple(math.ceil(side * settings.decode_oversampling) for side in largest)
+    return (wanted[1], wanted[0]) if sideways else (wanted[0], wanted[1])
+
+
 def make_derivatives(
     source: Path,
     out_dir: Path,
@@ -152,32 +165,49 @@ def make_derivatives(
     focal_point: FocalPoint = FocalPoint(),
     watermark: WatermarkSettings | None = None,
     xmp: bytes | None = None,
+    decoded: Image.Image | None = None,
+    source_size: tuple[int, int] | None = None,
 ) -> DerivativeSet:
     """Decode ``source`` once and write the display image and thumbnail into ``out_dir``.
 
     ``xmp`` (a complete XMP packet, e.g. the rights statement) is embedded in every output.
+    ``decoded`` is the source's first frame when the caller has already decoded it (at
+    `decode_size`, through ``draft`` for JPEG), with ``source_size`` its full stored size;
+    then ``source`` is not opened again.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
+    if decoded is not None:
+        return _from_decoded(decoded, source_size or decoded.size, out_dir, settings, focal_point, watermark, xmp)
     with Image.open(source) as original:
-        first_frame_only = getattr(original, "n_frames", 1) > 1
         orientation = original.getexif().get(_EXIF_ORIENTATION, 1)
-        sideways = orientation in _SIDEWAYS_ORIENTATIONS
-        stored_width, stored_height = original.size
-        upright = (stored_height, stored_width) if sideways else (stored_width, stored_height)
-        display_size = fit_pixel_count(*upright, settings.max_federated_pixels)
-        thumbnail_size = fit_pixel_count(*fit_box(*upright, settings.thumbnail_box), settings.max_federated_pixels)
-
-        largest = max(display_size, thumbnail_size, key=lambda size: size[0] * size[1])
-        wanted = tuple(math.ceil(side * settings.decode_oversampling) for side in largest)
-        draft_request = (wanted[1], wanted[0]) if sideways else wanted
+        stored_size = original.size
         if original.format == "JPEG":
-            original.draft(None, draft_request)
+            original.draft(None, decode_size(*stored_size, orientation, settings))
+        return _from_decoded(original, stored_size, out_dir, settings, focal_point, watermark, xmp)
 
-        image, icc_profile = _normalise_mode(original, original.info.get("icc_profile"))
-        if orientation in _ORIENTATION_TRANSPOSE:
-            image = image.transpose(_ORIENTATION_TRANSPOSE[orientation])
 
-        display = _resize(image, display_size)
+def _from_decoded(
+    original: Image.Image,
+    stored_size: tuple[int, int],
+    out_dir: Path,
+    settings: DerivativeSettings,
+    focal_point: FocalPoint,
+    watermark: WatermarkSettings | None,
+    xmp: bytes | None,
+) -> DerivativeSet:
+    first_frame_only = getattr(original, "n_frames", 1) > 1
+    orientation = original.getexif().get(_EXIF_ORIENTATION, 1)
+    sideways = orientation in _SIDEWAYS_ORIENTATIONS
+    upright = stored_size[::-1] if sideways else stored_size
+    display_size = fit_pixel_count(*upright, settings.max_federated_pixels)
+    thumbnail_size = fit_pixel_count(*fit_box(*upright, settings.thumbnail_box), settings.max_federated_pixels)
+
+    image, icc_profile = _normalise_mode(original, original.info.get("icc_profile"))
+    if orientation in _ORIENTATION_TRANSPOSE:
+        image = image.transpose(_ORIENTATION_TRANSPOSE[orientation])
+
+    display = _resize(image, display_size)
+    del image
     thumbnail = _resize(display, thumbnail_size) if display_size != thumbnail_size else display
     blurhash = encode_blurhash(_flatten(thumbnail.resize(_BLURHASH_SAMPLE_SIZE, Image.Resampling.BOX)))
 
@@ -223,6 +253,8 @@ class DerivativeMaker:
         focal_point: FocalPoint = FocalPoint(),
         watermark: WatermarkSettings | None = None,
         xmp: bytes | None = None,
+        decoded: Image.Image | None = None,
+        source_size: tuple[int, int] | None = None,
     ) -> DerivativeSet:
         async with self._slots:
             return await asyncio.to_thread(
@@ -233,6 +265,8 @@ class DerivativeMaker:
                 focal_point=focal_point,
                 watermark=watermark,
                 xmp=xmp,
+                decoded=decoded,
+                source_size=source_size,
             )
 
 
