@@ -41,6 +41,10 @@ _ORIENTATION_TRANSPOSE = {
     8: Image.Transpose.ROTATE_90,
 }
 _BLURHASH_SAMPLE_SIZE = (32, 32)
+# A source with at most this many colours counts as flat art (palette candidates tried).
+_FLAT_COLOURS = 256
+# Lossy WebP qualities tried, in order, when the display image would outweigh the upload.
+_SMALLER_QUALITIES = (65, 50, 35, 20)
 
 
 @dataclass(frozen=True)
@@ -176,14 +180,16 @@ def make_derivatives(
     then ``source`` is not opened again.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
+    original_bytes = source.stat().st_size
     if decoded is not None:
-        return _from_decoded(decoded, source_size or decoded.size, out_dir, settings, focal_point, watermark, xmp)
+        return _from_decoded(decoded, source_size or decoded.size, out_dir, settings, focal_point, watermark, xmp,
+                             original_bytes)
     with Image.open(source) as original:
         orientation = original.getexif().get(_EXIF_ORIENTATION, 1)
         stored_size = original.size
         if original.format == "JPEG":
             original.draft(None, decode_size(*stored_size, orientation, settings))
-        return _from_decoded(original, stored_size, out_dir, settings, focal_point, watermark, xmp)
+        return _from_decoded(original, stored_size, out_dir, settings, focal_point, watermark, xmp, original_bytes)
 
 
 def _from_decoded(
@@ -194,6 +200,7 @@ def _from_decoded(
     focal_point: FocalPoint,
     watermark: WatermarkSettings | None,
     xmp: bytes | None,
+    original_bytes: int,
 ) -> DerivativeSet:
     first_frame_only = getattr(original, "n_frames", 1) > 1
     orientation = original.getexif().get(_EXIF_ORIENTATION, 1)
@@ -205,6 +212,8 @@ def _from_decoded(
     image, icc_profile = _normalise_mode(original, original.info.get("icc_profile"))
     if orientation in _ORIENTATION_TRANSPOSE:
         image = image.transpose(_ORIENTATION_TRANSPOSE[orientation])
+    # Flat art (few colours, hard edges) compresses better as a palette image than as a photo.
+    flat = image.mode != "L" and image.getcolors(_FLAT_COLOURS) is not None
 
     display = _resize(image, display_size)
     del image
@@ -218,7 +227,7 @@ def _from_decoded(
 
     writer = _Writer(out_dir, settings, icc_profile, xmp)
     return DerivativeSet(
-        display=writer.webp("display", display),
+        display=writer.display(display, flat=flat, original_bytes=original_bytes),
         display_fallback=writer.fallback("display", display),
         thumbnail=writer.webp("thumbnail", thumbnail),
         thumbnail_fallback=writer.fallback("thumbnail", thumbnail),
@@ -324,18 +333,60 @@ class _Writer:
         self.icc_profile = icc_profile
         self.xmp = xmp
 
+    def display(self, image: Image.Image, *, flat: bool, original_bytes: int) -> Derivative:
+        """The image a viewer downloads: the smallest of the candidates, never more bytes
+        than the upload. Lossy WebP always; for flat art also the display quantised to a
+        palette (at most 256 colours, anti-aliasing kept) as lossless WebP and as PNG. When
+        even the smallest outweighs the upload: lower WebP qualities, then fewer pixels."""
+        candidates = [self._encoded(image, "webp", "WEBP", {"quality": self.settings.webp_quality, "method": 4})]
+        if flat:
+            palette = image.quantize(256, method=Image.Quantize.FASTOCTREE if image.mode == "RGBA" else None,
+                                     dither=Image.Dither.NONE)
+            candidates.append(self._encoded(palette.convert(image.mode), "webp", "WEBP",
+                                            {"lossless": True, "quality": 80, "method": 4}))
+            candidates.append(self._encoded(palette, "png", "PNG", self._png_options(), xmp_option=False))
+        best = min(candidates, key=lambda candidate: len(candidate[2]))
+        shrunk = image
+        while len(best[2]) > original_bytes:
+            for quality in _SMALLER_QUALITIES:
+                best = self._encoded(shrunk, "webp", "WEBP", {"quality": quality, "method": 4})
+                if len(best[2]) <= original_bytes:
+                    break
+            else:
+                if min(shrunk.size) <= 16:
+                    break
+                shrunk = shrunk.resize((max(1, shrunk.width * 3 // 4), max(1, shrunk.height * 3 // 4)),
+                                       Image.Resampling.LANCZOS)
+        extension, mime, data, size = best
+        path = self.out_dir / f"display.{extension}"
+        path.write_bytes(data)
+        return Derivative("display", path, mime, size[0], size[1], len(data))
+
+    def _png_options(self) -> dict[str, object]:
+        options: dict[str, object] = {"compress_level": 6}
+        if self.xmp:
+            info = PngInfo()
+            info.add_itxt("XML:com.adobe.xmp", self.xmp.decode("utf-8"), zip=False)
+            options["pnginfo"] = info
+        return options
+
+    def _encoded(self, image: Image.Image, extension: str, pillow_format: str, options: dict[str, object], *,
+                 xmp_option: bool = True) -> tuple[str, str, bytes, tuple[int, int]]:
+        if self.icc_profile:
+            options["icc_profile"] = self.icc_profile
+        if self.xmp and xmp_option:
+            options["xmp"] = self.xmp
+        buffer = io.BytesIO()
+        image.save(buffer, pillow_format, **options)
+        return extension, f"image/{extension}", buffer.getvalue(), image.size
+
     def webp(self, role: str, image: Image.Image) -> Derivative:
         options = {"quality": self.settings.webp_quality, "method": 4}
         return self._save(role, image, "webp", "WEBP", "image/webp", options)
 
     def fallback(self, role: str, image: Image.Image) -> Derivative:
         if image.mode == "RGBA":
-            options: dict[str, object] = {"compress_level": 6}
-            if self.xmp:
-                info = PngInfo()
-                info.add_itxt("XML:com.adobe.xmp", self.xmp.decode("utf-8"), zip=False)
-                options["pnginfo"] = info
-            return self._save(role, image, "png", "PNG", "image/png", options, xmp_option=False)
+            return self._save(role, image, "png", "PNG", "image/png", self._png_options(), xmp_option=False)
         options = {"quality": self.settings.jpeg_quality, "progressive": True, "optimize": True}
         return self._save(role, image, "jpg", "JPEG", "image/jpeg", options)
 
