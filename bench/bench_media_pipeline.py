@@ -64,6 +64,7 @@ async def _upload(source: Path, workdir: Path) -> dict[str, float | str]:
         "peak_mb": peak_kb / 1024,
         "op_mb": (peak_kb - before_kb) / 1024,
         "display_bytes": display,
+        "display_mime": attachment.mime,
         "size": f"{attachment.width}x{attachment.height}",
     }
 
@@ -119,17 +120,19 @@ def main() -> None:
         f"{max(run['op_mb'] for run in runs):.0f} |"
     )
     print()
-    print("## Bytes per view: the linked display WebP vs the original upload")
+    print("## Bytes per view: the linked display image vs the original upload")
     print()
-    print("| image | original | display WebP | display / original |")
-    print("| --- | ---: | ---: | ---: |")
+    print("| image | original | display | format | display / original |")
+    print("| --- | ---: | ---: | --- | ---: |")
     figures = {"cpu_ms": statistics.median(run["cpu_ms"] for run in runs),
                "wall_ms": statistics.median(wall), "peak_mb": max(run["peak_mb"] for run in runs), "views": {}}
     for label, path in sources.items():
         result = runs[0] if path == camera else json.loads(_in_fresh_process("--child", path, args.workdir / "run"))
         original = path.stat().st_size
-        figures["views"][label] = {"original": original, "display": result["display_bytes"]}
+        figures["views"][label] = {"original": original, "display": result["display_bytes"],
+                                   "mime": result["display_mime"]}
         print(f"| {label} | {original / 1024:,.0f} KB | {result['display_bytes'] / 1024:,.0f} KB | "
+              f"{result['display_mime']} | "
               f"{result['display_bytes'] / original:.1%} |")
     shutil.rmtree(args.workdir / "run", ignore_errors=True)
     if args.json:

@@ -175,7 +175,8 @@ def main() -> None:
         for label, view in media["views"].items():
             share = view["display"] / view["original"]
             table.rows.append((f"bytes per view: {label}", f"{view['display'] / 1024:,.0f} KB of "
-                               f"{view['original'] / 1024:,.0f} KB", f"{share:.1%}",
+                               f"{view['original'] / 1024:,.0f} KB" + (f" ({view['mime']})" if "mime" in view else ""),
+                               f"{share:.1%}",
                                f"<= 100% {'met' if share <= 1 else 'NOT met'}"))
     else:
         table.missing("media upload", "run failed")

@@ -139,7 +139,7 @@ class MediaSettings(Section):
     decode_concurrency: int = Field(default=2, ge=1, le=64)
     webp_quality: int = Field(default=80, ge=1, le=100)
     jpeg_quality: int = Field(default=85, ge=1, le=100)
-    decode_oversampling: float = Field(default=2.0, ge=1.0, le=8.0)
+    decode_oversampling: float = Field(default=1.0, ge=1.0, le=8.0)
     # Remote media: cached derivatives within a byte budget, or fetched per view.
     remote_mode: Literal["cache", "proxy"] = "cache"
     remote_cache_bytes: int = Field(default=5 * 1024 * MIB, ge=0)

@@ -4,7 +4,7 @@ From a source file we make a display image (never more than ``max_federated_pixe
 pixels) and a thumbnail, each as WebP plus a fallback every client can read (JPEG for
 opaque images, PNG when there is transparency), and the blurhash, size and focal point
 that go into the attachment. JPEG sources are decoded once at a reduced DCT scale
-(``draft``) that keeps ``decode_oversampling`` (default 2) times the largest output's
+(``draft``) that keeps ``decode_oversampling`` (default 1) times the largest output's
 sides, then resized with LANCZOS.
 
 EXIF orientation is applied to the pixels; the ICC profile is kept (CMYK and grey images
@@ -41,6 +41,10 @@ _ORIENTATION_TRANSPOSE = {
     8: Image.Transpose.ROTATE_90,
 }
 _BLURHASH_SAMPLE_SIZE = (32, 32)
+# A source with at most this many colours counts as flat art (palette candidates tried).
+_FLAT_COLOURS = 256
+# Lossy WebP qualities tried, in order, when the display image would outweigh the upload.
+_SMALLER_QUALITIES = (65, 50, 35, 20)
 
 
 @dataclass(frozen=True)
@@ -56,7 +60,7 @@ class DerivativeSettings:
     jpeg_quality: int = 85
     # JPEG sources are decoded at the smallest DCT scale (1/2, 1/4, 1/8) that still has this
     # many times the pixels per side of the largest output; the rest is done by LANCZOS.
-    decode_oversampling: float = 2.0
+    decode_oversampling: float = 1.0
 
     def __post_init__(self) -> None:
         if self.max_federated_pixels < 64 * 64:
@@ -143,6 +147,19 @@ def fit_box(width: int, height: int, box: tuple[int, int]) -> tuple[int, int]:
     return max(1, min(box[0], round(width * scale))), max(1, min(box[1], round(height * scale)))
 
 
+def decode_size(width: int, height: int, orientation: int, settings: DerivativeSettings) -> tuple[int, int]:
+    """The smallest decode (stored orientation) the derivatives of a ``width`` x ``height``
+    image need: ``decode_oversampling`` times the largest output's sides. A JPEG decoder
+    given this as its ``draft`` picks the smallest DCT scale at least this large."""
+    sideways = orientation in _SIDEWAYS_ORIENTATIONS
+    upright = (height, width) if sideways else (width, height)
+    display_size = fit_pixel_count(*upright, settings.max_federated_pixels)
+    thumbnail_size = fit_pixel_count(*fit_box(*upright, settings.thumbnail_box), settings.max_federated_pixels)
+    largest = max(display_size, thumbnail_size, key=lambda size: size[0] * size[1])
+    wanted = tuple(math.ceil(side * settings.decode_oversampling) for side in largest)
+    return (wanted[1], wanted[0]) if sideways else (wanted[0], wanted[1])
+
+
 def make_derivatives(
     source: Path,
     out_dir: Path,
@@ -152,33 +169,55 @@ def make_derivatives(
     watermark: WatermarkSettings | None = None,
     xmp: bytes | None = None,
     fallbacks: bool = True,
+    decoded: Image.Image | None = None,
+    source_size: tuple[int, int] | None = None,
 ) -> DerivativeSet:
     """Decode ``source`` once and write the display image and thumbnail into ``out_dir``.
 
     ``xmp`` (a complete XMP packet, e.g. the rights statement) is embedded in every output.
     ``fallbacks=False`` writes the WebP files only (remote media: nothing serves a fallback).
+    ``decoded`` is the source's first frame when the caller has already decoded it (at
+    `decode_size`, through ``draft`` for JPEG), with ``source_size`` its full stored size;
+    then ``source`` is not opened again.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
+    original_bytes = source.stat().st_size
+    if decoded is not None:
+        return _from_decoded(decoded, source_size or decoded.size, out_dir, settings, focal_point, watermark, xmp,
+                             original_bytes)
     with Image.open(source) as original:
-        first_frame_only = getattr(original, "n_frames", 1) > 1
         orientation = original.getexif().get(_EXIF_ORIENTATION, 1)
-        sideways = orientation in _SIDEWAYS_ORIENTATIONS
-        stored_width, stored_height = original.size
-        upright = (stored_height, stored_width) if sideways else (stored_width, stored_height)
-        display_size = fit_pixel_count(*upright, settings.max_federated_pixels)
-        thumbnail_size = fit_pixel_count(*fit_box(*upright, settings.thumbnail_box), settings.max_federated_pixels)
-
-        largest = max(display_size, thumbnail_size, key=lambda size: size[0] * size[1])
-        wanted = tuple(math.ceil(side * settings.decode_oversampling) for side in largest)
-        draft_request = (wanted[1], wanted[0]) if sideways else wanted
+        stored_size = original.size
         if original.format == "JPEG":
-            original.draft(None, draft_request)
+            original.draft(None, decode_size(*stored_size, orientation, settings))
+        return _from_decoded(original, stored_size, out_dir, settings, focal_point, watermark, xmp, original_bytes)
 
-        image, icc_profile = _normalise_mode(original, original.info.get("icc_profile"))
-        if orientation in _ORIENTATION_TRANSPOSE:
-            image = image.transpose(_ORIENTATION_TRANSPOSE[orientation])
 
-        display = _resize(image, display_size)
+def _from_decoded(
+    original: Image.Image,
+    stored_size: tuple[int, int],
+    out_dir: Path,
+    settings: DerivativeSettings,
+    focal_point: FocalPoint,
+    watermark: WatermarkSettings | None,
+    xmp: bytes | None,
+    original_bytes: int,
+) -> DerivativeSet:
+    first_frame_only = getattr(original, "n_frames", 1) > 1
+    orientation = original.getexif().get(_EXIF_ORIENTATION, 1)
+    sideways = orientation in _SIDEWAYS_ORIENTATIONS
+    upright = stored_size[::-1] if sideways else stored_size
+    display_size = fit_pixel_count(*upright, settings.max_federated_pixels)
+    thumbnail_size = fit_pixel_count(*fit_box(*upright, settings.thumbnail_box), settings.max_federated_pixels)
+
+    image, icc_profile = _normalise_mode(original, original.info.get("icc_profile"))
+    if orientation in _ORIENTATION_TRANSPOSE:
+        image = image.transpose(_ORIENTATION_TRANSPOSE[orientation])
+    # Flat art (few colours, hard edges) compresses better as a palette image than as a photo.
+    flat = image.mode != "L" and image.getcolors(_FLAT_COLOURS) is not None
+
+    display = _resize(image, display_size)
+    del image
     thumbnail = _resize(display, thumbnail_size) if display_size != thumbnail_size else display
     blurhash = encode_blurhash(_flatten(thumbnail.resize(_BLURHASH_SAMPLE_SIZE, Image.Resampling.BOX)))
 
@@ -189,7 +228,7 @@ def make_derivatives(
 
     writer = _Writer(out_dir, settings, icc_profile, xmp)
     return DerivativeSet(
-        display=writer.webp("display", display),
+        display=writer.display(display, flat=flat, original_bytes=original_bytes),
         display_fallback=writer.fallback("display", display) if fallbacks else None,
         thumbnail=writer.webp("thumbnail", thumbnail),
         thumbnail_fallback=writer.fallback("thumbnail", thumbnail) if fallbacks else None,
@@ -225,6 +264,8 @@ class DerivativeMaker:
         watermark: WatermarkSettings | None = None,
         xmp: bytes | None = None,
         fallbacks: bool = True,
+        decoded: Image.Image | None = None,
+        source_size: tuple[int, int] | None = None,
     ) -> DerivativeSet:
         async with self._slots:
             return await asyncio.to_thread(
@@ -236,6 +277,8 @@ class DerivativeMaker:
                 watermark=watermark,
                 xmp=xmp,
                 fallbacks=fallbacks,
+                decoded=decoded,
+                source_size=source_size,
             )
 
 
@@ -293,18 +336,60 @@ class _Writer:
         self.icc_profile = icc_profile
         self.xmp = xmp
 
+    def display(self, image: Image.Image, *, flat: bool, original_bytes: int) -> Derivative:
+        """The image a viewer downloads: the smallest of the candidates, never more bytes
+        than the upload. Lossy WebP always; for flat art also the display quantised to a
+        palette (at most 256 colours, anti-aliasing kept) as lossless WebP and as PNG. When
+        even the smallest outweighs the upload: lower WebP qualities, then fewer pixels."""
+        candidates = [self._encoded(image, "webp", "WEBP", {"quality": self.settings.webp_quality, "method": 4})]
+        if flat:
+            palette = image.quantize(256, method=Image.Quantize.FASTOCTREE if image.mode == "RGBA" else None,
+                                     dither=Image.Dither.NONE)
+            candidates.append(self._encoded(palette.convert(image.mode), "webp", "WEBP",
+                                            {"lossless": True, "quality": 80, "method": 4}))
+            candidates.append(self._encoded(palette, "png", "PNG", self._png_options(), xmp_option=False))
+        best = min(candidates, key=lambda candidate: len(candidate[2]))
+        shrunk = image
+        while len(best[2]) > original_bytes:
+            for quality in _SMALLER_QUALITIES:
+                best = self._encoded(shrunk, "webp", "WEBP", {"quality": quality, "method": 4})
+                if len(best[2]) <= original_bytes:
+                    break
+            else:
+                if min(shrunk.size) <= 16:
+                    break
+                shrunk = shrunk.resize((max(1, shrunk.width * 3 // 4), max(1, shrunk.height * 3 // 4)),
+                                       Image.Resampling.LANCZOS)
+        extension, mime, data, size = best
+        path = self.out_dir / f"display.{extension}"
+        path.write_bytes(data)
+        return Derivative("display", path, mime, size[0], size[1], len(data))
+
+    def _png_options(self) -> dict[str, object]:
+        options: dict[str, object] = {"compress_level": 6}
+        if self.xmp:
+            info = PngInfo()
+            info.add_itxt("XML:com.adobe.xmp", self.xmp.decode("utf-8"), zip=False)
+            options["pnginfo"] = info
+        return options
+
+    def _encoded(self, image: Image.Image, extension: str, pillow_format: str, options: dict[str, object], *,
+                 xmp_option: bool = True) -> tuple[str, str, bytes, tuple[int, int]]:
+        if self.icc_profile:
+            options["icc_profile"] = self.icc_profile
+        if self.xmp and xmp_option:
+            options["xmp"] = self.xmp
+        buffer = io.BytesIO()
+        image.save(buffer, pillow_format, **options)
+        return extension, f"image/{extension}", buffer.getvalue(), image.size
+
     def webp(self, role: str, image: Image.Image) -> Derivative:
         options = {"quality": self.settings.webp_quality, "method": 4}
         return self._save(role, image, "webp", "WEBP", "image/webp", options)
 
     def fallback(self, role: str, image: Image.Image) -> Derivative:
         if image.mode == "RGBA":
-            options: dict[str, object] = {"compress_level": 6}
-            if self.xmp:
-                info = PngInfo()
-                info.add_itxt("XML:com.adobe.xmp", self.xmp.decode("utf-8"), zip=False)
-                options["pnginfo"] = info
-            return self._save(role, image, "png", "PNG", "image/png", options, xmp_option=False)
+            return self._save(role, image, "png", "PNG", "image/png", self._png_options(), xmp_option=False)
         options = {"quality": self.settings.jpeg_quality, "progressive": True, "optimize": True}
         return self._save(role, image, "jpg", "JPEG", "image/jpeg", options)
 

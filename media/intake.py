@@ -15,7 +15,8 @@ import hashlib
 import os
 import struct
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import AsyncIterable
 
@@ -66,6 +67,9 @@ class InspectedImage:
     sha256: str
     size: int
     orientation: int  # EXIF orientation 1-8; 1 when absent
+    # The first frame as decoded by the check, when ``intake`` was asked to keep it (single
+    # frame images only; JPEG at the reduced scale ``draft`` asked for).
+    decoded: Image.Image | None = field(default=None, compare=False, repr=False)
 
 
 MIME_BY_FORMAT = {
@@ -172,15 +176,23 @@ async def _chunks(source: AsyncIterable[bytes] | str | os.PathLike) -> AsyncIter
                 yield bytes(chunk)
 
 
+# (stored width, stored height, EXIF orientation) -> the size a JPEG may be decoded at.
+DraftSize = Callable[[int, int, int], tuple[int, int]]
+
+
 def inspect(
     received: ReceivedFile,
     limits: IntakeLimits,
     declared_type: str | None = None,
     filename: str | None = None,
+    keep_decoded: DraftSize | None = None,
 ) -> InspectedImage:
     """Prove ``received`` is a whole, supported image within ``limits``, or raise ``MediaRejected``.
 
-    Does not remove the file; ``intake`` does that on refusal.
+    With ``keep_decoded``, a single-frame image's decode is kept on the result for the
+    caller to reuse (the derivatives), and a JPEG is decoded at the reduced DCT scale
+    ``keep_decoded`` allows: every scan is still read in full, so truncated or damaged
+    files are refused just the same. Does not remove the file; ``intake`` does that on refusal.
     """
     with open(received.path, "rb") as fp:
         head = fp.read(64)
@@ -207,11 +219,14 @@ def inspect(
             _check_pixels(width, height, limits)  # AVIF's header is only read by Pillow
             frames = getattr(image, "n_frames", 1)
             _check_frames(frames, limits)
+            orientation = int(image.getexif().get(0x0112, 1) or 1)
+            keep = keep_decoded is not None and frames == 1
+            if keep and kind == "JPEG":
+                image.draft(None, keep_decoded(width, height, orientation))
             for index in range(frames):
                 image.seek(index)
                 image.load()
             image.seek(0)
-            orientation = int(image.getexif().get(0x0112, 1) or 1)
     except MediaRejected:
         raise
     except Image.DecompressionBombError:
@@ -230,6 +245,7 @@ def inspect(
         sha256=received.sha256,
         size=received.size,
         orientation=orientation,
+        decoded=image if keep else None,
     )
 
 
@@ -239,11 +255,12 @@ async def intake(
     limits: IntakeLimits,
     declared_type: str | None = None,
     filename: str | None = None,
+    keep_decoded: DraftSize | None = None,
 ) -> InspectedImage:
     """Receive and inspect an upload; on refusal nothing is left in ``folder``."""
     received = await receive(source, folder, limits.max_bytes)
     try:
-        return await asyncio.to_thread(inspect, received, limits, declared_type, filename)
+        return await asyncio.to_thread(inspect, received, limits, declared_type, filename, keep_decoded)
     except BaseException:
         received.path.unlink(missing_ok=True)
         raise

@@ -33,8 +33,8 @@ from fediserver.models import Account, MediaAttachment
 from media.blurhash import encode_blurhash
 from media.containers import MalformedContainer
 from media.content_credentials import ContentCredentials, CredentialsCheck
-from media.derivatives import DerivativeMaker, FocalPoint
-from media.intake import InspectedImage, IntakeLimits, MediaRejected, intake
+from media.derivatives import DerivativeMaker, FocalPoint, decode_size
+from media.intake import DraftSize, InspectedImage, IntakeLimits, MediaRejected, intake
 from media.labels import marks_json
 from media.lossless import rewrite_metadata
 from media.metadata import RightsInfo, build_rights_xmp
@@ -80,13 +80,15 @@ class MediaPipeline:
     def artist_policy(self, account: Account) -> ProtectionPolicy:
         return effective_policy(self.rules.protection, ArtistProtection.from_overrides(account.protection_overrides or {}))
 
-    async def check(self, source: Source, folder: Path, limits: IntakeLimits, policy: Policy, **claims) -> CheckedImage:
+    async def check(self, source: Source, folder: Path, limits: IntakeLimits, policy: Policy, *,
+                    keep_decoded: DraftSize | None = None, **claims) -> CheckedImage:
         """Intake plus provenance on the original bytes; raises ``MediaRejected`` under "reject".
 
+        ``keep_decoded``: keep the check's decode for the derivatives (see ``intake``).
         A file with a C2PA manifest has it validated (``media.content_credentials``),
         and a valid manifest's claims weigh in the decision.
         """
-        image = await intake(source, folder, limits, **claims)
+        image = await intake(source, folder, limits, keep_decoded=keep_decoded, **claims)
         marks = await self.maker.run(_provenance_marks, image)
         credentials = None
         if self.credentials.has_manifest(marks):
@@ -112,9 +114,13 @@ class MediaPipeline:
         stored = StoredFiles(self.store)
         async with scratch_folder(self.work_dir) as folder:
             try:
+                # One decode serves the checks and every derivative (reduced for JPEG).
+                derivatives = self.rules.derivatives
                 checked = await self.check(
                     source, folder, self.rules.limits, policy.ai_generated_local,
                     declared_type=declared_type, filename=filename,
+                    keep_decoded=None if pre_protected else (
+                        lambda width, height, orientation: decode_size(width, height, orientation, derivatives)),
                 )
                 xmp = build_rights_xmp(self.rights_for(account, policy))
                 fields = await (self._store_pre_protected if pre_protected else self._store_derivatives)(
@@ -141,7 +147,8 @@ class MediaPipeline:
         self, account: Account, image: InspectedImage, folder: Path, stored: StoredFiles, xmp: bytes, focal_point: FocalPoint
     ) -> dict:
         made = await self.maker.make(
-            image.path, folder / "out", focal_point=focal_point, watermark=self.watermark_for(account), xmp=xmp
+            image.path, folder / "out", focal_point=focal_point, watermark=self.watermark_for(account), xmp=xmp,
+            decoded=image.decoded, source_size=(image.width, image.height),
         )
         return {
             "mime": made.display.mime,
@@ -218,10 +225,18 @@ class MediaPipeline:
 def _provenance_marks(image: InspectedImage) -> list:
     marks = detect(image.path, image.format)
     if image.format in ("PNG", "WEBP"):
-        with Image.open(image.path) as opened:
-            if "A" in opened.mode or "transparency" in opened.info:
-                marks += detect_stealth_metadata(opened.convert("RGBA"))
+        if image.decoded is not None:  # PNG and WebP are kept at full size: the pixels as uploaded
+            marks += _stealth_marks(image.decoded)
+        else:
+            with Image.open(image.path) as opened:
+                marks += _stealth_marks(opened)
     return marks
+
+
+def _stealth_marks(opened: Image.Image) -> list:
+    if "A" in opened.mode or "transparency" in opened.info:
+        return detect_stealth_metadata(opened.convert("RGBA"))
+    return []
 
 
 def _upright_size_and_blurhash(path: Path) -> tuple[int, int, str]:

@@ -323,3 +323,35 @@ async def test_maker_never_decodes_more_than_its_limit_at_once(tmp_path):
     os.close(second)
     outcomes = await asyncio.gather(*jobs, return_exceptions=True)
     assert all(isinstance(outcome, Exception) for outcome in outcomes)
+
+
+def _flat_illustration(size=(1800, 1200)) -> Image.Image:
+    """Hard-edged shapes in a few colours on transparency: what compresses best as PNG."""
+    from PIL import ImageDraw
+
+    image = Image.new("RGBA", size, (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((100, 100, 1100, 1000), fill=(*RED, 255))
+    draw.rectangle((800, 300, 1700, 1100), fill=(*BLUE, 255))
+    draw.polygon([(200, 1150), (900, 150), (1600, 1150)], fill=(250, 200, 40, 255))
+    return image
+
+
+@pytest.mark.parametrize("kind", ["flat illustration", "single colour", "photo"])
+def test_the_display_image_never_weighs_more_than_the_upload(tmp_path, kind):
+    source = tmp_path / "upload.png"
+    image = {"flat illustration": _flat_illustration(), "single colour": Image.new("RGB", (1800, 1200), RED),
+             "photo": photo_like((1800, 1200))}[kind]
+    image.save(source, optimize=True)
+    xmp = b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF/></x:xmpmeta>'
+    result = make_derivatives(source, tmp_path / "out", DerivativeSettings(max_federated_pixels=600_000), xmp=xmp)
+    assert result.display.byte_size <= source.stat().st_size
+    shown = _open(result.display)
+    assert shown.width * shown.height <= 600_000
+    assert b"adobe:ns:meta" in result.display.path.read_bytes()  # the rights statement travels with it
+    if kind == "flat illustration":  # still the same picture: the shapes' colours where they were
+        upright = shown.convert("RGBA")
+        assert upright.getpixel((5, 5))[3] == 0  # the transparent corner stays transparent
+        w, h = upright.size
+        assert close_to(mean_colour(upright.convert("RGB"), (int(w * 0.7), int(h * 0.45), int(w * 0.75), int(h * 0.5))),
+                        BLUE)

@@ -165,6 +165,8 @@ async def test_a_pre_protected_image_above_the_pixel_cap_is_refused(services, ar
 BROKEN_UPLOADS = {
     "pixel-bomb": (samples.with_png_dimensions(samples.encode(samples.picture(), "PNG"), 30_000, 30_000), {}, "too-many-pixels"),
     "truncated": (jpeg_with_gps()[:-4000], {}, "broken-image"),
+    # Large enough that the upload's one decode is at half scale: every scan is still read.
+    "truncated-large-photo": (jpeg_with_gps((3600, 2400))[:-60_000], {}, "broken-image"),
     "html-named-png": (b"<!doctype html><html><script>alert(1)</script></html>", {"filename": "cat.png"}, "unsupported-type"),
     "png-sent-as-jpeg": (samples.encode(samples.picture(), "PNG"), {"declared_type": "image/jpeg"}, "type-mismatch"),
     "too-many-frames": (samples.animated_gif(301), {}, "too-many-frames"),
