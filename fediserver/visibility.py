@@ -7,6 +7,10 @@
 - A post's addressees are its recipients and the accounts its Mention tags name
   (``Post.addressee_uris``, kept as ``Addressee`` rows); no other tag addresses anyone.
 - A block either way hides the posts of one account from the other, and boosts of them.
+- A suspended account's posts, and boosts of them, are hidden from everyone.
+- A silenced (limited) account's posts stay visible to whoever may see them, but
+  ``publicly_listed(viewer)`` leaves them out of the lists strangers browse (the public
+  timelines, hashtag pages, search), unless the viewer follows the account.
 
 ``visible_posts(viewer)`` gives the posts (not deleted) a viewer may see, for every list:
 timelines, an account's posts, notifications, collections. ``may_read(post, reader)``
@@ -36,10 +40,25 @@ async def may_read(post: Post, reader: Account | None) -> bool:
     return await Post.filter(_may_see(reader), id=post.pk).exists()
 
 
+def publicly_listed(viewer: Account | None) -> QuerySet[Post]:
+    """``visible_posts(viewer)`` without the posts of silenced accounts the viewer does not
+    follow: what public timelines, hashtag pages and search list."""
+    silenced = Account.filter(silenced_at__isnull=False)
+    if viewer is not None:
+        followed = Follow.accepted().filter(follower_id=viewer.pk).values("target_id")
+        silenced = silenced.exclude(id__in=Subquery(followed)).exclude(id=viewer.pk)
+    return visible_posts(viewer).exclude(account_id__in=Subquery(silenced.values("id")))
+
+
+def _not_suspended() -> Q:
+    suspended = Subquery(Account.filter(suspended=True).values("id"))
+    return ~Q(account_id__in=suspended) & (Q(boost_of_id__isnull=True) | ~Q(boost_of__account_id__in=suspended))
+
+
 def _may_see(viewer: Account | None) -> Q:
     anyone = Q(visibility__in=SHOWN_TO_ANYONE)
     if viewer is None:
-        return anyone
+        return anyone & _not_suspended()
     followed = Follow.accepted().filter(follower_id=viewer.pk).values("target_id")
     addressed = Addressee.filter(account_id=viewer.pk).values("post_id")
     audience = (
@@ -50,7 +69,7 @@ def _may_see(viewer: Account | None) -> Q:
     )
     return audience & ~Q(account_id__in=_blocked_either_way(viewer)) & (
         Q(boost_of_id__isnull=True) | ~Q(boost_of__account_id__in=_blocked_either_way(viewer))
-    )
+    ) & _not_suspended()
 
 
 def _blocked_either_way(viewer: Account) -> Subquery:

@@ -11,10 +11,14 @@ from quart import Blueprint, Quart
 from fediserver.api import accounts, follow_requests, instance, media, notifications, search, statuses, timelines
 from fediserver.api.errors import ApiError, install_error_handlers
 from fediserver.api.idempotency import IdempotencyKeys
+from fediserver.moderation import account_api, report_api
 
 client_api = Blueprint("api", __name__)
 install_error_handlers(client_api)
 for _subject in (instance, accounts, follow_requests, statuses, media, timelines, notifications, search):
+    client_api.register_blueprint(_subject.blueprint)
+# Reports, and the admin API for reports, accounts and the audit log (fediserver.moderation).
+for _subject in (report_api, account_api):
     client_api.register_blueprint(_subject.blueprint)
 
 

@@ -132,6 +132,7 @@ async def _accounts_named(query: str, count: int) -> list[Account]:
     instance_actor = Q(username="actor") & Q(domain="")
     return await Account.filter(
         Q(username__istartswith=text) | Q(display_name__icontains=text), ~instance_actor, suspended=False,
+        silenced_at__isnull=True,  # a silenced (limited) account is found by its exact address only
     ).order_by("domain", "username").limit(count)
 
 

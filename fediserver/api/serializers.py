@@ -229,7 +229,8 @@ def _status(post: Post, facts: _StatusFacts, accounts: _AccountCache, links: Med
         "edited_at": iso(post.edited_at),
         "in_reply_to_id": str(post.in_reply_to_id) if post.in_reply_to_id else None,
         "in_reply_to_account_id": facts.reply_authors.get(post.in_reply_to_id),
-        "sensitive": post.sensitive,
+        # An account an admin marked sensitive has its media behind a warning whatever it says.
+        "sensitive": post.sensitive or (post.account.sensitized and bool(facts.attachments.get(post.pk))),
         "spoiler_text": post.summary,
         "visibility": post.visibility.value,
         "language": post.language,

@@ -14,7 +14,7 @@ from fediserver.api.pagination import Page, link_header
 from fediserver.api.params import TRUE
 from fediserver.api.serializers import statuses_json
 from fediserver.models import Follow, Visibility
-from fediserver.visibility import visible_posts
+from fediserver.visibility import publicly_listed, visible_posts
 
 blueprint = Blueprint("api_timelines", __name__)
 
@@ -31,7 +31,7 @@ async def home():
 @blueprint.get("/api/v1/timelines/public")
 async def public():
     viewer = await optional_account(scope="read:statuses")
-    query = visible_posts(viewer).filter(visibility=Visibility.PUBLIC, boost_of_id__isnull=True)
+    query = publicly_listed(viewer).filter(visibility=Visibility.PUBLIC, boost_of_id__isnull=True)
     if request.args.get("local", "").lower() in TRUE:
         query = query.filter(local=True)
     elif request.args.get("remote", "").lower() in TRUE:

@@ -5,8 +5,9 @@ Tortoise discovers the models through this package, and migrations in
 """
 
 from fediserver.models.accounts import Account
+from fediserver.models.audit import AuditEntry
 from fediserver.models.content import Addressee, MediaAttachment, Post, QuotePolicy, QuoteState, Visibility
-from fediserver.models.interactions import Block, Favourite, Notification, NotificationKind, Reaction, Report
+from fediserver.models.interactions import Block, Favourite, Notification, NotificationKind, Reaction, Report, ReportCategory
 from fediserver.models.portfolio import Series, SeriesWork, Work
 from fediserver.models.registrations import Registration, RegistrationState
 from fediserver.models.federation_state import (
@@ -21,6 +22,7 @@ __all__ = [
     "Account",
     "Activity",
     "Addressee",
+    "AuditEntry",
     "Block",
     "Favourite",
     "Notification",
@@ -33,6 +35,7 @@ __all__ = [
     "Work",
     "SignInFailure",
     "Report",
+    "ReportCategory",
     "ApiToken",
     "AuthorizationCode",
     "Delivery",

@@ -19,7 +19,7 @@ from fediserver.models import Account, Follow, FollowState, MediaAttachment, Pos
 from fediserver.models.accounts import LOCAL_DOMAIN
 from fediserver.models.portfolio import Series, SeriesWork, Work
 from fediserver.urls import InstanceUrls
-from fediserver.visibility import visible_posts
+from fediserver.visibility import publicly_listed, visible_posts
 from fediserver.web.presenters import Counts
 
 T = TypeVar("T")
@@ -119,7 +119,8 @@ async def works_page(
     if artist is not None:
         works = Work.filter(account_id=artist.pk, post_id__in=Subquery(visible.filter(account_id=artist.pk).values("id")))
         return await _ordered_page(works, args, limit)
-    works = Work.filter(post_id__in=Subquery(visible.filter(local=True).values("id")))
+    listed = publicly_listed(viewer).filter(boost_of_id__isnull=True, local=True)
+    works = Work.filter(post_id__in=Subquery(listed.values("id")))
     return await _id_page(works, args, limit, id_field="post_id")
 
 
@@ -181,7 +182,8 @@ async def posts_page(
 ) -> Page[Post]:
     """Posts ``viewer`` may see, newest first: one author's (``replies`` None: all, True:
     only replies, False: no replies), or local posts carrying ``hashtag``."""
-    query = visible_posts(viewer).filter(boost_of_id__isnull=True)
+    listing = publicly_listed if hashtag is not None else visible_posts
+    query = listing(viewer).filter(boost_of_id__isnull=True)
     if author is not None:
         query = query.filter(account_id=author.pk)
     if replies is True:

@@ -1,0 +1,1 @@
+"""Moderation: what the instance's admins decide about servers, accounts and reports."""
