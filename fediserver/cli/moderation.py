@@ -180,11 +180,19 @@ def cmd_purge(args: argparse.Namespace) -> int:
     from fediserver.moderation.account_actions import purge_expired_suspensions
     from fediserver.moderation.audit import COMMAND_LINE
 
+    from fediserver.services import build_services
+
+    settings = settings_of(args)
+
     async def work() -> None:
-        purged = await purge_expired_suspensions(COMMAND_LINE)
+        services = build_services(settings)
+        try:
+            purged = await purge_expired_suspensions(COMMAND_LINE, store=services.media.store)
+        finally:
+            await services.aclose()
         print(f"purged {len(purged)} account(s)" + "".join(f"\n@{account.acct}" for account in purged))
 
-    with_database(settings_of(args), work)
+    with_database(settings, work)
     return 0
 
 

@@ -16,7 +16,8 @@
 Each has its undoing (``unsensitive``, ``unsilence``, ``unsuspend``). An unsuspension
 is possible for ``SUSPENSION_KEPT`` (30 days); a local account's followers' servers then
 get an ``Update`` of its actor. After that the data is gone: ``purge_expired_suspensions``
-deletes the account's posts, media and follows (``fediserver account purge-suspended``)
+deletes the account's posts, media (and their files) and follows
+(``fediserver account purge-suspended``)
 and its actor answers 410 Gone.
 
 Every action is written to the audit log, and closes the report it answers, if any.
@@ -172,21 +173,33 @@ async def unsuspend(admin: Admin, account: Account, *, urls: InstanceUrls, note:
     return True
 
 
-async def purge_expired_suspensions(admin: Admin, now: datetime | None = None) -> list[Account]:
+FILE_KEYS = ("original_key", "display_key", "display_fallback_key", "thumbnail_key")
+
+
+async def purge_expired_suspensions(admin: Admin, now: datetime | None = None, *, store=None) -> list[Account]:
     """Delete the posts, media and follows of accounts suspended more than 30 days ago (the
-    account row stays, suspended, so its name is never given to someone else)."""
+    account row stays, suspended, so its name is never given to someone else). With the
+    media ``store``, their files go too, unless another attachment shares one (files are
+    stored by content)."""
     cutoff = (now or utcnow()) - SUSPENSION_KEPT
     expired = await Account.filter(suspended=True, suspended_at__lt=cutoff)
     purged = []
     for account in expired:
-        if not await Post.exists(account_id=account.pk) and not await Follow.filter(
-                Q(follower_id=account.pk) | Q(target_id=account.pk)).exists():
+        either_way = Q(follower_id=account.pk) | Q(target_id=account.pk)
+        media = await MediaAttachment.filter(account_id=account.pk)
+        if not media and not await Post.exists(account_id=account.pk) and not await Follow.filter(either_way).exists():
             continue
+        keys = {getattr(attachment, name) for attachment in media for name in FILE_KEYS} - {None, ""}
         async with in_transaction():
-            await remove_follows(Follow.filter(Q(follower_id=account.pk) | Q(target_id=account.pk)))
+            await remove_follows(Follow.filter(either_way))
             await MediaAttachment.filter(account_id=account.pk).delete()
             await Post.filter(account_id=account.pk).delete()
             await record(admin, "account.purge", target_type="account", target_id=account.pk,
                          target_label=_label(account), detail="suspended more than 30 days ago")
+        if store is not None:
+            for key in sorted(keys):
+                shared = Q(original_key=key) | Q(display_key=key) | Q(display_fallback_key=key) | Q(thumbnail_key=key)
+                if not await MediaAttachment.filter(shared).exists():
+                    await store.delete(key)
         purged.append(account)
     return purged

@@ -14,7 +14,9 @@ from mastodon import Mastodon, MastodonAPIError, MastodonNotFoundError, Mastodon
 from fediserver.clock import utcnow
 from fediserver.local_accounts import authenticate, create_api_token, create_local_account
 from fediserver.passwords import hash_password
-from fediserver.models import Account, Activity, Delivery, Follow, FollowState, Post
+from fediserver.models import Account, Activity, Delivery, Follow, FollowState, MediaAttachment, Post
+from fediserver.moderation.account_actions import purge_expired_suspensions
+from fediserver.moderation.audit import COMMAND_LINE
 from tests.api.conftest import Artist, artwork_jpeg, call
 from tests.inbox.support import remote_actor
 
@@ -128,9 +130,14 @@ async def test_a_suspended_artist_is_signed_out_hidden_and_announced_gone(served
     assert actions == ["account.unsuspend", "report.resolve", "account.suspend"]
 
 
-async def test_a_suspension_older_than_30_days_cannot_be_lifted(served, make_artist):
-    mod, ada = await make_artist("mod", admin=True), await make_artist("ada")
-    await call(ada.client.status_post, "old work")
+async def test_a_suspension_older_than_30_days_cannot_be_lifted_and_is_purged(served, make_artist):
+    mod, ada, bea = await make_artist("mod", admin=True), await make_artist("ada"), await make_artist("bea")
+    media = await call(ada.client.media_post, artwork_jpeg(), mime_type="image/jpeg")
+    await call(ada.client.status_post, "old work", media_ids=[media.id])
+    await call(bea.client.account_follow, ada.account.pk)
+    stored = await MediaAttachment.get(id=media.id)
+    store = served.services.media.store
+    assert await store.exists(stored.display_key)
     await call(mod.client.admin_account_moderate, ada.account.pk, action="suspend")
     await Account.filter(id=ada.account.pk).update(suspended_at=utcnow() - timedelta(days=31))
     with pytest.raises(MastodonAPIError, match="its data is gone"):
@@ -139,3 +146,11 @@ async def test_a_suspension_older_than_30_days_cannot_be_lifted(served, make_art
         gone = await http.get("/users/ada", headers={"Accept": "application/activity+json"})
     assert gone.status_code == 410
     assert await Post.filter(account_id=ada.account.pk).count() == 1  # until the purge runs
+
+    purged = await purge_expired_suspensions(COMMAND_LINE, store=store)
+    assert [account.username for account in purged] == ["ada"]
+    assert not await Post.exists(account_id=ada.account.pk) and not await MediaAttachment.exists(id=media.id)
+    assert not await Follow.exists(target_id=ada.account.pk)
+    assert not await store.exists(stored.display_key)
+    assert (await Account.get(id=ada.account.pk)).suspended  # the name stays taken
+    assert await purge_expired_suspensions(COMMAND_LINE, store=store) == []  # nothing left to purge
