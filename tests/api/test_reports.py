@@ -44,7 +44,7 @@ async def test_the_rules_come_from_the_config_and_a_report_cites_them(served, ma
         assert [r["id"] for r in (await http.get("/api/v1/instance")).json()["rules"]] == ["1", "no-ai"]
         assert [r["text"] for r in (await http.get("/api/v2/instance")).json()["rules"]][0] == "Post only your own work."
         about = (await http.get("/about")).text
-    assert "No AI-generated images." in about
+    assert "No AI-generated images." in about and "Not even as a base." in about  # with its explanation
 
 
 async def test_an_admin_reads_the_reported_posts_as_they_were_and_closes_the_report(served, make_artist):
