@@ -38,6 +38,7 @@ ACTOR_CONTEXT: list[Any] = [
         "value": "schema:value",
         "discoverable": "toot:discoverable",
         "indexable": "toot:indexable",
+        "suspended": "toot:suspended",
         "featuredCollections": {"@id": "https://w3id.org/fep/7aa9#featuredCollections", "@type": "@id"},
     },
 ]
@@ -93,6 +94,16 @@ def actor_document(account: Account, urls: InstanceUrls) -> dict[str, Any]:
     if account.moved_to_uri:
         document["movedTo"] = account.moved_to_uri
     return document
+
+
+def suspended_actor_document(account: Account, urls: InstanceUrls) -> dict[str, Any]:
+    """A suspended local account's actor, as Mastodon serves one: ``suspended: true``, no
+    profile, only what other servers need to verify the Delete it sent and to know it."""
+    full = actor_document(account, urls)
+    kept = ("@context", "id", "type", "preferredUsername", "url", "inbox", "endpoints", "outbox", "followers",
+            "following", "published", "publicKey")
+    return {**{key: full[key] for key in kept if key in full}, "name": "", "summary": "",
+            "manuallyApprovesFollowers": True, "suspended": True}
 
 
 def encode(document: Any) -> bytes:

@@ -38,6 +38,19 @@ class Section(BaseModel):
 _HOST_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
 
 
+class InstanceRule(Section):
+    """One of the collective's rules: a sentence, an optional longer explanation, and an
+    id that reports cite (``rule_ids``); rules written as plain strings are numbered
+    1, 2, 3... in their order."""
+
+    id: str
+    text: str = Field(min_length=1)
+    hint: str = ""
+
+    def __str__(self) -> str:
+        return self.text
+
+
 class InstanceSettings(Section):
     domain: str = Field(description="public host name, optionally with a port")
     scheme: Literal["https", "http"] = "https"
@@ -47,7 +60,7 @@ class InstanceSettings(Section):
     admin_contact: str = ""
     data_dir: str = "data"
     # The collective's rules, shown on its front and about pages, one sentence each.
-    rules: tuple[str, ...] = ()
+    rules: tuple[InstanceRule, ...] = ()
 
     @field_validator("domain")
     @classmethod
@@ -69,11 +82,23 @@ class InstanceSettings(Section):
     @field_validator("rules", mode="before")
     @classmethod
     def _list_of_rules(cls, value: Any) -> Any:
-        if isinstance(value, list):
-            return tuple(value)
         if isinstance(value, str):
             raise ValueError("expected a list of rules, e.g. [\"Post only your own work.\"]")
-        return value
+        if not isinstance(value, (list, tuple)):
+            return value
+        rules = []
+        for position, rule in enumerate(value, start=1):
+            if isinstance(rule, str):
+                rule = {"text": rule}
+            if isinstance(rule, dict):
+                rule = {"id": str(position), **rule}
+                if not isinstance(rule["id"], str):
+                    rule["id"] = str(rule["id"])
+            rules.append(rule)
+        ids = [rule["id"] for rule in rules if isinstance(rule, dict)]
+        if len(ids) != len(set(ids)):
+            raise ValueError("two rules have the same id")
+        return tuple(rules)
 
     @model_validator(mode="after")
     def _http_only_when_allowed(self) -> InstanceSettings:

@@ -100,9 +100,11 @@ async def authenticate(username: str, password: str) -> Account | None:
 
 
 async def create_api_token(username: str, name: str = "cli", scopes: str | Sequence[str] | None = None) -> str:
-    """Make a bearer token for the client API (default scopes ``read write follow``); only
-    its digest is kept, so show it once."""
+    """Make a bearer token for the client API (default scopes ``read write follow``; the
+    ``admin:*`` scopes only for an admin); only its digest is kept, so show it once."""
     account = await get_local_account(username)
     granted = parse_scopes(scopes, default=("read", "write", "follow"))
+    if not account.is_admin and any(scope.startswith("admin:") for scope in granted):
+        raise AccountError(f"@{username} is not an admin: admin:* scopes are for admins' tokens only")
     token, _row = await issue_token(account=account, app=None, scopes=granted, name=name)
     return token

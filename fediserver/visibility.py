@@ -7,6 +7,10 @@
 - A post's addressees are its recipients and the accounts its Mention tags name
   (``Post.addressee_uris``, kept as ``Addressee`` rows); no other tag addresses anyone.
 - A block either way hides the posts of one account from the other, and boosts of them.
+- A suspended account's posts, and boosts of them, are hidden from everyone.
+- A silenced (limited) account's posts stay visible to whoever may see them, but
+  ``publicly_listed(posts, viewer)`` leaves them out of the lists strangers browse (the public
+  timelines, hashtag pages, search), unless the viewer follows the account.
 
 Lists go one step further (``listed_posts``): timelines, search results and threads also
 leave out what the viewer mutes (a mute not yet expired), its posts, its boosts and
@@ -59,10 +63,15 @@ async def may_read(post: Post, reader: Account | None) -> bool:
     return await Post.filter(_may_see(reader), id=post.pk).exists()
 
 
+def _not_suspended() -> Q:
+    suspended = Subquery(Account.filter(suspended=True).values("id"))
+    return ~Q(account_id__in=suspended) & (Q(boost_of_id__isnull=True) | ~Q(boost_of__account_id__in=suspended))
+
+
 def _may_see(viewer: Account | None) -> Q:
     anyone = Q(visibility__in=SHOWN_TO_ANYONE)
     if viewer is None:
-        return anyone
+        return anyone & _not_suspended()
     followed = Follow.accepted().filter(follower_id=viewer.pk).values("target_id")
     addressed = Addressee.filter(account_id=viewer.pk).values("post_id")
     audience = (
@@ -73,7 +82,7 @@ def _may_see(viewer: Account | None) -> Q:
     )
     return audience & ~Q(account_id__in=_blocked_either_way(viewer)) & (
         Q(boost_of_id__isnull=True) | ~Q(boost_of__account_id__in=_blocked_either_way(viewer))
-    )
+    ) & _not_suspended()
 
 
 def blocked_either_way(viewer: Account) -> Subquery:
@@ -114,8 +123,15 @@ async def hidden_account_ids(viewer: Account | None) -> set[int]:
     muted = await Mute.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=utcnow()),
                               account_id=viewer.pk).values_list("target_id", flat=True)
     return set(blocked) | set(muted)
-def publicly_listed(posts: QuerySet[Post]) -> QuerySet[Post]:
-    """``posts`` without those by accounts on a server limited by a domain block."""
+def publicly_listed(posts: QuerySet[Post], viewer: Account | None) -> QuerySet[Post]:
+    """``posts`` as the lists strangers browse show them (public timelines, hashtag pages,
+    search): without the posts of silenced accounts ``viewer`` does not follow, and without
+    those of accounts on a server limited by a domain block."""
+    silenced = Account.filter(silenced_at__isnull=False)
+    if viewer is not None:
+        followed = Follow.accepted().filter(follower_id=viewer.pk).values("target_id")
+        silenced = silenced.exclude(id__in=Subquery(followed)).exclude(id=viewer.pk)
+    posts = posts.exclude(account_id__in=Subquery(silenced.values("id")))
     limited = _on_limited_server("account__domain")
     return posts if limited is None else posts.filter(~limited)
 

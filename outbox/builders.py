@@ -122,3 +122,14 @@ def update_object(actor: Account, obj: dict[str, Any] | str, context: list[Any] 
     id (a series, which receivers fetch)."""
     inner = {key: value for key, value in obj.items() if key != "@context"} if isinstance(obj, dict) else obj
     return _activity(actor, "Update", inner, context=context, to=[PUBLIC], cc=[actor.followers_url])
+
+
+def flag(actor: Account, target: Account, post_uris: list[str], comment: str) -> dict[str, Any]:
+    """A report forwarded to the reported account's server, as Mastodon sends one: from the
+    instance actor (``actor``), naming the account and then the reported posts."""
+    return _activity(actor, "Flag", [target.uri, *post_uris], content=comment, to=[target.uri])
+
+
+def delete_actor(actor: Account) -> dict[str, Any]:
+    """The Delete of a local actor (sent when an admin suspends it), to everyone."""
+    return _activity(actor, "Delete", actor.uri, to=[PUBLIC])

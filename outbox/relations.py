@@ -42,7 +42,9 @@ async def follow(account: Account, target: Account) -> Follow:
         if existing is not None:
             await move_follow(existing, FollowState.REMOVED)  # asking again after a rejection
         if target.is_local:
-            locked = target.manually_approves_followers
+            locked = target.manually_approves_followers or (
+                account.silenced and not await Follow.accepted().filter(follower=target, target=account).exists()
+            )
             record = await start_follow(account.pk, target.pk, FollowState.PENDING if locked else FollowState.ACCEPTED)
             await notify(target, account, NotificationKind.FOLLOW_REQUEST if locked else NotificationKind.FOLLOW)
             return record

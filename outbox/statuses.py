@@ -93,7 +93,8 @@ async def post_status(
             content=rendered.html,
             source_text=text,
             summary=spoiler_text,
-            sensitive=sensitive or bool(spoiler_text),
+            # An admin marked the author sensitive: every new post of theirs with media is.
+            sensitive=sensitive or bool(spoiler_text) or (author.sensitized and bool(media)),
             visibility=visibility,
             recipients=list(dict.fromkeys(addressed)),
             in_reply_to=in_reply_to,

@@ -110,10 +110,20 @@ async def test_unknown_accounts_are_404(client, alice, path):
     assert (await client.get(path, follow_redirects=True)).status_code == 404
 
 
-async def test_a_suspended_artist_is_404(client, alice):
-    alice.suspended = True
+async def test_a_suspended_artist_answers_as_suspended_then_gone(client, alice):
+    from datetime import timedelta
+
+    from fediserver.clock import utcnow
+
+    alice.suspended, alice.suspended_at = True, utcnow()
     await alice.save()
-    assert (await client.get("/users/alice", headers={"Accept": AP})).status_code == 404
+    answer = await client.get("/users/alice", headers={"Accept": AP})
+    document = await answer.get_json()
+    assert answer.status_code == 200 and document["suspended"] is True
+    assert (document["name"], document["summary"]) == ("", "") and document["publicKey"]["owner"] == alice.uri
+    alice.suspended_at = utcnow() - timedelta(days=31)  # the data is gone after 30 days
+    await alice.save()
+    assert (await client.get("/users/alice", headers={"Accept": AP})).status_code == 410
 
 
 async def test_the_instance_actor_is_created_once_and_served(client, db):

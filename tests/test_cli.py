@@ -111,6 +111,10 @@ def test_every_command_is_there_and_has_help(capsys):
     assert commands == {
         ("init",), ("run",), ("worker",), ("migrate",), ("check-config",),
         ("account",), ("account", "create"), ("account", "list"), ("account", "alias"), ("account", "move"),
+        ("account", "suspend"), ("account", "unsuspend"), ("account", "silence"), ("account", "unsilence"),
+        ("account", "sensitive"), ("account", "unsensitive"), ("account", "purge-suspended"),
+        ("report",), ("report", "list"), ("report", "show"), ("report", "resolve"), ("report", "reopen"),
+        ("report", "assign"), ("audit",),
         ("registration",), ("registration", "list"), ("registration", "approve"), ("registration", "reject"),
         ("delivery",), ("delivery", "status"), ("delivery", "unpark"),
         ("token",), ("token", "create"), ("media",), ("media", "prune"),

@@ -19,13 +19,16 @@ from fediserver.api import (
 )
 from fediserver.api.errors import ApiError, install_error_handlers
 from fediserver.api.idempotency import IdempotencyKeys
-from fediserver.moderation import domain_api
+from fediserver.moderation import account_api, domain_api, report_api
 
 client_api = Blueprint("api", __name__)
 install_error_handlers(client_api)
 for _subject in (instance, accounts, blocks_and_mutes, favourites, conversations, follow_requests, statuses,
                  status_edits, status_marks, polls, media, timelines, notifications, search, preferences, curated,
                  tags, filters, lists, streaming, domain_api):
+    client_api.register_blueprint(_subject.blueprint)
+# Reports, and the admin API for reports, accounts and the audit log (fediserver.moderation).
+for _subject in (report_api, account_api):
     client_api.register_blueprint(_subject.blueprint)
 
 

@@ -10,6 +10,9 @@ create``). Every endpoint names the scope it needs, as Mastodon documents it:
   token the caller is anonymous (None), but a token that is sent must be valid and hold
   the scope.
 - ``require_caller()``: any valid token, an app's own included.
+- ``require_admin(scope=...)``: the admin API: a token holding the ``admin:*`` scope,
+  for an account that is one of the instance's admins; anything less is 403 (401
+  without a token, as everywhere).
 
 ``scope`` is one scope or a tuple of alternatives (any one of them is enough), e.g.
 ``("read:accounts", "profile")``. Scopes are hierarchical (``oauth.scopes.covers``).
@@ -93,3 +96,10 @@ async def require_caller() -> Caller:
     if caller is None:
         raise ApiError(401, "The access token is missing; send Authorization: Bearer <token>")
     return caller
+
+
+async def require_admin(*, scope: Scope) -> Account:
+    account = await require_account(scope=scope)
+    if not account.is_admin or account.suspended:
+        raise ApiError(403, "This action is not allowed: the account is not an admin of this instance")
+    return account

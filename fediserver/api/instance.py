@@ -82,6 +82,17 @@ def _configuration() -> dict:
     }
 
 
+def _rules() -> list[dict[str, str]]:
+    """The collective's rules as Mastodon's Rule entities (clients offer them in reports)."""
+    return [{"id": rule.id, "text": rule.text, "hint": rule.hint}
+            for rule in current_app.config["SETTINGS"].instance.rules]
+
+
+@blueprint.get("/api/v1/instance/rules", strict_slashes=False)
+async def instance_rules():
+    return jsonify(_rules())
+
+
 async def _counts() -> tuple[int, int, int]:
     users = await Account.filter(domain=LOCAL_DOMAIN, suspended=False, actor_type="Person").count()
     posts = await Post.filter(local=True, deleted_at=None, boost_of_id__isnull=True).count()
@@ -110,7 +121,7 @@ async def instance_v1():
         "invites_enabled": False,
         "configuration": _configuration(),
         "contact_account": None,
-        "rules": [],
+        "rules": _rules(),
     })
 
 
@@ -131,7 +142,7 @@ async def instance_v2():
         "configuration": {"urls": {"streaming": _streaming_url()}, **_configuration(), "translation": {"enabled": False}},
         "registrations": {"enabled": mode != "closed", "approval_required": mode == "approval", "message": None},
         "contact": {"email": settings.instance.admin_contact, "account": None},
-        "rules": [],
+        "rules": _rules(),
     })
 
 

@@ -140,6 +140,7 @@ async def _accounts_named(query: str, count: int, viewer: Account | None) -> lis
     instance_actor = Q(username="actor") & Q(domain="")
     query_set = Account.filter(
         Q(username__istartswith=text) | Q(display_name__icontains=text), ~instance_actor, suspended=False,
+        silenced_at__isnull=True,  # a silenced (limited) account is found by its exact address only
     )
     if viewer is not None:
         query_set = query_set.exclude(id__in=blocked_either_way(viewer))
@@ -152,7 +153,7 @@ async def _hashtags(query: str) -> list[str]:
         return []
     wanted = match.group(1).lower()
     seen: dict[str, None] = {}
-    rows = await publicly_listed(Post.filter(deleted_at=None)).order_by("-id").limit(RECENT_TAGGED_POSTS).values_list("tags", flat=True)
+    rows = await publicly_listed(Post.filter(deleted_at=None), None).order_by("-id").limit(RECENT_TAGGED_POSTS).values_list("tags", flat=True)
     for tags in rows:
         for tag in tags or []:
             name = tag.get("name") if isinstance(tag, dict) and tag.get("type") == "Hashtag" else None

@@ -261,8 +261,10 @@ def _status(post: Post, facts: _StatusFacts, accounts: _AccountCache, links: Med
         "edited_at": iso(post.edited_at),
         "in_reply_to_id": str(post.in_reply_to_id) if post.in_reply_to_id else None,
         "in_reply_to_account_id": facts.reply_authors.get(post.in_reply_to_id),
-        # An AI-labelled image makes the status sensitive, so apps show it blurred.
-        "sensitive": post.sensitive or any(verdict.action == "label" for _, verdict in media),
+        # An AI-labelled image makes the status sensitive, so apps show it blurred; so does
+        # an account an admin marked sensitive, whatever the post says.
+        "sensitive": post.sensitive or any(verdict.action == "label" for _, verdict in media)
+        or (post.account.sensitized and bool(facts.attachments.get(post.pk))),
         "spoiler_text": post.summary,
         "visibility": post.visibility.value,
         "language": post.language,

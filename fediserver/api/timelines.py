@@ -58,7 +58,7 @@ async def home():
 @blueprint.get("/api/v1/timelines/public")
 async def public():
     viewer = await optional_account(scope="read:statuses")
-    query = publicly_listed(_public(listed_posts(viewer)))
+    query = publicly_listed(_public(listed_posts(viewer)), viewer)
     return await _answer(query, viewer, "public")
 
 
@@ -69,7 +69,7 @@ async def tag(tag: str):
     if name is None:
         raise not_found("Tag")
     args = request.args
-    query = publicly_listed(_public(listed_posts(viewer))).filter(id__in=posts_tagged([name, *_list_arg("any")]))
+    query = publicly_listed(_public(listed_posts(viewer)), viewer).filter(id__in=posts_tagged([name, *_list_arg("any")]))
     for also in _list_arg("all"):
         query = query.filter(id__in=posts_tagged([also]))
     if none := _list_arg("none"):

@@ -2,7 +2,8 @@
 
 One module per subject registers its commands on the parser: ``instance`` (init,
 check-config, migrate), ``serving`` (run, worker), ``accounts``, ``registrations``, ``tokens``,
-``delivery``, ``media`` and ``domains`` (domain blocks). A new command goes in the module of its subject.
+``moderation`` (reports, account actions, the audit log), ``domains`` (domain blocks),
+``delivery`` and ``media``. A new command goes in the module of its subject.
 
 Every command reads the configuration the same way (``--config``, else
 ``$FEDISERVER_CONFIG``, else ``./config.toml``); a configuration problem ends the
@@ -15,12 +16,12 @@ import argparse
 import sys
 
 from fediserver import __version__
-from fediserver.cli import accounts, delivery, domains, instance, media, registrations, serving, tokens
+from fediserver.cli import accounts, delivery, domains, instance, media, moderation, registrations, serving, tokens
 from fediserver.cli.common import EXIT_USAGE, CommandError
 from fediserver.config import ConfigError
 
 # In the order ``fediserver --help`` lists them.
-SUBJECTS = (instance, serving, accounts, registrations, delivery, tokens, media, domains)
+SUBJECTS = (instance, serving, accounts, registrations, moderation, domains, delivery, tokens, media)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,6 +1,7 @@
 """Local artist accounts: ``account create`` (with a password read from a file or asked
 twice on a terminal, or none for API-only accounts), ``account list``, and moving an
-account between servers: ``account alias`` (the accounts it also is) and ``account move``."""
+account between servers: ``account alias`` (the accounts it also is) and ``account move``.
+The moderation actions (``account suspend``, ``silence``...) are ``fediserver.cli.moderation``'s."""
 
 from __future__ import annotations
 
@@ -33,6 +34,9 @@ def register(commands) -> None:
     move.add_argument("name", help="the local username")
     move.add_argument("uri", help="address (URL or @name@host) of the new account")
     move.set_defaults(handler=cmd_account_move)
+    from fediserver.cli.moderation import register_account_actions
+
+    register_account_actions(actions)
 
 
 def cmd_account_create(args: argparse.Namespace) -> int:

@@ -5,6 +5,7 @@ Tortoise discovers the models through this package, and migrations in
 """
 
 from fediserver.models.accounts import Account
+from fediserver.models.audit import AuditEntry
 from fediserver.models.content import (
     Addressee, MediaAttachment, Post, QuotePolicy, QuoteState, RemoteMediaState, Visibility,
 )
@@ -12,7 +13,9 @@ from fediserver.models.client_state import (
     AccountList, AccountNote, Filter, FilterAction, FilterKeyword, FilterStatus, FollowedTag, ListMember, Marker,
     RepliesPolicy,
 )
-from fediserver.models.interactions import Block, Favourite, Mute, Notification, NotificationKind, Reaction, Report
+from fediserver.models.interactions import (
+    Block, Favourite, Mute, Notification, NotificationKind, Reaction, Report, ReportCategory,
+)
 from fediserver.models.polls import Poll, PollVote
 from fediserver.models.domain_blocks import BlockSource, DomainAllow, DomainBlock, DomainPolicyVersion, Severity
 from fediserver.models.portfolio import Series, SeriesWork, Work
@@ -42,6 +45,7 @@ __all__ = [
     "RepliesPolicy",
     "Activity",
     "Addressee",
+    "AuditEntry",
     "Block",
     "Bookmark",
     "ConversationMark",
@@ -62,6 +66,7 @@ __all__ = [
     "Work",
     "SignInFailure",
     "Report",
+    "ReportCategory",
     "ApiToken",
     "AuthorizationCode",
     "Delivery",

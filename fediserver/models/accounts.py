@@ -54,6 +54,13 @@ class Account(Model):
     password_hash = fields.CharField(max_length=255, null=True)
     is_admin = fields.BooleanField(default=False)
     suspended = fields.BooleanField(default=False)
+    # Moderation (``fediserver.moderation.account_actions``): when an admin suspended the
+    # account (its data is kept 30 days for an unsuspension), limited it (silence: out of
+    # public timelines and search, its follows become requests), or forced its media
+    # behind a sensitive-content warning. None: not so.
+    suspended_at = fields.DatetimeField(null=True)
+    silenced_at = fields.DatetimeField(null=True)
+    sensitized_at = fields.DatetimeField(null=True)
     document = fields.JSONField(null=True)
     fetched_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -66,6 +73,14 @@ class Account(Model):
     @property
     def is_local(self) -> bool:
         return self.domain == LOCAL_DOMAIN
+
+    @property
+    def silenced(self) -> bool:
+        return self.silenced_at is not None
+
+    @property
+    def sensitized(self) -> bool:
+        return self.sensitized_at is not None
 
     @property
     def acct(self) -> str:

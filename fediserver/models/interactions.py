@@ -124,8 +124,24 @@ async def _filtered_by_domain_block(recipient: Account, sender: Account) -> bool
     return not await Follow.accepted().filter(follower_id=recipient.pk, target_id=sender.pk).exists()
 
 
+class ReportCategory(StrEnum):
+    """What a report is about, as Mastodon's clients offer it."""
+
+    SPAM = "spam"
+    LEGAL = "legal"
+    VIOLATION = "violation"  # breaks one of the instance's rules (``rule_ids``)
+    OTHER = "other"
+
+
 class Report(Model):
-    """A moderation report, made here or received as a Flag."""
+    """A moderation report, made here (``POST /api/v1/reports``) or received as a Flag.
+
+    ``statuses`` keeps the reported posts as they were when reported (a later edit or
+    deletion leaves the moderators' view unchanged). A report is open until an admin
+    resolves it (``resolved_at``, ``resolved_by``, and ``action_taken``: what was done to
+    the account, e.g. ``suspend``); it may be reopened. The life of a report is
+    ``fediserver.moderation.reports``.
+    """
 
     id = fields.BigIntField(primary_key=True)
     reporter = fields.ForeignKeyField("models.Account", related_name="reports_made", null=True, on_delete=fields.SET_NULL)
@@ -135,6 +151,49 @@ class Report(Model):
     uri = fields.CharField(max_length=2048, null=True, unique=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     resolved_at = fields.DatetimeField(null=True)
+    category = fields.CharEnumField(ReportCategory, max_length=16, default=ReportCategory.OTHER, db_default="other")
+    rule_ids = fields.JSONField(default=list, db_default="[]")
+    # The reported posts as they were: [{id, uri, url, content, spoiler_text, visibility,
+    # sensitive, created_at, media: [{url, description}]}].
+    statuses = fields.JSONField(default=list, db_default="[]")
+    forwarded = fields.BooleanField(default=False, db_default=False)
+    assigned_to = fields.ForeignKeyField("models.Account", related_name="reports_assigned", null=True,
+                                         on_delete=fields.SET_NULL)
+    resolved_by = fields.ForeignKeyField("models.Account", related_name="reports_resolved", null=True,
+                                         on_delete=fields.SET_NULL)
+    action_taken = fields.CharField(max_length=16, null=True)
 
     class Meta:
         table = "reports"
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None
+
+
+async def snapshot_posts(posts) -> list[dict]:
+    """The reported posts as they are now, kept on the report so later edits or deletions
+    leave what the moderators read unchanged."""
+    from fediserver.models.content import MediaAttachment
+
+    ids = [post.pk for post in posts]
+    media: dict[int, list[dict]] = {}
+    for attachment in await MediaAttachment.filter(post_id__in=ids).order_by("id") if ids else []:
+        media.setdefault(attachment.post_id, []).append({
+            "id": attachment.pk, "description": attachment.description, "mime": attachment.mime,
+            "remote_url": attachment.remote_url,
+        })
+    return [
+        {
+            "id": post.pk,
+            "uri": post.uri,
+            "url": post.url or post.uri,
+            "content": post.content,
+            "spoiler_text": post.summary,
+            "visibility": post.visibility.value,
+            "sensitive": post.sensitive,
+            "created_at": post.published_at.isoformat() if post.published_at else None,
+            "media": media.get(post.pk, []),
+        }
+        for post in posts
+    ]

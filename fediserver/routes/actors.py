@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 from quart import Blueprint, Response, redirect, request
 
-from fediserver.actor_documents import actor_document, encode
+from fediserver.actor_documents import actor_document, encode, suspended_actor_document
 from fediserver.instance_actor import ensure_instance_actor
 from fediserver.models import Account
 from fediserver.models.accounts import LOCAL_DOMAIN
@@ -43,9 +43,23 @@ async def actor_json(username: str) -> Response:
     if body is None:
         account = await local_artist(username)
         if account is None:
-            return json_error(404, "no such account", username)
+            return await _missing_actor(username)
         body = services.documents.put("actor", username, encode(actor_document(account, services.urls)))
     return activity_json(body)
+
+
+async def _missing_actor(username: str) -> Response:
+    """No such artist (404), or one suspended: its actor answers as suspended while the
+    suspension may be lifted (30 days), and 410 Gone once its data is gone."""
+    from fediserver.moderation.account_actions import may_unsuspend
+
+    services = app_services()
+    account = await Account.get_or_none(uri=services.urls.actor(username), domain=LOCAL_DOMAIN, suspended=True)
+    if account is None:
+        return json_error(404, "no such account", username)
+    if not may_unsuspend(account):
+        return json_error(410, "the account is gone", username)
+    return activity_json(encode(suspended_actor_document(account, services.urls)))
 
 
 @blueprint.get("/users/<username>")

@@ -90,9 +90,10 @@ def install_web(app: Quart, services: Services) -> WebRoom:
     app.register_blueprint(room.static.blueprint())
     install_pages(app)
     install_studio(app)
-    from fediserver.web import signup
+    from fediserver.web import admin_pages, signup
 
     app.register_blueprint(signup.blueprint)
+    app.register_blueprint(admin_pages.blueprint)
     from fediserver.moderation import domain_pages
 
     app.register_blueprint(domain_pages.blueprint)

@@ -231,7 +231,7 @@ class Presenter:
             title=work_title(post),
             content=Markup(_without_title(nh3.clean(post.content or ""), work_title(post) if work is not None else None)),
             summary=post.summary or "",
-            sensitive=bool(post.sensitive or post.summary),
+            sensitive=bool(post.sensitive or post.summary or (account is not None and account.sensitized)),
             images=images,
             published=post.published_at,
             edited=post.edited_at,

@@ -119,7 +119,8 @@ async def works_page(
     if artist is not None:
         works = Work.filter(account_id=artist.pk, post_id__in=Subquery(visible.filter(account_id=artist.pk).values("id")))
         return await _ordered_page(works, args, limit)
-    works = Work.filter(post_id__in=Subquery(visible.filter(local=True).values("id")))
+    listed = publicly_listed(visible_posts(viewer), viewer).filter(boost_of_id__isnull=True, local=True)
+    works = Work.filter(post_id__in=Subquery(listed.values("id")))
     return await _id_page(works, args, limit, id_field="post_id")
 
 
@@ -194,7 +195,7 @@ async def posts_page(
         # The tag list is JSON text on SQLite and jsonb on PostgreSQL: both read as text,
         # the quoted name matched without case. The name is letters, digits and "_" only.
         pattern = '%"#' + hashtag.lower() + '"%'
-        query = publicly_listed(query).filter(local=True, visibility="public").annotate(
+        query = publicly_listed(query, viewer).filter(local=True, visibility="public").annotate(
             has_tag=RawSQL(f"lower(CAST(\"posts\".\"tags\" AS TEXT)) LIKE '{pattern}'")
         ).filter(has_tag=True)
     return await _id_page(query, args, limit, related=("account",))

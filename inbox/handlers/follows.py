@@ -3,7 +3,8 @@
 A follow of a local account is accepted at once, with an ``Accept`` queued for the
 follower's inbox, unless the account approves followers by hand: then it waits as a
 follow request until ``outbox.relations.authorize_follow`` or ``reject_follow``. A
-follower the account blocks gets a ``Reject``; one it rejected may ask again. An Accept
+follower the account blocks gets a ``Reject``; a silenced (limited) follower it does
+not follow asks, as to an account that approves by hand; one it rejected may ask again. An Accept
 or Reject moves our follow as its life cycle allows (a Reject also ends an accepted one).
 """
 
@@ -44,14 +45,20 @@ async def handle_follow(inbound: Inbound) -> None:
         if existing.state == FollowState.ACCEPTED:
             await publish(accept_follow(target, document), actor=target, inboxes=personal_inbox(sender))
         return
-    # A server limited by a domain block asks; it never follows at once.
-    if target.manually_approves_followers or domain_policy().silences(sender.domain):
+    # A server limited by a domain block, or a silenced account, asks; it never follows at once.
+    if (target.manually_approves_followers or domain_policy().silences(sender.domain)
+            or await _silenced_stranger(sender, target)):
         await start_follow(sender.pk, target.pk, FollowState.PENDING, uri=follow_id)
         await notify(target.id, sender, NotificationKind.FOLLOW_REQUEST)
         return
     await start_follow(sender.pk, target.pk, FollowState.ACCEPTED, uri=follow_id)
     await publish(accept_follow(target, document), actor=target, inboxes=personal_inbox(sender))
     await notify(target.id, sender, NotificationKind.FOLLOW)
+
+
+async def _silenced_stranger(sender, target) -> bool:
+    """A silenced (limited) account asks to follow: a request, unless it is followed already."""
+    return sender.silenced and not await Follow.accepted().filter(follower_id=target.pk, target_id=sender.pk).exists()
 
 
 async def _our_follow_answered(inbound: Inbound) -> Follow:

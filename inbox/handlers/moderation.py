@@ -1,13 +1,15 @@
 """Moderation between servers: a remote Block of one of ours, and Flag (a report).
 
 A Block ends follows both ways. A Flag becomes a ``Report`` against the local account it
-names (or the author of the posts it names) for the moderators, unless its server's
-reports are rejected by a domain block (``reject_reports``).
+names (or the author of the posts it names) for the moderators, with the named posts
+kept as they were when it arrived; it may cite posts we do not store (only their ids).
+Reports from a server whose reports a domain block rejects (``reject_reports``) are dropped.
 """
 
 from __future__ import annotations
 
 from fediserver.models import Account, Block, Follow, Post, Report
+from fediserver.models.interactions import snapshot_posts
 from fediserver.moderation.domain_blocks import domain_policy
 from fediserver.models.social import remove_follows
 from inbox.handlers.base import Ignored, Inbound, find_account, require_object_id
@@ -36,10 +38,12 @@ async def handle_flag(inbound: Inbound) -> None:
         target = await Account.get(id=post.account_id) if post else None
     if target is None:
         raise Ignored("the report names no account or post known here")
+    posts = await Post.filter(uri__in=post_uris, account_id=target.pk).order_by("id") if post_uris else []
     await Report.create(
         reporter=inbound.sender,
         target=target,
         post_uris=post_uris,
+        statuses=await snapshot_posts(posts),
         comment=inbound.text_field("content", "summary") or "",
         uri=activity.id,
     )

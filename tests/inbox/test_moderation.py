@@ -34,6 +34,7 @@ async def test_a_flag_becomes_a_report_against_our_account(db):
     report = await Report.get(uri=flag["id"])
     assert (report.reporter_id, report.target_id) == (reporter.id, ada.id)
     assert report.post_uris == [post.uri] and report.comment == "spam in replies"
+    assert [s["uri"] for s in report.statuses] == [post.uri] and report.is_open  # kept as it was
 
     again = await deliver(flag | {"id": flag["id"]})
     assert again.state == InboundState.DONE and await Report.all().count() == 1

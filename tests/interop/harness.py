@@ -254,6 +254,10 @@ class PeerControl:
     async def move(self, actor: str, target: str) -> dict[str, Any]:
         return await self._post("move", actor=actor, target=target)
 
+    async def flag(self, actor: str, target: str, objects: list[str] = (), content: str | None = None) -> dict[str, Any]:
+        """``actor`` reports ``target`` (and ``objects``) to its server with a Flag."""
+        return await self._post("flag", actor=actor, target=target, objects=list(objects), content=content)
+
     async def forward(self, actor: str, activity: dict[str, Any], inbox: str) -> dict[str, Any]:
         """POST someone else's activity to ``inbox``, HTTP-signed by ``actor``."""
         return await self._post("forward", actor=actor, activity=activity, inbox=inbox)

@@ -12,7 +12,7 @@ from fediserver.models import Post
 
 # Endpoints that answer anyone, whatever the token may do.
 OPEN_TO_ALL = {
-    ("GET", "/api/v1/instance"), ("GET", "/api/v2/instance"),
+    ("GET", "/api/v1/instance"), ("GET", "/api/v2/instance"), ("GET", "/api/v1/instance/rules"),
     ("POST", "/api/v1/apps"), ("GET", "/api/v1/apps/verify_credentials"),
     ("GET", "/api/v1/custom_emojis"), ("GET", "/api/v1/instance/peers"),
 }

@@ -8,6 +8,7 @@ import {
   Announce,
   Create,
   Delete,
+  Flag,
   Follow,
   InteractionPolicy,
   InteractionRule,
@@ -323,6 +324,21 @@ const handlers = {
       tos: [ctx.getFollowersUri(local.name)],
     });
     return { move_id: move.id.href, deliveries: await deliver(ctx, local.name, move, { followers: true, preferSharedInbox: true }) };
+  },
+
+  // Reports an actor (and some of its objects) to the actor's server, as a Flag
+  // from this actor, the way servers forward a report.
+  "POST flag": async (state, ctx, body) => {
+    const local = localActor(state, body);
+    const { actor: target } = await resolveActor(ctx, body.target);
+    const objects = [target.id, ...(body.objects ?? []).map((object) => new URL(object))];
+    const flag = new Flag({
+      id: newId(ctx, local.name, "flags"),
+      actor: ctx.getActorUri(local.name),
+      objects,
+      content: body.content ?? null,
+    });
+    return { flag_id: flag.id.href, deliveries: await deliver(ctx, local.name, flag, { actors: [target] }) };
   },
 
   "POST forward": async (state, ctx, body) => {
