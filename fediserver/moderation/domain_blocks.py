@@ -29,6 +29,8 @@ applies what the block does to what is stored (``domain_effects``) and calls
 
 from __future__ import annotations
 
+import json
+
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -344,8 +346,14 @@ async def disallow_domain(domain: str, *, by: Account | None = None, policy: Dom
 
 async def record_domain_action(by: Account | None, action: str, domain: str, detail: dict[str, Any]) -> None:
     """Every change of a domain block or allow passes here: who (None for the command line
-    and the config file), what, on which domain. Logged; the seam for an audit log."""
+    and the config file), what (``create_domain_block``...), on which domain; written to
+    the audit log as ``domain_block.create`` and its kin."""
+    from fediserver.moderation.audit import Admin, record
+
     log.info("domain %s: %s by %s %s", domain, action, by.acct if by is not None else "the administrator", detail)
+    verb, _, subject = action.partition("_")
+    await record(Admin(by), f"{subject}.{verb}", target_type="domain", target_id=domain, target_label=domain,
+                 detail=json.dumps(detail, sort_keys=True, default=str) if detail else "")
 
 
 async def sync_config_blocks(settings: Any, *, remote_media: RemoteMedia | None = None,

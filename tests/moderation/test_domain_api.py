@@ -31,7 +31,9 @@ async def api(db, policy):
         "admin": await create_api_token("root1", scopes=ADMIN_SCOPES),
         "admin_read_only": await create_api_token("root1", scopes="read admin:read:domain_blocks"),
         "admin_no_admin_scope": await create_api_token("root1", scopes="read write"),
-        "artist": await create_api_token("ada", scopes=ADMIN_SCOPES),
+        # An artist cannot hold admin scopes at all (refused when the token is made): her
+        # ordinary token is refused by every admin endpoint.
+        "artist": await create_api_token("ada", scopes="read write"),
     }
     yield app.test_client(), {name: {"Authorization": f"Bearer {token}"} for name, token in tokens.items()}
     await app.config["SERVICES"].aclose()
@@ -64,6 +66,14 @@ async def test_an_admin_blocks_changes_lists_and_lifts_a_domain(api):
     assert not await DomainBlock.exists()
     gone = await client.get(f"/api/v1/admin/domain_blocks/{block['id']}", headers=auth["admin"])
     assert gone.status_code == 404
+
+    # Each change is in the audit log, with who made it.
+    log = await (await client.get("/api/v1/admin/audit_log?target_type=domain", headers=auth["admin"])).get_json()
+    assert [(entry["action"], entry["target"], entry["actor"]) for entry in log] == [
+        ("domain_block.destroy", "spam.example", "@root1"),
+        ("domain_block.update", "spam.example", "@root1"),
+        ("domain_block.create", "spam.example", "@root1"),
+    ]
 
 
 async def test_domain_allows_are_made_listed_and_removed(api):
