@@ -121,7 +121,13 @@ def _from_label_text(text: str) -> AiVerdict:
 def verdict_for(attachment: MediaAttachment, remote_policy: Policy) -> AiVerdict:
     """The verdict on ``attachment`` for a viewer whose effective remote rule is ``remote_policy``."""
     if not attachment.remote_url:
-        return _from_label_text(attachment.ai_label) if attachment.ai_label else SHOW
+        # A local upload keeps the verdict it was stored with; its marks say what it rests on.
+        if not attachment.ai_label:
+            return SHOW
+        strongest = _strongest(_marks(attachment.ai_marks))
+        if strongest is None:
+            return _from_label_text(attachment.ai_label)
+        return AiVerdict("label", strongest.kind, f"{strongest.detail} ({strongest.where})")
     if attachment.ai_marks is None:
         return _from_label_text(attachment.ai_label) if attachment.ai_label else SHOW
     marks = _marks(attachment.ai_marks)

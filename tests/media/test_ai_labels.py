@@ -124,7 +124,8 @@ async def test_a_stricter_rule_labels_what_the_instance_allows(db, tmp_path, pee
         bea_app = Mastodon(access_token=await create_api_token("bea"), api_base_url=served.base_url)
         status = await call(bea_app.status, post.pk)
         assert status.sensitive is False and all(m.ai_provenance is None for m in status.media_attachments)
-        await call(bea_app.account_update_credentials, note=None)  # a plain update changes no rule
+        await call(bea_app.account_update_credentials, locked=False)  # a plain update changes no rule
+        assert (await call(bea_app.account_verify_credentials)).source["ai_generated_remote"] == "allow"
         response = await patch(f"{served.base_url}/api/v1/accounts/update_credentials",
                                headers={"Authorization": f"Bearer {bea_app.access_token}"},
                                json={"source": {"ai_generated_remote": "label"}})
