@@ -43,6 +43,7 @@ async def test_update_credentials_changes_the_whole_profile_and_tells_followers(
     async with httpx.AsyncClient() as http:
         assert (await http.get(me.avatar)).headers["Content-Type"].startswith("image/")
     assert (me.source.privacy, me.source.sensitive, me.source.language) == ("unlisted", True, "fr")
+    assert me.source.note == "Printmaker. #linocut"  # as typed, for the next edit
     preferences = await call(ada.client.preferences)
     assert preferences["posting:default:visibility"] == "unlisted" and preferences["posting:default:language"] == "fr"
     async with httpx.AsyncClient(base_url=served.base_url, headers={"Authorization": f"Bearer {ada.token}"}) as http:
