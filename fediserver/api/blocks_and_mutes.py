@@ -111,7 +111,7 @@ def _mute_end(duration: str | None):
         return None
     try:
         seconds = int(float(given))
-    except ValueError:
+    except (ValueError, OverflowError):
         raise unprocessable(f"duration must be a number of seconds, not {given!r}") from None
     if not 0 <= seconds <= MAX_MUTE_SECONDS:
         raise unprocessable(f"duration must be between 0 (for good) and {MAX_MUTE_SECONDS} seconds")

@@ -314,7 +314,7 @@ def _expiry(params: Params):
         return None
     try:
         seconds = int(float(given))
-    except ValueError:
+    except (ValueError, OverflowError):
         raise unprocessable(f"expires_in must be a number of seconds, not {given!r}") from None
     if not 0 < seconds <= MAX_EXPIRY_SECONDS:
         raise unprocessable(f"expires_in must be between 1 and {MAX_EXPIRY_SECONDS} seconds")

@@ -8,11 +8,14 @@ the media room's ``MediaLinks``: the derivatives that may leave the server, neve
 
 from __future__ import annotations
 
+import html
+import re
 from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+import nh3
 from tortoise.functions import Count, Max
 
 from fediserver.models import Account, Favourite, Follow, FollowState, MediaAttachment, Notification, Poll, Post
@@ -45,7 +48,7 @@ async def account_json(account: Account, *, with_source: bool = False) -> dict[s
     document = (await accounts_json([account]))[account.pk]
     if with_source:
         document["source"] = {
-            "note": account.summary,
+            "note": _plain_text(account.summary),  # what the profile form edits, as typed
             "fields": document["fields"],
             "privacy": account.default_visibility,
             "sensitive": account.default_sensitive,
@@ -101,6 +104,14 @@ async def accounts_json(accounts: Iterable[Account]) -> dict[int, dict[str, Any]
         }
         for pk, account in by_id.items()
     }
+
+
+_PARAGRAPH_OR_BREAK = re.compile(r"</p>\s*<p[^>]*>|<br\s*/?>", re.IGNORECASE)
+
+
+def _plain_text(content_html: str) -> str:
+    """HTML made from typed text, as text again: paragraphs and breaks as new lines."""
+    return html.unescape(nh3.clean(_PARAGRAPH_OR_BREAK.sub("\n", content_html or ""), tags=set())).strip()
 
 
 def _moment(value: datetime | str | None) -> datetime | None:

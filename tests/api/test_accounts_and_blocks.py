@@ -43,6 +43,7 @@ async def test_update_credentials_changes_the_whole_profile_and_tells_followers(
     async with httpx.AsyncClient() as http:
         assert (await http.get(me.avatar)).headers["Content-Type"].startswith("image/")
     assert (me.source.privacy, me.source.sensitive, me.source.language) == ("unlisted", True, "fr")
+    assert me.source.note == "Printmaker. #linocut"  # as typed, for the next edit
     preferences = await call(ada.client.preferences)
     assert preferences["posting:default:visibility"] == "unlisted" and preferences["posting:default:language"] == "fr"
     async with httpx.AsyncClient(base_url=served.base_url, headers={"Authorization": f"Bearer {ada.token}"}) as http:
@@ -162,6 +163,10 @@ async def test_mutes_hide_for_a_while_with_or_without_notifications(served, make
     assert (await call(ada.client.account_relationships, bea.account.pk))[0].muting is False
     with pytest.raises(MastodonAPIError):
         await call(ada.client.account_mute, bea.account.pk, duration=-1)
+    async with httpx.AsyncClient(base_url=served.base_url, headers={"Authorization": f"Bearer {ada.token}"}) as http:
+        for duration in ("inf", "a while"):
+            refused = await http.post(f"/api/v1/accounts/{bea.account.pk}/mute", data={"duration": duration})
+            assert refused.status_code == 422 and "duration" in refused.json()["error"]
     assert (await call(ada.client.account_unmute, bea.account.pk)).muting is False
 
 

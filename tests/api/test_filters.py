@@ -73,6 +73,7 @@ async def test_filter_crud_keywords_and_statuses(served, make_artist):
         for body in ({"title": "", "context": ["home"]}, {"title": "x", "context": ["kitchen"]},
                      {"title": "x", "context": ["home"], "filter_action": "explode"},
                      {"title": "x", "context": ["home"], "expires_in": "soon"},
+                     {"title": "x", "context": ["home"], "expires_in": "inf"},
                      {"title": "x", "context": ["home"], "keywords_attributes": [{"keyword": " "}]}):
             refused = await http.post("/api/v2/filters", json=body)
             assert refused.status_code == 422 and refused.json()["error"].startswith("Validation failed"), body
