@@ -5,6 +5,9 @@
 - ``vote``: a local account answers a poll. On a local poll the votes are counted here;
   on a remote poll each choice leaves as a ``Create`` of a Note named after the option,
   addressed to the poll's author only (Mastodon's way), and our copy of the counts grows.
+- ``share_counts``: after votes on a local poll, an ``Update`` of its Question tells the
+  servers that received it the new counts, at most once per ``COUNTS_INTERVAL`` (they
+  fetch the poll again when it is shown anyway).
 The poll itself travels inside the post, as a ``Question`` (``outbox.objects``).
 """
 
@@ -17,15 +20,18 @@ from datetime import timedelta
 from tortoise.transactions import in_transaction
 
 from fediserver.clock import utcnow
-from fediserver.models import Account, Poll, PollVote, Post
+from fediserver.models import Account, Activity, Poll, PollVote, Post
+from outbox.builders import create_note, update_note
 from outbox.errors import ActionError
+from outbox.objects import NoteRenderer, note_object
 from outbox.publish import publish
-from outbox.recipients import personal_inbox
+from outbox.recipients import personal_inbox, post_inboxes
 
 MAX_OPTIONS = 4
 MAX_OPTION_CHARACTERS = 50
 MIN_EXPIRATION = 300  # seconds
 MAX_EXPIRATION = 2_629_746  # a month
+COUNTS_INTERVAL = timedelta(minutes=3)
 
 
 @dataclass(frozen=True)
@@ -66,8 +72,23 @@ async def attach_poll(post: Post, spec: PollSpec) -> Poll:
     return poll
 
 
-async def vote(account: Account, poll: Poll, choices: Sequence[int]) -> Poll:
-    """``account`` answers ``poll`` with ``choices`` (option indexes), once."""
+async def share_counts(post: Post, notes: NoteRenderer | None) -> None:
+    """Send a local poll's counts to those who received it (an Update of the Question),
+    unless they were sent less than ``COUNTS_INTERVAL`` ago."""
+    if await Activity.exists(type="Update", object_uri=post.uri, created_at__gte=utcnow() - COUNTS_INTERVAL):
+        return
+    author = await post.account
+    poll = await Poll.get(post_id=post.pk)
+    if notes is not None:
+        note = await notes.note(post, author, with_context=False)
+    else:
+        note = note_object(post, author, with_context=False, poll=poll)
+    await publish(update_note(author, note), actor=author, inboxes=await post_inboxes(post, author))
+
+
+async def vote(account: Account, poll: Poll, choices: Sequence[int], *, notes: NoteRenderer | None = None) -> Poll:
+    """``account`` answers ``poll`` with ``choices`` (option indexes), once. ``notes``
+    renders a local poll's Question for ``share_counts`` (``Services.notes``)."""
     post = await Post.get(id=poll.post_id).select_related("account")
     wanted = list(dict.fromkeys(choices))
     if post.deleted_at is not None:
@@ -86,7 +107,9 @@ async def vote(account: Account, poll: Poll, choices: Sequence[int]) -> Poll:
     async with in_transaction():
         rows = [await PollVote.create(poll=poll, account=account, choice=choice) for choice in wanted]
         if post.local:
-            return await poll.recount()
+            await poll.recount()
+            await share_counts(post, notes)
+            return poll
         for row in rows:
             row.uri = f"{account.uri}#votes/{row.pk}"
             await row.save(update_fields=["uri"])
@@ -101,8 +124,6 @@ async def vote(account: Account, poll: Poll, choices: Sequence[int]) -> Poll:
 
 
 def _vote_activity(voter: Account, author: Account, post: Post, option: str, vote_uri: str) -> dict:
-    from outbox.builders import create_note
-
     note = {"id": vote_uri, "type": "Note", "name": option, "attributedTo": voter.uri, "to": [author.uri],
             "cc": [], "inReplyTo": post.uri}
     activity = create_note(voter, note)

@@ -13,6 +13,7 @@ from typing import Any
 from quart import Blueprint, jsonify
 
 from fediserver.api.auth import optional_account, require_account
+from fediserver.api.context import services
 from fediserver.api.errors import not_found, unprocessable
 from fediserver.api.params import Params, record_id
 from fediserver.api.serializers import iso
@@ -42,7 +43,7 @@ async def votes(poll_id: str):
         if not value.lstrip("-").isdigit():
             raise unprocessable(f"choices are option numbers, not {value!r}")
         choices.append(int(value))
-    await polls.vote(account, poll, choices)
+    await polls.vote(account, poll, choices, notes=services().notes)
     poll = await Poll.get(id=poll.pk)
     return jsonify((await polls_json([poll], account))[poll.post_id])
 

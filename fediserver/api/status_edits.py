@@ -20,7 +20,7 @@ from fediserver.api.errors import ApiError, unprocessable
 from fediserver.api.params import Params, record_id
 from fediserver.api.polls import poll_spec
 from fediserver.api.serializers import account_json, iso, media_json, status_json
-from fediserver.api.statuses import _own_media, language_tag, visible_post
+from fediserver.api.statuses import language_tag, own_media, visible_post
 from fediserver.models import Account, MediaAttachment, Post, PostEdit
 from fediserver.models.post_edits import snapshot
 from outbox import statuses
@@ -112,7 +112,7 @@ async def _edited_media(account: Account, post: Post, params: Params) -> list[Me
     if not params.given("media_ids") and not described:
         return None
     wanted = params.texts("media_ids") or described
-    return await _own_media(account, wanted, post)
+    return await own_media(account, wanted, post)
 
 
 def _descriptions(params: Params) -> dict[int, str]:

@@ -17,7 +17,7 @@ from fediserver.api.context import services
 from fediserver.api.errors import unprocessable
 from fediserver.api.pagination import Page, link_header
 from fediserver.api.serializers import accounts_json, status_json, statuses_json
-from fediserver.api.statuses import _original, visible_post
+from fediserver.api.statuses import original_post, visible_post
 from fediserver.models import Account, Bookmark, ConversationMute, Favourite, Post
 from fediserver.models.reader_marks import thread_roots
 from fediserver.visibility import visible_posts
@@ -47,7 +47,7 @@ async def unpin(status_id: str):
 @blueprint.post("/api/v1/statuses/<status_id>/bookmark")
 async def bookmark(status_id: str):
     account = await require_account(scope="write:bookmarks")
-    post = await _original(await visible_post(status_id, account), account)
+    post = await original_post(await visible_post(status_id, account), account)
     try:
         await Bookmark.get_or_create(account=account, post=post)
     except IntegrityError:
@@ -58,7 +58,7 @@ async def bookmark(status_id: str):
 @blueprint.post("/api/v1/statuses/<status_id>/unbookmark")
 async def unbookmark(status_id: str):
     account = await require_account(scope="write:bookmarks")
-    post = await _original(await visible_post(status_id, account), account)
+    post = await original_post(await visible_post(status_id, account), account)
     await Bookmark.filter(account=account, post=post).delete()
     return await _answer(post, account)
 
@@ -76,7 +76,7 @@ async def bookmarks():
 @blueprint.post("/api/v1/statuses/<status_id>/mute")
 async def mute(status_id: str):
     account = await require_account(scope="write:mutes")
-    post = await _original(await visible_post(status_id, account), account)
+    post = await original_post(await visible_post(status_id, account), account)
     root = (await thread_roots([post.pk]))[post.pk]
     try:
         await ConversationMute.get_or_create(account=account, root_id=root)
@@ -88,7 +88,7 @@ async def mute(status_id: str):
 @blueprint.post("/api/v1/statuses/<status_id>/unmute")
 async def unmute(status_id: str):
     account = await require_account(scope="write:mutes")
-    post = await _original(await visible_post(status_id, account), account)
+    post = await original_post(await visible_post(status_id, account), account)
     root = (await thread_roots([post.pk]))[post.pk]
     await ConversationMute.filter(account=account, root_id=root).delete()
     return await _answer(post, account)
@@ -97,7 +97,7 @@ async def unmute(status_id: str):
 @blueprint.get("/api/v1/statuses/<status_id>/favourited_by")
 async def favourited_by(status_id: str):
     viewer = await optional_account(scope="read:accounts")
-    post = await _original(await visible_post(status_id, viewer), viewer)
+    post = await original_post(await visible_post(status_id, viewer), viewer)
     rows = await Page.from_request().rows(Favourite.filter(post=post, account__suspended=False).select_related("account"))
     return await _accounts_page(rows, [row.account for row in rows])
 
@@ -105,7 +105,7 @@ async def favourited_by(status_id: str):
 @blueprint.get("/api/v1/statuses/<status_id>/reblogged_by")
 async def reblogged_by(status_id: str):
     viewer = await optional_account(scope="read:accounts")
-    post = await _original(await visible_post(status_id, viewer), viewer)
+    post = await original_post(await visible_post(status_id, viewer), viewer)
     boosts = Post.filter(boost_of=post, deleted_at=None, account__suspended=False).select_related("account")
     rows = await Page.from_request().rows(boosts)
     return await _accounts_page(rows, [row.account for row in rows])

@@ -51,7 +51,7 @@ async def create():
         sensitive=params.flag("sensitive", default=account.default_sensitive),
         spoiler_text=params.text("spoiler_text", "") or "",
         in_reply_to=await _reply_target(account, params.text("in_reply_to_id")),
-        media=await _own_media(account, params.texts("media_ids")),
+        media=await own_media(account, params.texts("media_ids")),
         language=language_tag(params.text("language")) or account.default_language,
         notes=services().notes,
         quote=quote,
@@ -131,7 +131,7 @@ async def _act_on(status_id: str, action: Callable[[Account, Post], Awaitable[An
     """Do ``action`` on a post the caller may see (on the boosted post, for a boost) and
     answer with that post, or with what the action made (the boost, for ``reblog``)."""
     account = await require_account(scope=scope)
-    post = await _original(await visible_post(status_id, account), account)
+    post = await original_post(await visible_post(status_id, account), account)
     result = await action(account, post)
     return jsonify(await status_json(result if answer_with_result else post, account, services().media_links))
 
@@ -144,7 +144,7 @@ async def visible_post(status_id: str, viewer: Account | None) -> Post:
     return post
 
 
-async def _original(post: Post, viewer: Account) -> Post:
+async def original_post(post: Post, viewer: Account) -> Post:
     """Acting on a boost acts on the boosted post, as Mastodon does."""
     if post.boost_of_id is None:
         return post
@@ -162,7 +162,7 @@ async def _quote_target(account: Account, status_id: str | None) -> tuple[Post |
     policy does not let the caller quote it."""
     if not status_id:
         return None, False
-    quoted = await _original(await visible_post(status_id, account), account)
+    quoted = await original_post(await visible_post(status_id, account), account)
     permission = await quote_permission(quoted, account)
     if permission == DENIED:
         raise unprocessable("the author of that post does not let you quote it")
@@ -184,7 +184,7 @@ async def _resolve_mentions(text: str) -> None:
             continue
 
 
-async def _own_media(account: Account, media_ids: list[str], post: Post | None = None) -> list[MediaAttachment]:
+async def own_media(account: Account, media_ids: list[str], post: Post | None = None) -> list[MediaAttachment]:
     """The caller's uploads named by ``media_ids``, in that order: unused ones, or those
     already on ``post`` (an edit keeping them)."""
     if len(media_ids) > MAX_MEDIA:

@@ -31,7 +31,7 @@ class Migration(migrations.Migration):
                 ('read_up_to', fields.BigIntField(default=0)),
                 ('hidden_up_to', fields.BigIntField(default=0)),
             ],
-            options={'table': 'conversation_marks', 'app': 'models', 'unique_together': (('account', 'root'),), 'pk_attr': 'id', 'table_description': "Where a reader stands in one direct conversation: read up to a post, and removed from"},
+            options={'table': 'conversation_marks', 'app': 'models', 'unique_together': (('account', 'root'),), 'pk_attr': 'id', 'table_description': 'Where a reader stands in one direct conversation (read up to, removed up to).'},
             bases=['Model'],
         ),
         ops.CreateModel(

@@ -35,8 +35,9 @@ class ConversationMute(Model):
 
 
 class ConversationMark(Model):
-    """Where a reader stands in one direct conversation: read up to a post, and removed from
-    her list up to a post (a newer post brings the conversation back)."""
+    """Where a reader stands in one direct conversation (read up to, removed up to).
+
+    Removed up to a post: a newer post brings the conversation back to her list."""
 
     id = fields.BigIntField(primary_key=True)
     account = fields.ForeignKeyField("models.Account", related_name="conversation_marks", on_delete=fields.CASCADE)

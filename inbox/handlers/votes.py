@@ -1,6 +1,7 @@
 """Votes on our polls from other servers. A vote arrives as a Note carrying only a
 ``name`` (the option's title) in reply to the poll, addressed to its author (Mastodon's
-way); it is counted once, while the poll is open, and never stored as a post."""
+way); it is counted once, while the poll is open, never stored as a post, and the new
+counts go out to the poll's audience (``outbox.polls.share_counts``)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from federation.vocab import ContentObject
 from fediserver.clock import utcnow
 from fediserver.models import Poll, PollVote
 from inbox.handlers.base import Forged, Ignored, Inbound, find_post
+from outbox.polls import share_counts
 
 
 async def record_vote(inbound: Inbound, obj: ContentObject) -> None:
@@ -32,3 +34,4 @@ async def record_vote(inbound: Inbound, obj: ContentObject) -> None:
         raise Ignored(f"{sender.uri} has already voted on {post.uri}")
     await PollVote.create(poll=poll, account=sender, choice=choice, uri=obj.id)
     await poll.recount()
+    await share_counts(post, inbound.notes)

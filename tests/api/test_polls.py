@@ -29,6 +29,8 @@ async def test_an_artist_asks_and_others_vote_once(served, make_artist):
 
     voted = await call(bea.client.poll_vote, asked.poll.id, [1])
     assert (voted.voted, voted.own_votes, voted.votes_count, voted.voters_count) == (True, [1], 1, 1)
+    counts = await Activity.get(type="Update", object_uri=asked.uri)  # the new counts go out
+    assert [o["replies"]["totalItems"] for o in counts.payload["object"]["oneOf"]] == [0, 1, 0]
     with pytest.raises(MastodonAPIError, match="already voted"):
         await call(bea.client.poll_vote, asked.poll.id, [2])
     with pytest.raises(MastodonAPIError, match="one answer"):
@@ -36,6 +38,7 @@ async def test_an_artist_asks_and_others_vote_once(served, make_artist):
     with pytest.raises(MastodonAPIError, match="option numbers"):
         await call(cid.client.poll_vote, asked.poll.id, [7])
     await call(cid.client.poll_vote, asked.poll.id, [1])
+    assert await Activity.filter(type="Update", object_uri=asked.uri).count() == 1  # not again within minutes
     seen = await call(ada.client.poll, asked.poll.id)
     assert [o.votes_count for o in seen.options] == [0, 2, 0] and seen.voted is False
     assert (await call(cid.client.status, asked.id)).poll.own_votes == [1]

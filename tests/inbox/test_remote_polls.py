@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from fediserver.clock import utcnow
-from fediserver.models import Delivery, InboundState, Poll, PollVote, Post, PostEdit
+from fediserver.models import Activity, Delivery, InboundState, Poll, PollVote, Post, PostEdit
 from outbox import polls, statuses
 from tests.inbox.support import PUBLIC, deliver, our_account, remote_actor
 from tests.inbox.test_posts import BOB, create, update
@@ -66,6 +66,8 @@ async def test_remote_votes_on_our_poll_are_counted_once_while_it_is_open(db):
     assert (await deliver(vote(1, "A3"), to_inbox_of=ada)).state == InboundState.DONE
     poll = await Poll.get(post=post)
     assert (poll.votes, poll.voters_count) == ([0, 1], 1)
+    counts = await Activity.get(type="Update", object_uri=post.uri)
+    assert [o["replies"]["totalItems"] for o in counts.payload["object"]["oneOf"]] == [0, 1]
     again = await deliver(vote(2, "A4"), to_inbox_of=ada)
     unknown = await deliver(vote(3, "A0"), to_inbox_of=ada)
     assert again.state == unknown.state == InboundState.IGNORED
