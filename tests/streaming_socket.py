@@ -80,9 +80,13 @@ class StreamingSocket:
         self._writer.write(self._ws.send(TextMessage(data=json.dumps(document))))
         await self._writer.drain()
 
+    async def receive_text(self, timeout: float = 10.0) -> str | None:
+        """The next message as sent; None once the server closed the socket."""
+        return await asyncio.wait_for(self._messages.get(), timeout)
+
     async def receive_json(self, timeout: float = 10.0) -> dict | None:
         """The next message, decoded; None once the server closed the socket."""
-        text = await asyncio.wait_for(self._messages.get(), timeout)
+        text = await self.receive_text(timeout)
         return None if text is None else json.loads(text)
 
     async def close(self) -> None:

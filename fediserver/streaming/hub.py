@@ -27,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,15 +44,21 @@ log = logging.getLogger("fediserver.streaming")
 QUEUE_LIMIT = 500
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class Message:
+    """One event for one stream; the same object goes to every connection that gets it,
+    so its WebSocket text is encoded once."""
+
     label: tuple[str, ...]
     event: str
     payload: str
+    _text: str | None = None
 
     def websocket_text(self) -> str:
-        return json.dumps({"stream": list(self.label), "event": self.event, "payload": self.payload},
-                          separators=(",", ":"))
+        if self._text is None:
+            self._text = json.dumps({"stream": list(self.label), "event": self.event, "payload": self.payload},
+                                    separators=(",", ":"))
+        return self._text
 
     def sse_text(self) -> str:
         return f"event: {self.event}\ndata: {self.payload}\n\n"
@@ -125,8 +131,11 @@ class StreamHub:
         hashtags = {tag["name"].lstrip("#").lower() for tag in post.tags
                     if isinstance(tag, dict) and tag.get("type") == "Hashtag" and isinstance(tag.get("name"), str)}
         readable = _Readable(post)
+        await readable.ask(listener.account for listener, sub in targets
+                           if _carries(sub, post, listener.account.pk, home, hashtags))
         renders = _Renders(post, self.links, shared=event.kind == POST_CREATED and await _reader_free(post))
         update = "status.update" if event.kind == POST_UPDATED else "update"
+        messages: dict[tuple, Message] = {}
         for listener, sub in targets:
             if not _carries(sub, post, listener.account.pk, home, hashtags):
                 continue
@@ -136,7 +145,11 @@ class StreamHub:
                 if event.kind == POST_CREATED:
                     listener.offer(Message(sub.label, "conversation", await renders.conversation(listener.account)))
                 continue
-            listener.offer(Message(sub.label, update, await renders.status(listener.account)))
+            payload = await renders.status(listener.account)
+            key = (sub.label, id(payload))
+            if key not in messages:
+                messages[key] = Message(sub.label, update, payload)
+            listener.offer(messages[key])
 
     async def _deleted(self, event: Event) -> None:
         targets = self._subscribed(streams.POST_STREAMS)
@@ -148,9 +161,10 @@ class StreamHub:
         if post is None:
             return
         readable = _Readable(post)
+        messages: dict[tuple[str, ...], Message] = {}
         for listener, sub in targets:
             if await readable(listener.account):
-                listener.offer(Message(sub.label, "delete", str(event.id)))
+                listener.offer(messages.setdefault(sub.label, Message(sub.label, "delete", str(event.id))))
 
     async def _notification(self, event: Event) -> None:
         targets = [(listener, sub) for listener, sub in self._subscribed(streams.NOTIFICATION_STREAMS)
@@ -214,6 +228,12 @@ class _Readable:
     def __init__(self, post: Post) -> None:
         self.post = post
         self.answers: dict[int, bool] = {}
+
+    async def ask(self, readers: Iterable[Account]) -> None:
+        """Ask for many readers at once (concurrently, where the database pool allows)."""
+        unasked = {reader.pk: reader for reader in readers if reader.pk not in self.answers}
+        answers = await asyncio.gather(*(may_read(self.post, reader) for reader in unasked.values()))
+        self.answers.update(zip(unasked, answers))
 
     async def __call__(self, reader: Account) -> bool:
         if reader.pk not in self.answers:

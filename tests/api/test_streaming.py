@@ -69,6 +69,7 @@ async def test_followers_see_posts_edits_and_deletions_live_and_strangers_only_p
     assert is_update(for_followers, ["user"], secret.id)
     status = json.loads(public["payload"])
     assert status["account"]["acct"] == "ada" and "harbour" in status["content"]
+    assert status["uri"] == shown.uri  # as committed, not as first written
     assert [t["name"] for t in status["tags"]] == ["ink"]
     # The stranger follows no one: the public post comes on the local stream only, and
     # the followers-only post never.
