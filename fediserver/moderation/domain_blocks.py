@@ -118,6 +118,8 @@ class DomainPolicy:
         self._version: int | None = None
         self._checked_at = float("-inf")
         self.limited_domains: tuple[str, ...] = ()
+        # Removes the cached files of a blocked domain's media (``build_services`` sets it).
+        self.remote_media: RemoteMedia | None = None
 
     # -- the questions -------------------------------------------------------------------
 
@@ -267,6 +269,7 @@ async def block_domain(domain: str, *, severity: Severity | str = Severity.SUSPE
                        policy: DomainPolicy | None = None) -> DomainBlock:
     """Create or change the block of ``domain`` and apply it to what is stored."""
     policy = policy or domain_policy()
+    remote_media = remote_media or policy.remote_media
     name = normalise_domain(domain)
     _check_not_own(name, policy)
     try:
@@ -358,6 +361,7 @@ async def sync_config_blocks(settings: Any, *, remote_media: RemoteMedia | None 
     from fediserver.moderation.blocklists import ImportPlan, apply_import, read_config_lists
 
     policy = policy or domain_policy()
+    remote_media = remote_media or policy.remote_media
     wanted = read_config_lists(settings)
     stored = {block.domain: block for block in await DomainBlock.filter(source=BlockSource.CONFIG)}
     admin_made = set(await DomainBlock.filter(source=BlockSource.ADMIN).values_list("domain", flat=True))
