@@ -11,9 +11,9 @@ refused.
 
 Every process holds one policy (``domain_policy()``), built by ``build_services``. A
 change made here bumps the ``DomainPolicyVersion`` row and reloads at once; other
-processes see it within ``moderation.reload_seconds``: ``refresh()``, called before
-each request and each job batch, reads the version row at most that often and reloads
-only when it moved.
+processes see it within ``moderation.reload_seconds``: ``keep_current()``, a task each
+web and worker process runs, reads the version row that often and reloads only when it
+moved, so no request or job waits for it.
 
 Who asks: the inbox endpoint (403 before any key fetch), the outbound HTTP client's host
 gate (``refusal``: keys, actors, objects, WebFinger, deliveries; ``media_refusal`` for
@@ -29,6 +29,7 @@ applies what the block does to what is stored (``domain_effects``) and calls
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -223,6 +224,13 @@ class DomainPolicy:
             return
         if version != self._version:
             await self.reload()
+
+    async def keep_current(self) -> None:
+        """Run for the life of a process: ``refresh`` every ``reload_seconds``, so no request
+        or job waits for the version row (``run`` and ``worker`` start it)."""
+        while True:
+            await self.refresh()
+            await asyncio.sleep(max(self.reload_seconds, 0.1))
 
     async def changed(self) -> None:
         """After a change here: bump the version for the other processes, reload now."""
