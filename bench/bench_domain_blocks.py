@@ -4,8 +4,8 @@
         [--lines 20000] [--accounts 2000]
 
 1. ``--blocks`` suspended domains loaded into a ``DomainPolicy``; the inbox's check of a
-   POST (the ``refresh`` that finds the policy current, then ``refusal`` of the actor's
-   host) timed over ``--checks`` hosts of four kinds: a blocked domain, a subdomain of
+   POST (``refusal`` of the actor's host; with the time-gated ``refresh`` a direct caller
+   makes before it, so an upper bound) timed over ``--checks`` hosts of four kinds: a blocked domain, a subdomain of
    one, an unblocked host with four labels, and one with a port. Target: 5 µs a check.
 2. A ``--lines`` Mastodon CSV blocklist (with its ``#`` header; a tenth silenced, a tenth
    rejecting media) imported into a fresh, migrated SQLite file that holds

@@ -7,6 +7,7 @@ jobs inside the web process.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 
@@ -64,16 +65,13 @@ def create_app(settings: Settings, *, manage_database: bool = True, run_jobs: bo
     tortoise_config = db.settings_tortoise_config(settings) if manage_database else None
     runner = JobRunner(build_jobs(services)) if (settings.server.run_jobs if run_jobs is None else run_jobs) else None
 
-    @app.before_request
-    async def _current_domain_policy() -> None:
-        # Blocks changed by another process show within moderation.reload_seconds.
-        await services.domains.refresh()
-
     @app.before_serving
     async def _start() -> None:
         if tortoise_config is not None:
             await db.open_database(tortoise_config)
         await services.prepare()
+        # Blocks changed by another process show within moderation.reload_seconds.
+        app.config["DOMAIN_POLICY_TASK"] = asyncio.create_task(services.domains.keep_current())
         if runner is not None:
             runner.start()
 
@@ -82,6 +80,9 @@ def create_app(settings: Settings, *, manage_database: bool = True, run_jobs: bo
         # Reverse order: jobs stop before the connections they use are closed.
         if runner is not None:
             await runner.stop()
+        task = app.config.pop("DOMAIN_POLICY_TASK", None)
+        if task is not None:
+            task.cancel()
         await services.aclose()
         if tortoise_config is not None:
             await db.close_database()

@@ -389,7 +389,7 @@ class ModerationSettings(Section):
     blocks: tuple[InlineDomainBlock, ...] = ()
     block_lists: tuple[str, ...] = ()
     expose_domain_blocks: Literal["public", "users", "off"] = "users"
-    reload_seconds: float = Field(default=5.0, ge=0, le=3600)
+    reload_seconds: float = Field(default=5.0, ge=0.5, le=3600)
 
     @field_validator("allowed_domains", "block_lists", "blocks", mode="before")
     @classmethod

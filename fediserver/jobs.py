@@ -18,7 +18,6 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from fediserver.lease_holders import LeaseKeeper
-from fediserver.moderation.domain_blocks import domain_policy
 from inbox.processing import inbound_jobs
 from inbox.fetch_tasks import fetch_jobs
 from media.remote import remote_media_jobs
@@ -88,7 +87,6 @@ class JobRunner:
     async def _loop(self, job: JobKind) -> None:
         while not self._stopping.is_set():
             try:
-                await domain_policy().refresh()
                 handled = await job.run_once()
             except asyncio.CancelledError:
                 raise

@@ -158,6 +158,8 @@ def build_services(settings: Settings) -> Services:
     store = media_store(settings)
     pipeline = MediaPipeline(rules, store, settings.data_dir / "tmp")
     links = MediaLinks(rules, store)
+    remote_media = RemoteMedia(pipeline, media_http)
+    domains.remote_media = remote_media
     return Services(
         settings=settings,
         urls=urls,
@@ -171,7 +173,7 @@ def build_services(settings: Settings) -> Services:
         documents=DocumentCache(federation.document_cache_seconds),
         media=pipeline,
         media_links=links,
-        remote_media=RemoteMedia(pipeline, media_http),
+        remote_media=remote_media,
         notes=NoteRenderer(links.media_url, lambda author: pipeline.artist_policy(author).data_mining,
                            MediaLabels(pipeline.rules).verdict),
         domains=domains,

@@ -118,6 +118,8 @@ def test_every_command_is_there_and_has_help(capsys):
         ("registration",), ("registration", "list"), ("registration", "approve"), ("registration", "reject"),
         ("delivery",), ("delivery", "status"), ("delivery", "unpark"),
         ("token",), ("token", "create"), ("media",), ("media", "prune"),
+        ("domain",), ("domain", "block"), ("domain", "unblock"), ("domain", "list"), ("domain", "import"),
+        ("domain", "export"), ("domain", "allow"), ("domain", "disallow"),
     }
     for command in commands:
         with pytest.raises(SystemExit) as exited:

@@ -113,6 +113,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
         services = build_services(settings)
         try:
             await services.load_domain_policy()
+            keeping_current = asyncio.create_task(services.domains.keep_current())
             runner = JobRunner(build_jobs(services))
             if not runner.jobs:
                 print("no background job kinds are registered; nothing to do")
@@ -120,6 +121,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
             runner.start()
             await _shutdown_signal()()
             await runner.stop()
+            keeping_current.cancel()
         finally:
             await services.aclose()
 

@@ -322,6 +322,8 @@ async def apply_import(plan: ImportPlan, *, by: Account | None = None, source_na
 
     if not plan.added and not plan.changed:
         return
+    policy = policy or domain_policy()
+    remote_media = remote_media or policy.remote_media
     touched = DomainPolicy()
     touched.load(DomainRule(e.domain, e.severity, e.reject_media, e.reject_reports)
                  for e in [*plan.added, *(entry for _block, entry in plan.changed)])
@@ -338,7 +340,7 @@ async def apply_import(plan: ImportPlan, *, by: Account | None = None, source_na
         for start in range(0, len(affected), 500):
             await apply_blocks(await DomainBlock.filter(domain__in=affected[start:start + 500]),
                                remote_media=remote_media)
-    await (policy or domain_policy()).changed()
+    await policy.changed()
     await record_domain_action(by, "import_domain_blocks", source_name, {
         "added": [e.domain for e in plan.added], "changed": [b.domain for b, _e in plan.changed],
     })

@@ -11,9 +11,9 @@ refused.
 
 Every process holds one policy (``domain_policy()``), built by ``build_services``. A
 change made here bumps the ``DomainPolicyVersion`` row and reloads at once; other
-processes see it within ``moderation.reload_seconds``: ``refresh()``, called before
-each request and each job batch, reads the version row at most that often and reloads
-only when it moved.
+processes see it within ``moderation.reload_seconds``: ``keep_current()``, a task each
+web and worker process runs, reads the version row that often and reloads only when it
+moved, so no request or job waits for it.
 
 Who asks: the inbox endpoint (403 before any key fetch), the outbound HTTP client's host
 gate (``refusal``: keys, actors, objects, WebFinger, deliveries; ``media_refusal`` for
@@ -29,8 +29,8 @@ applies what the block does to what is stored (``domain_effects``) and calls
 
 from __future__ import annotations
 
+import asyncio
 import json
-
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -120,6 +120,8 @@ class DomainPolicy:
         self._version: int | None = None
         self._checked_at = float("-inf")
         self.limited_domains: tuple[str, ...] = ()
+        # Removes the cached files of a blocked domain's media (``build_services`` sets it).
+        self.remote_media: RemoteMedia | None = None
 
     # -- the questions -------------------------------------------------------------------
 
@@ -224,6 +226,13 @@ class DomainPolicy:
         if version != self._version:
             await self.reload()
 
+    async def keep_current(self) -> None:
+        """Run for the life of a process: ``refresh`` every ``reload_seconds``, so no request
+        or job waits for the version row (``run`` and ``worker`` start it)."""
+        while True:
+            await self.refresh()
+            await asyncio.sleep(max(self.reload_seconds, 0.1))
+
     async def changed(self) -> None:
         """After a change here: bump the version for the other processes, reload now."""
         updated = await DomainPolicyVersion.filter(id=1).update(version=F("version") + 1)
@@ -269,6 +278,7 @@ async def block_domain(domain: str, *, severity: Severity | str = Severity.SUSPE
                        policy: DomainPolicy | None = None) -> DomainBlock:
     """Create or change the block of ``domain`` and apply it to what is stored."""
     policy = policy or domain_policy()
+    remote_media = remote_media or policy.remote_media
     name = normalise_domain(domain)
     _check_not_own(name, policy)
     try:
@@ -366,6 +376,7 @@ async def sync_config_blocks(settings: Any, *, remote_media: RemoteMedia | None 
     from fediserver.moderation.blocklists import ImportPlan, apply_import, read_config_lists
 
     policy = policy or domain_policy()
+    remote_media = remote_media or policy.remote_media
     wanted = read_config_lists(settings)
     stored = {block.domain: block for block in await DomainBlock.filter(source=BlockSource.CONFIG)}
     admin_made = set(await DomainBlock.filter(source=BlockSource.ADMIN).values_list("domain", flat=True))

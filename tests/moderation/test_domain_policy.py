@@ -146,3 +146,10 @@ async def test_the_config_files_blocks_and_lists_are_kept_in_step(policy, tmp_pa
 def test_config_errors_name_the_key(moderation, key, tmp_path):
     with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
         make_settings(moderation=moderation)
+
+
+def test_a_bad_line_in_a_config_list_file_names_the_key_the_file_and_the_line(tmp_path):
+    (tmp_path / "shared.csv").write_text("#domain,#severity\nok.example,suspend\nbad.example,obliterate\n")
+    with pytest.raises(ConfigError, match=r"moderation\.block_lists\.0: shared\.csv: line 3: severity 'obliterate'"):
+        settings_from_dict({"instance": {"domain": "art.example"}, "moderation": {"block_lists": ["shared.csv"]}},
+                           base_dir=tmp_path, environ={})

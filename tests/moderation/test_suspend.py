@@ -14,6 +14,7 @@ from fediserver.models import (
 from fediserver.models.social import start_follow
 from fediserver.moderation.domain_blocks import block_domain, unblock_domain
 from inbox.resolver import NotResolved
+from media.storage.base import content_key
 from outbox.publish import publish
 from tests.inbox.support import PUBLIC, deliver, remote_actor, remote_post
 from tests.inbox_door import BASE
@@ -121,3 +122,20 @@ async def test_lifting_the_block_restores_federation_from_then_on(server, peer):
     item = await deliver({**json.loads(body)})
     assert item.state == InboundState.DONE
     assert await Follow.filter(follower__uri=peer.actor_id).exists()
+
+
+async def test_the_cached_files_of_a_suspended_domain_are_deleted(server):
+    store = server.config["SERVICES"].media.store
+    bob = await remote_actor(BOB)
+    post = await remote_post(bob, "https://bad.example/posts/2")
+    data = b"RIFF....WEBP a cached derivative"
+    key = await content_key(data, "webp")
+    await store.put(key, data, "image/webp")
+    await MediaAttachment.create(account=bob, post=post, remote_url="https://bad.example/b.png", mime="image/png",
+                                 remote_state="cached", display_key=key, file_size=len(data))
+    assert await store.exists(key)
+
+    await block_domain("bad.example")
+
+    assert not await store.exists(key)
+    assert not await MediaAttachment.exists()
