@@ -14,6 +14,7 @@ from fediserver.models import Post
 OPEN_TO_ALL = {
     ("GET", "/api/v1/instance"), ("GET", "/api/v2/instance"),
     ("POST", "/api/v1/apps"), ("GET", "/api/v1/apps/verify_credentials"),
+    ("GET", "/api/v1/streaming/health"),
 }
 
 
