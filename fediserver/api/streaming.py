@@ -13,6 +13,7 @@ stream per server-sent-events response.
   ``/public/remote``, ``/hashtag?tag=``, ``/hashtag/local?tag=``, ``/list?list=``,
   ``/direct``: the same events as server-sent events (``event:`` / ``data:``), with a
   comment line every ``HEARTBEAT_SECONDS`` so proxies keep the response open.
+  The WebSocket's own path over plain HTTP with ``?stream=`` is the same.
 - ``GET /api/v1/streaming/health``: ``OK``.
 
 A token for an account, holding ``read``, ``read:statuses`` or ``read:notifications``, is
@@ -161,12 +162,25 @@ async def _receive_requests(caller: Caller, listener: Listener) -> None:
             await websocket.send(json.dumps({"error": message, "status": status}))
 
 
+@blueprint.get(WEBSOCKET_PATH)
+async def stream_events_by_query():
+    """The WebSocket's path asked over plain HTTP: one stream (``?stream=``) as events."""
+    caller = await _caller(bearer_token(request.headers) or request.args.get("access_token"))
+    if not request.args.get("stream"):
+        raise ApiError(400, "Open a WebSocket here, or name a stream: ?stream=user")
+    return _event_stream(caller, request.args.get("stream"))
+
+
 @blueprint.get("/api/v1/streaming/<path:path>")
 async def stream_events(path: str):
     stream = streams.STREAM_BY_PATH.get(path.strip("/"))
     if stream is None:
         raise ApiError(404, f"Unknown stream /api/v1/streaming/{path}")
     caller = await _caller(bearer_token(request.headers) or request.args.get("access_token"))
+    return _event_stream(caller, stream)
+
+
+def _event_stream(caller: Caller, stream: str) -> Response:
     try:
         wanted = _grant(caller, subscription(stream, tag=request.args.get("tag"), list_id=request.args.get("list")))
     except StreamRequestError as error:

@@ -27,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -287,5 +287,3 @@ async def _thread_root(post: Post, limit: int = 50) -> int:
 def _json(document: Any) -> str:
     return json.dumps(document, separators=(",", ":"), ensure_ascii=False)
 
-
-EventHandler = Callable[[Event], Awaitable[None]]

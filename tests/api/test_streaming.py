@@ -172,6 +172,9 @@ async def test_refusals_are_clear_and_keep_the_socket_open(served, make_artist):
     unknown_sse = await call(requests.get, f"{served.base_url}/api/v1/streaming/nowhere",
                              headers={"Authorization": f"Bearer {bea.token}"})
     assert unknown_sse.status_code == 404 and unknown_sse.json()["error"].startswith("Unknown stream")
+    plain = await call(requests.get, f"{served.base_url}/api/v1/streaming",
+                       headers={"Authorization": f"Bearer {bea.token}"})
+    assert plain.status_code == 400 and "?stream=" in plain.json()["error"]
     anonymous = await call(requests.get, f"{served.base_url}/api/v1/streaming/public")
     assert anonymous.status_code == 401 and "error" in anonymous.json()
 

@@ -15,6 +15,7 @@ OPEN_TO_ALL = {
     ("GET", "/api/v1/instance"), ("GET", "/api/v2/instance"), ("GET", "/api/v1/instance/rules"),
     ("POST", "/api/v1/apps"), ("GET", "/api/v1/apps/verify_credentials"),
     ("GET", "/api/v1/custom_emojis"), ("GET", "/api/v1/instance/peers"),
+    ("GET", "/api/v1/streaming/health"),
 }
 
 
