@@ -33,6 +33,7 @@ from quart import Blueprint, Response, current_app, request, websocket
 
 from fediserver.api.auth import Caller, bearer_token
 from fediserver.api.errors import ApiError
+from fediserver.models import AccountList
 from fediserver.event_bus import PostgresListener, add_handler, listener_credentials, remove_handler
 from fediserver.oauth.tokens import scopes_of, token_for
 from fediserver.streaming import streams
@@ -91,10 +92,11 @@ async def _caller(bearer: str | None) -> Caller:
     return caller
 
 
-def _grant(caller: Caller, wanted: Subscription) -> Subscription:
+async def _grant(caller: Caller, wanted: Subscription) -> Subscription:
     if not caller.allows(streams.STREAM_SCOPES[wanted.stream]):
         raise StreamRequestError("This stream is outside the authorized scopes", 403)
-    if wanted.stream == streams.LIST:
+    if wanted.stream == streams.LIST and (len(wanted.parameter) > 18 or not await AccountList.exists(
+            id=int(wanted.parameter), account_id=caller.account.pk)):
         raise StreamRequestError(f"List {wanted.parameter} not found", 404)
     return wanted
 
@@ -114,7 +116,7 @@ async def stream_socket():
     bearer = from_protocol or websocket.args.get("access_token") or bearer_token(websocket.headers)
     try:
         caller = await _caller(bearer)
-        first = _grant(caller, _asked(websocket.args)) if websocket.args.get("stream") else None
+        first = await _grant(caller, _asked(websocket.args)) if websocket.args.get("stream") else None
     except ApiError as error:
         return {"error": error.message}, error.status
     except StreamRequestError as error:
@@ -153,7 +155,7 @@ async def _receive_requests(caller: Caller, listener: Listener) -> None:
                 raise StreamRequestError('Expected {"type": "subscribe" or "unsubscribe", "stream": ...}')
             wanted = subscription(asked.get("stream"), tag=asked.get("tag"), list_id=asked.get("list"))
             if asked["type"] == "subscribe":
-                listener.subscriptions.add(_grant(caller, wanted))
+                listener.subscriptions.add(await _grant(caller, wanted))
             else:
                 listener.subscriptions.discard(wanted)
         except (ValueError, TypeError) as error:  # StreamRequestError and malformed JSON
@@ -168,7 +170,7 @@ async def stream_events_by_query():
     caller = await _caller(bearer_token(request.headers) or request.args.get("access_token"))
     if not request.args.get("stream"):
         raise ApiError(400, "Open a WebSocket here, or name a stream: ?stream=user")
-    return _event_stream(caller, request.args.get("stream"))
+    return await _event_stream(caller, request.args.get("stream"))
 
 
 @blueprint.get("/api/v1/streaming/<path:path>")
@@ -177,12 +179,12 @@ async def stream_events(path: str):
     if stream is None:
         raise ApiError(404, f"Unknown stream /api/v1/streaming/{path}")
     caller = await _caller(bearer_token(request.headers) or request.args.get("access_token"))
-    return _event_stream(caller, stream)
+    return await _event_stream(caller, stream)
 
 
-def _event_stream(caller: Caller, stream: str) -> Response:
+async def _event_stream(caller: Caller, stream: str) -> Response:
     try:
-        wanted = _grant(caller, subscription(stream, tag=request.args.get("tag"), list_id=request.args.get("list")))
+        wanted = await _grant(caller, subscription(stream, tag=request.args.get("tag"), list_id=request.args.get("list")))
     except StreamRequestError as error:
         raise ApiError(error.status, str(error)) from None
     listener = _new_listener(caller)

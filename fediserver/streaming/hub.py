@@ -33,7 +33,10 @@ from typing import Any
 
 from fediserver.api.serializers import accounts_json, notifications_json, statuses_json
 from fediserver.event_bus import NOTIFICATION_CREATED, POST_CREATED, POST_DELETED, POST_UPDATED, Event
-from fediserver.models import Account, Addressee, Follow, Notification, Post, Visibility
+from tortoise.expressions import Q
+
+from fediserver.clock import utcnow
+from fediserver.models import Account, Addressee, Follow, ListMember, Mute, Notification, Post, Visibility
 from fediserver.streaming import streams
 from fediserver.streaming.streams import Subscription
 from fediserver.visibility import may_read
@@ -128,16 +131,19 @@ class StreamHub:
             return  # deleted since, or its write was rolled back
         readers = {listener.account.pk: listener.account for listener, _ in targets}
         home = await _home_readers(post, readers) if any(s.stream == streams.USER for _, s in targets) else set()
+        lists = await _lists_carrying(post, {sub.parameter for _, sub in targets if sub.stream == streams.LIST})
+        muting = await _muting(post, readers)
         hashtags = {tag["name"].lstrip("#").lower() for tag in post.tags
                     if isinstance(tag, dict) and tag.get("type") == "Hashtag" and isinstance(tag.get("name"), str)}
         readable = _Readable(post)
         await readable.ask(listener.account for listener, sub in targets
-                           if _carries(sub, post, listener.account.pk, home, hashtags))
+                           if listener.account.pk not in muting
+                           and _carries(sub, post, listener.account.pk, home, hashtags, lists))
         renders = _Renders(post, self.links, shared=event.kind == POST_CREATED and await _reader_free(post))
         update = "status.update" if event.kind == POST_UPDATED else "update"
         messages: dict[tuple, Message] = {}
         for listener, sub in targets:
-            if not _carries(sub, post, listener.account.pk, home, hashtags):
+            if listener.account.pk in muting or not _carries(sub, post, listener.account.pk, home, hashtags, lists):
                 continue
             if not await readable(listener.account):
                 continue
@@ -186,7 +192,8 @@ class StreamHub:
             listener.offer(Message(sub.label, "notification", payload))
 
 
-def _carries(sub: Subscription, post: Post, reader_id: int, home: set[int], hashtags: set[str]) -> bool:
+def _carries(sub: Subscription, post: Post, reader_id: int, home: set[int], hashtags: set[str],
+             lists: set[str]) -> bool:
     """Whether the stream of ``sub`` shows ``post`` (before asking who may read it)."""
     public_post = post.visibility == Visibility.PUBLIC and post.boost_of_id is None
     match sub.stream:
@@ -204,7 +211,33 @@ def _carries(sub: Subscription, post: Post, reader_id: int, home: set[int], hash
             return public_post and post.local and sub.parameter in hashtags
         case streams.DIRECT:
             return post.visibility == Visibility.DIRECT and post.boost_of_id is None
+        case streams.LIST:
+            return sub.parameter in lists
     return False
+
+
+async def _lists_carrying(post: Post, list_ids: set[str]) -> set[str]:
+    """Of the subscribed lists, those whose timeline has ``post``: its author is a member
+    the list's owner still follows (the rule of ``/api/v1/timelines/list/:id``)."""
+    if not list_ids:
+        return set()
+    ids = [int(list_id) for list_id in list_ids]
+    rows = await ListMember.filter(list_id__in=ids, account_id=post.account_id).values_list("list_id", "list__account_id")
+    owners = {owner for _, owner in rows}
+    following = set(await Follow.accepted().filter(follower_id__in=owners, target_id=post.account_id).values_list(
+        "follower_id", flat=True))
+    return {str(list_id) for list_id, owner in rows if owner in following}
+
+
+async def _muting(post: Post, readers: dict[int, Account]) -> set[int]:
+    """The readers who mute the post's author (or, for a boost, the boosted post's): no
+    stream shows them the post, as no list does."""
+    authors = [post.account_id]
+    if post.boost_of_id is not None:
+        authors += await Post.filter(id=post.boost_of_id).values_list("account_id", flat=True)
+    mutes = Mute.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=utcnow()),
+                        account_id__in=list(readers), target_id__in=authors)
+    return set(await mutes.values_list("account_id", flat=True))
 
 
 async def _home_readers(post: Post, readers: dict[int, Account]) -> set[int]:

@@ -141,6 +141,32 @@ async def test_hashtag_streams_and_the_query_form_and_unsubscribing(served, make
     await socket.close()
 
 
+async def test_a_list_stream_carries_its_members_posts_and_a_mute_silences_every_stream(served, make_artist):
+    ada, bea, cara = await make_artist("ada"), await make_artist("bea"), await make_artist("cara")
+    for artist in (ada, cara):
+        await call(bea.client.account_follow, artist.account.pk)
+    inks = await call(bea.client.list_create, "Ink people")
+    await call(bea.client.list_accounts_add, inks.id, [ada.account.pk])
+    listening = await socket_for(served, bea.token)
+    await subscribe(listening, "list", list=str(inks.id))
+    await subscribe(listening, "user")
+    await call(bea.client.account_mute, cara.account.pk)
+    await asyncio.sleep(0.2)
+
+    muted = await call(cara.client.status_post, "Nobody hears this here")
+    listed = await call(ada.client.status_post, "Ink on paper")
+    seen = await events_until(listening, lambda m: is_update(m, ["list", str(inks.id)], listed.id))
+    assert not any(is_update(m, stream, muted.id) for m in seen for stream in (["user"], ["list", str(inks.id)]))
+    await events_until(listening, lambda m: is_update(m, ["user"], listed.id))
+    await nothing_more(listening)
+    # Someone else's list is not found, as no list of one's own by that id is.
+    stranger = await socket_for(served, cara.token)
+    await subscribe(stranger, "list", list=str(inks.id))
+    assert (await stranger.receive_json())["status"] == 404
+    await stranger.close()
+    await listening.close()
+
+
 async def test_refusals_are_clear_and_keep_the_socket_open(served, make_artist):
     bea = await make_artist("bea")
     with pytest.raises(Refused) as missing:
