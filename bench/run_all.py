@@ -55,7 +55,7 @@ def run(name: str, script: str, args: list[str], out: Path) -> dict | list | Non
 
 
 def idle_worker_rss(out: Path) -> float | None:
-    """RSS of a `fediserver worker` on a fresh SQLite instance, a few seconds after start."""
+    """RSS of a `fediserver worker` on a fresh SQLite instance once it has settled."""
     folder = out / "idle-worker"
     folder.mkdir(exist_ok=True)
     config = folder / "config.toml"
@@ -66,9 +66,15 @@ def idle_worker_rss(out: Path) -> float | None:
     subprocess.run([*cli, "migrate"], env=env, check=True, capture_output=True)
     worker = subprocess.Popen([*cli, "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        time.sleep(8)
-        status = Path(f"/proc/{worker.pid}/status").read_text()
-        return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:"))) / 1024
+        # Settled: imports and jobs started, RSS unchanged for three seconds (at most a minute).
+        readings: list[float] = []
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and (len(readings) < 4 or len(set(readings[-4:])) > 1):
+            time.sleep(1)
+            status = Path(f"/proc/{worker.pid}/status").read_text()
+            readings.append(int(next(line.split()[1] for line in status.splitlines()
+                                     if line.startswith("VmRSS:"))) / 1024)
+        return readings[-1] if readings else None
     except (OSError, StopIteration):
         return None
     finally:
