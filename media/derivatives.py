@@ -184,13 +184,14 @@ def make_derivatives(
     original_bytes = source.stat().st_size
     if decoded is not None:
         return _from_decoded(decoded, source_size or decoded.size, out_dir, settings, focal_point, watermark, xmp,
-                             original_bytes)
+                             original_bytes, fallbacks)
     with Image.open(source) as original:
         orientation = original.getexif().get(_EXIF_ORIENTATION, 1)
         stored_size = original.size
         if original.format == "JPEG":
             original.draft(None, decode_size(*stored_size, orientation, settings))
-        return _from_decoded(original, stored_size, out_dir, settings, focal_point, watermark, xmp, original_bytes)
+        return _from_decoded(original, stored_size, out_dir, settings, focal_point, watermark, xmp, original_bytes,
+                             fallbacks)
 
 
 def _from_decoded(
@@ -202,6 +203,7 @@ def _from_decoded(
     watermark: WatermarkSettings | None,
     xmp: bytes | None,
     original_bytes: int,
+    fallbacks: bool,
 ) -> DerivativeSet:
     first_frame_only = getattr(original, "n_frames", 1) > 1
     orientation = original.getexif().get(_EXIF_ORIENTATION, 1)
