@@ -12,6 +12,8 @@ MASTO := tests/clients/masto
 MASTO_INSTALLED := $(MASTO)/node_modules/.package-lock.json
 AXE_INSTALLED := $(BROWSER_TESTS)/node_modules/.package-lock.json
 CHROMIUM := /usr/bin/chromium
+# Test processes side by side (most tests wait on real servers and peers, not on the CPU).
+TEST_PROCESSES ?= 4
 NGINX := /usr/sbin/nginx
 CADDY := /usr/bin/caddy
 
@@ -67,7 +69,7 @@ test: $(TEST_INSTALLED) $(PEER_INSTALLED) $(MASTO_INSTALLED) $(AXE_INSTALLED) ch
 	  echo "NOTICE: FEDISERVER_TEST_POSTGRES_URL is not set: the PostgreSQL half of the suite is skipped."; \
 	  echo "        e.g. FEDISERVER_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test make test"; \
 	fi
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_PROCESSES)
 
 # Write a migration for model changes (review it, then commit it).
 migrations: $(INSTALLED)
