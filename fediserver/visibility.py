@@ -36,7 +36,6 @@ from __future__ import annotations
 from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
 
-from fediserver.clock import utcnow
 from fediserver.models import Account, Addressee, Block, Follow, Mute, Post, Visibility
 from fediserver.moderation.domain_blocks import domain_policy, on_domain
 
@@ -80,19 +79,14 @@ def _may_see(viewer: Account | None) -> Q:
         | Q(visibility=Visibility.PRIVATE, account_id__in=Subquery(followed))
         | Q(id__in=Subquery(addressed))
     )
-    return audience & ~Q(account_id__in=_blocked_either_way(viewer)) & (
-        Q(boost_of_id__isnull=True) | ~Q(boost_of__account_id__in=_blocked_either_way(viewer))
+    return audience & ~Q(account_id__in=blocked_either_way(viewer)) & (
+        Q(boost_of_id__isnull=True) | ~Q(boost_of__account_id__in=blocked_either_way(viewer))
     ) & _not_suspended()
 
 
 def blocked_either_way(viewer: Account) -> Subquery:
-    """The ids of the accounts kept apart from ``viewer`` by a block, either way (left out
-    of the accounts a search finds, too)."""
-    return _blocked_either_way(viewer)
-
-
-def _blocked_either_way(viewer: Account) -> Subquery:
-    """The ids of the accounts ``viewer`` blocks or is blocked by."""
+    """The ids of the accounts ``viewer`` blocks or is blocked by (kept apart from her in
+    every list, and left out of the accounts a search finds)."""
     blocking = Block.filter(account_id=viewer.pk).values("target_id")
     blocked_by = Block.filter(target_id=viewer.pk).values("account_id")
     return Subquery(Account.filter(Q(id__in=Subquery(blocking)) | Q(id__in=Subquery(blocked_by))).values("id"))
@@ -101,7 +95,7 @@ def _blocked_either_way(viewer: Account) -> Subquery:
 def muted_accounts(viewer: Account, *, notifications: bool = False) -> Subquery:
     """The ids of the accounts ``viewer`` mutes now (``notifications``: those muted with
     their notifications)."""
-    mutes = Mute.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=utcnow()), account_id=viewer.pk)
+    mutes = Mute.in_force(account_id=viewer.pk)
     if notifications:
         mutes = mutes.filter(notifications=True)
     return Subquery(mutes.values("target_id"))
@@ -110,7 +104,7 @@ def muted_accounts(viewer: Account, *, notifications: bool = False) -> Subquery:
 def heard_from(viewer: Account) -> Q:
     """A condition on ``from_account_id``: the accounts whose notifications ``viewer``
     gets, all but those blocked either way and those muted with their notifications."""
-    return ~Q(from_account_id__in=_blocked_either_way(viewer)) & ~Q(
+    return ~Q(from_account_id__in=blocked_either_way(viewer)) & ~Q(
         from_account_id__in=muted_accounts(viewer, notifications=True))
 
 
@@ -119,9 +113,8 @@ async def hidden_account_ids(viewer: Account | None) -> set[int]:
     for lists built in Python (a thread)."""
     if viewer is None:
         return set()
-    blocked = await Account.filter(id__in=_blocked_either_way(viewer)).values_list("id", flat=True)
-    muted = await Mute.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=utcnow()),
-                              account_id=viewer.pk).values_list("target_id", flat=True)
+    blocked = await Account.filter(id__in=blocked_either_way(viewer)).values_list("id", flat=True)
+    muted = await Mute.in_force(account_id=viewer.pk).values_list("target_id", flat=True)
     return set(blocked) | set(muted)
 def publicly_listed(posts: QuerySet[Post], viewer: Account | None) -> QuerySet[Post]:
     """``posts`` as the lists strangers browse show them (public timelines, hashtag pages,

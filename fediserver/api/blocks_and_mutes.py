@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from quart import Blueprint, jsonify
-from tortoise.expressions import Q
 
 from fediserver.api.accounts import target_account
 from fediserver.api.auth import require_account
@@ -98,7 +97,7 @@ async def blocks():
 async def mutes():
     """The accounts muted now, each with ``mute_expires_at``."""
     account = await require_account(scope="read:mutes")
-    current = Mute.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=utcnow()), account=account)
+    current = Mute.in_force(account=account)
     rows = await Page.from_request().rows(current.select_related("target"))
     rendered = await accounts_json(row.target for row in rows)
     return jsonify([rendered[row.target_id] | {"mute_expires_at": iso(row.expires_at)} for row in rows]), 200, \

@@ -22,8 +22,6 @@ from fediserver.models import Account, Favourite, Follow, FollowState, MediaAtta
 from fediserver.models.interactions import Block, Mute, NotificationKind
 from fediserver.models.reader_marks import Bookmark, muted_conversations
 from fediserver.models.client_state import AccountNote
-from fediserver.clock import utcnow
-from tortoise.expressions import Q
 from fediserver.api.quote_json import quote_parts
 from media.content_credentials import credentials_entity
 from media.derivatives import fit_box
@@ -174,8 +172,7 @@ def _size(width: int, height: int) -> dict[str, Any]:
 async def relationship_json(account: Account, target: Account) -> dict[str, Any]:
     states = dict(await Follow.between(account.pk, target.pk).values_list("follower_id", "state"))
     outgoing, incoming = states.get(account.pk), states.get(target.pk)
-    mute = await Mute.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=utcnow()), account=account,
-                             target=target).first()
+    mute = await Mute.in_force(account=account, target=target).first()
     note = await AccountNote.get_or_none(account=account, target=target)
     return {
         "id": str(target.pk),

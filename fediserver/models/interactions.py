@@ -5,9 +5,12 @@ from __future__ import annotations
 from enum import StrEnum
 
 from tortoise import fields
+from tortoise.expressions import Q
 from tortoise.models import Model
+from tortoise.queryset import QuerySet
 
 from fediserver import event_bus
+from fediserver.clock import utcnow
 from fediserver.models.accounts import Account
 
 
@@ -66,6 +69,11 @@ class Mute(Model):
     class Meta:
         table = "mutes"
         unique_together = (("account", "target"),)
+
+    @classmethod
+    def in_force(cls, **conditions) -> QuerySet[Mute]:
+        """The mutes that count now: those with no end, or whose end is still to come."""
+        return cls.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=utcnow()), **conditions)
 
 
 class NotificationKind(StrEnum):

@@ -33,9 +33,6 @@ from typing import Any
 
 from fediserver.api.serializers import accounts_json, notifications_json, statuses_json
 from fediserver.event_bus import NOTIFICATION_CREATED, POST_CREATED, POST_DELETED, POST_UPDATED, Event
-from tortoise.expressions import Q
-
-from fediserver.clock import utcnow
 from fediserver.models import Account, Addressee, Follow, ListMember, Mute, Notification, Post, Visibility
 from fediserver.streaming import streams
 from fediserver.streaming.streams import Subscription
@@ -235,8 +232,7 @@ async def _muting(post: Post, readers: dict[int, Account]) -> set[int]:
     authors = [post.account_id]
     if post.boost_of_id is not None:
         authors += await Post.filter(id=post.boost_of_id).values_list("account_id", flat=True)
-    mutes = Mute.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=utcnow()),
-                        account_id__in=list(readers), target_id__in=authors)
+    mutes = Mute.in_force(account_id__in=list(readers), target_id__in=authors)
     return set(await mutes.values_list("account_id", flat=True))
 
 
