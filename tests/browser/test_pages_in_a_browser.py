@@ -59,6 +59,28 @@ async def test_a_visitor_reads_the_collective_a_portfolio_a_work_and_a_series(pa
     assert [await c.inner_text() for c in await cards.all()] == ["Study 3", "Study 1", "Study 2"]
 
 
+async def test_a_works_images_hold_their_place_before_they_arrive(page, site, ada):
+    tall, = await add_works(site, ada, 1, prefix="Scroll", size=(300, 1200))
+    wide, = await add_works(site, ada, 1, prefix="Panorama", size=(1600, 400))
+    held_back = []
+
+    async def never_answer(route):
+        held_back.append(route.request.url)
+
+    await page.route("**/media/**", never_answer)
+
+    for work, ratio in ((tall, 300 / 1200), (wide, 1600 / 400)):
+        await page.goto(f"{site.base_url}/@ada/{work.pk}", wait_until="domcontentloaded")
+        image = page.locator(".work-images img").first
+        assert not await image.evaluate("img => img.complete && img.naturalWidth > 0")
+        box = await image.bounding_box()
+        window = page.viewport_size
+        # Its own proportions, inside the column and the window, with no file yet.
+        assert box["width"] > 0 and abs(box["width"] / box["height"] - ratio) < 0.02
+        assert box["height"] <= 0.85 * window["height"] + 1 and box["width"] <= window["width"]
+    assert held_back
+
+
 async def test_an_artist_uploads_a_work_makes_a_series_and_reorders_it(page, site, ada):
     await add_works(site, ada, 2, prefix="Earlier")
     await sign_in(page, site)
