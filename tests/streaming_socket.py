@@ -1,6 +1,7 @@
 """A small WebSocket client over asyncio (wsproto, which Hypercorn already brings), for the
 streaming tests and benchmark: connect with a subprotocol, query and headers, send and
-receive text messages, answer pings, see a refusal's status."""
+receive text messages, answer pings, see a refusal's status; and the few steps the
+streaming tests share (open a reader's socket, subscribe, read until a message comes)."""
 
 from __future__ import annotations
 
@@ -97,3 +98,27 @@ class StreamingSocket:
             await self._writer.wait_closed()
         except (ConnectionError, OSError):
             pass
+
+
+async def socket_for(served, token: str, **kwargs) -> StreamingSocket:
+    return await StreamingSocket.open("127.0.0.1", served.port, subprotocols=[token], **kwargs)
+
+
+async def subscribe(socket: StreamingSocket, stream: str, **fields) -> None:
+    await socket.send_json({"type": "subscribe", "stream": stream, **fields})
+
+
+async def events_until(socket: StreamingSocket, wanted, timeout: float = 10.0) -> list[dict]:
+    """Messages received until one satisfies ``wanted`` (that one included)."""
+    seen = []
+    while True:
+        message = await socket.receive_json(timeout)
+        assert message is not None, f"the socket closed; seen {seen}"
+        seen.append(message)
+        if wanted(message):
+            return seen
+
+
+def is_update(message: dict, stream: list[str], status_id: str) -> bool:
+    return (message.get("stream") == stream and message.get("event") == "update"
+            and json.loads(message["payload"])["id"] == status_id)

@@ -6,13 +6,15 @@ text, content warning or media descriptions (a ``whole_word`` keyword only as a 
 word, as Mastodon matches it), or when the filter names the status. A boost is judged by
 the boosted post. ``hide`` leaves a matching status out; ``warn`` keeps it with
 ``filtered`` results naming the filter and what matched. Filters never apply to the
-artist's own posts.
+artist's own posts. The REST timelines, threads, notifications and the streaming hub
+all judge through here, so a filter matches the same everywhere.
 """
 
 from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,17 +53,32 @@ async def active_filters(account: Account | None, context: str) -> list[ActiveFi
     """The filters of ``account`` in force now in ``context``."""
     if account is None:
         return []
-    records = [f for f in await Filter.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=utcnow()), account=account)
-               .prefetch_related("keywords", "statuses") if context in (f.context or [])]
-    return [
-        ActiveFilter(
+    return in_context((await filters_in_force([account.pk])).get(account.pk, []), context)
+
+
+async def filters_in_force(account_ids: Iterable[int]) -> dict[int, list[ActiveFilter]]:
+    """The filters in force now (not expired) of each of these accounts, in every context,
+    read at once (the streaming hub asks for all the readers of one event); an account
+    without any is left out."""
+    ids = sorted(set(account_ids))
+    if not ids:
+        return {}
+    records = await Filter.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=utcnow()), account_id__in=ids
+                                  ).order_by("id").prefetch_related("keywords", "statuses")
+    found: dict[int, list[ActiveFilter]] = {}
+    for record in records:
+        found.setdefault(record.account_id, []).append(ActiveFilter(
             record=record,
             document=filter_json(record),
             keywords=[(k.keyword, keyword_pattern(k.keyword, k.whole_word)) for k in record.keywords],
             status_ids={str(s.post_id) for s in record.statuses},
-        )
-        for record in records
-    ]
+        ))
+    return found
+
+
+def in_context(filters: list[ActiveFilter], context: str) -> list[ActiveFilter]:
+    """Those of ``filters`` that apply in ``context``."""
+    return [active for active in filters if context in (active.record.context or [])]
 
 
 def filter_statuses(documents: list[dict[str, Any]], filters: list[ActiveFilter], viewer: Account | None
@@ -71,12 +88,19 @@ def filter_statuses(documents: list[dict[str, Any]], filters: list[ActiveFilter]
     if viewer is None:
         return documents
     for document in documents:
-        document.setdefault("filtered", [])
-        if document.get("reblog"):
-            document["reblog"].setdefault("filtered", [])
+        unmatched(document)
     if not filters:
         return documents
     return [document for document in documents if not _judge(document, filters, viewer)]
+
+
+def unmatched(document: dict[str, Any]) -> dict[str, Any]:
+    """A status (and the post it boosts) marked as a signed-in reader gets it before any
+    filter is judged: ``filtered`` empty."""
+    document.setdefault("filtered", [])
+    if document.get("reblog"):
+        document["reblog"].setdefault("filtered", [])
+    return document
 
 
 def hidden_by_filters(status: dict[str, Any] | None, filters: list[ActiveFilter], viewer: Account | None) -> bool:

@@ -1,7 +1,8 @@
 """Timelines in the client API, newest first with Mastodon's id cursors and ``Link`` header:
 
 - home: the artist's own posts and boosts, those of the accounts they follow, and posts
-  carrying a hashtag they follow;
+  carrying a hashtag they follow (the rule is ``fediserver.home_timeline``, which the
+  ``user`` stream asks too);
 - public: public posts (``local=true`` for this instance's only, ``remote=true`` for others');
 - tag: public posts carrying a hashtag (``any[]``, ``all[]``, ``none[]`` for more tags);
 - list: the posts and boosts of a list's members, with the replies its ``replies_policy``
@@ -27,10 +28,9 @@ from fediserver.api.pagination import Page, link_header
 from fediserver.api.params import TRUE
 from fediserver.api.serializers import statuses_json
 from fediserver.hashtags import posts_tagged, tag_name
+from fediserver.home_timeline import home_posts
 from fediserver.api.lists import current_members, own_list
-from fediserver.models import (
-    Account, AccountList, Follow, FollowedTag, ListMember, MediaAttachment, Post, RepliesPolicy, Visibility,
-)
+from fediserver.models import Account, Follow, MediaAttachment, Post, RepliesPolicy, Visibility
 from fediserver.visibility import listed_posts, publicly_listed
 
 blueprint = Blueprint("api_timelines", __name__)
@@ -43,15 +43,7 @@ ANSWERS_ITSELF = RawSQL('CASE WHEN "posts"."in_reply_to_id" IN (SELECT "own"."id
 @blueprint.get("/api/v1/timelines/home")
 async def home():
     account = await require_account(scope="read:statuses")
-    followed = Follow.accepted().filter(follower=account).values("target_id")
-    tags = await FollowedTag.filter(account=account).values_list("name", flat=True)
-    exclusive = AccountList.filter(account=account, exclusive=True).values("id")
-    set_apart = ListMember.filter(list_id__in=Subquery(exclusive)).values("account_id")
-    others = Q(account_id__in=Subquery(followed))
-    if tags:
-        others |= Q(id__in=posts_tagged(tags), boost_of_id__isnull=True)
-    wanted = Q(account_id=account.pk) | (others & ~Q(account_id__in=Subquery(set_apart)))
-    query = listed_posts(account).filter(wanted)
+    query = await home_posts(account)
     return await _answer(query, account, "home")
 
 

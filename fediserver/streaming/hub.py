@@ -4,19 +4,31 @@ Every connection (``Listener``: a WebSocket or a server-sent-events response) be
 one account and holds its subscriptions. For each event the hub reads the rows once,
 then for every subscription decides whether its stream carries the post, asks
 ``fediserver.visibility.may_read`` whether the account may see it (once per account and
-event), renders the entity (once per event where nothing in it depends on the reader)
-and queues the message on the connection. A connection that stops reading and lets
-``QUEUE_LIMIT`` messages pile up is closed, so a stalled client holds no memory.
+event), renders the entity (once per event where nothing in it depends on the reader),
+judges it by the reader's filters and queues the message on the connection. A
+connection that stops reading and lets ``QUEUE_LIMIT`` messages pile up is closed, so a
+stalled client holds no memory.
 
 Which posts a stream carries:
 
-- ``user``: the account's home timeline (its own posts and boosts, and those of the
-  accounts it follows, as ``/api/v1/timelines/home``), and its notifications;
+- ``user``: the account's home timeline, asked of ``fediserver.home_timeline`` (the rule
+  ``/api/v1/timelines/home`` pages through: its own posts and boosts, those of the
+  accounts it follows and posts with a hashtag it follows, without the members of its
+  exclusive lists), and its notifications;
 - ``public``, ``public:local``, ``public:remote``: public posts, not boosts (as the
   public timeline);
 - ``hashtag``, ``hashtag:local``: public posts with the tag;
 - ``direct``: direct posts, as ``conversation`` events;
-- ``list``: nothing yet; this server keeps no lists, so no list subscription is granted.
+- ``list``: the posts of the list's members its owner still follows.
+
+Filters (``fediserver.api.filtering``, the functions the REST timelines use) act on
+``update`` and ``status.update`` in the context of the timeline a stream mirrors
+(``streams.FILTER_CONTEXT``: home for ``user`` and ``list``, public for the public and
+hashtag streams) and on notifications in "notifications": ``hide`` sends the reader
+nothing, ``warn`` sends the status with ``filtered`` naming the filter and what matched.
+The filters in force are read once per event for all its readers, so an expired or
+changed filter counts from the next event on, in every process; a reader whom no filter
+concerns gets the shared entity, only a warned one her own copy.
 
 A deletion reaches every post stream of the accounts that may read the deleted post (a
 tombstone is kept) or, for an undone boost, the boosted post; its payload is only the id.
@@ -31,8 +43,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from fediserver.api.filtering import (
+    ActiveFilter, active_filters, filters_in_force, hidden_by_filters, in_context, unmatched,
+)
 from fediserver.api.serializers import accounts_json, notifications_json, statuses_json
 from fediserver.event_bus import NOTIFICATION_CREATED, POST_CREATED, POST_DELETED, POST_UPDATED, Event
+from fediserver.home_timeline import on_home_timeline
 from fediserver.models import Account, Addressee, Follow, ListMember, Mute, Notification, Post, Visibility
 from fediserver.streaming import streams
 from fediserver.streaming.streams import Subscription
@@ -127,28 +143,33 @@ class StreamHub:
         if post is None:
             return  # deleted since, or its write was rolled back
         readers = {listener.account.pk: listener.account for listener, _ in targets}
-        home = await _home_readers(post, readers) if any(s.stream == streams.USER for _, s in targets) else set()
-        lists = await _lists_carrying(post, {sub.parameter for _, sub in targets if sub.stream == streams.LIST})
         muting = await _muting(post, readers)
+        readable = _Readable(post)
+        home = await _home_readers(post, [listener.account for listener, sub in targets
+                                          if sub.stream == streams.USER and listener.account.pk not in muting])
+        readable.answers.update(dict.fromkeys(home, True))  # on one's home timeline is readable
+        lists = await _lists_carrying(post, {sub.parameter for _, sub in targets if sub.stream == streams.LIST})
         hashtags = {tag["name"].lstrip("#").lower() for tag in post.tags
                     if isinstance(tag, dict) and tag.get("type") == "Hashtag" and isinstance(tag.get("name"), str)}
-        readable = _Readable(post)
         await readable.ask(listener.account for listener, sub in targets
                            if listener.account.pk not in muting
                            and _carries(sub, post, listener.account.pk, home, hashtags, lists))
-        renders = _Renders(post, self.links, shared=event.kind == POST_CREATED and await _reader_free(post))
+        carried = [(listener, sub) for listener, sub in targets
+                   if listener.account.pk not in muting and _carries(sub, post, listener.account.pk, home, hashtags, lists)
+                   and await readable(listener.account)]
+        filters = await filters_in_force(listener.account.pk for listener, sub in carried
+                                         if sub.stream in streams.FILTER_CONTEXT)
+        renders = _Renders(post, self.links, filters, shared=event.kind == POST_CREATED and await _reader_free(post))
         update = "status.update" if event.kind == POST_UPDATED else "update"
         messages: dict[tuple, Message] = {}
-        for listener, sub in targets:
-            if listener.account.pk in muting or not _carries(sub, post, listener.account.pk, home, hashtags, lists):
-                continue
-            if not await readable(listener.account):
-                continue
+        for listener, sub in carried:
             if sub.stream == streams.DIRECT:
                 if event.kind == POST_CREATED:
                     listener.offer(Message(sub.label, "conversation", await renders.conversation(listener.account)))
                 continue
-            payload = await renders.status(listener.account)
+            payload = await renders.status(listener.account, streams.FILTER_CONTEXT[sub.stream])
+            if payload is None:
+                continue  # a filter of the reader's hides it
             key = (sub.label, id(payload))
             if key not in messages:
                 messages[key] = Message(sub.label, update, payload)
@@ -184,6 +205,9 @@ class StreamHub:
         if notification.post is not None and not await may_read(notification.post, reader):
             return
         [document] = await notifications_json([notification], reader, self.links)
+        if hidden_by_filters(document["status"], await active_filters(reader, streams.NOTIFICATION_FILTER_CONTEXT),
+                             reader):
+            return
         payload = _json(document)
         for listener, sub in targets:
             listener.offer(Message(sub.label, "notification", payload))
@@ -236,13 +260,12 @@ async def _muting(post: Post, readers: dict[int, Account]) -> set[int]:
     return set(await mutes.values_list("account_id", flat=True))
 
 
-async def _home_readers(post: Post, readers: dict[int, Account]) -> set[int]:
-    """The readers whose home timeline has ``post``: its author, and those who follow the
-    author (the rule of ``/api/v1/timelines/home``)."""
-    ids = list(readers)
-    following = await Follow.accepted().filter(target_id=post.account_id, follower_id__in=ids).values_list(
-        "follower_id", flat=True)
-    return {*following, *([post.account_id] if post.account_id in readers else [])}
+async def _home_readers(post: Post, readers: list[Account]) -> set[int]:
+    """Of ``readers``, those whose home timeline has ``post`` (``on_home_timeline``, the
+    rule of ``/api/v1/timelines/home``), asked together."""
+    unique = {reader.pk: reader for reader in readers}
+    answers = await asyncio.gather(*(on_home_timeline(post, reader) for reader in unique.values()))
+    return {pk for pk, on_home in zip(unique, answers) if on_home}
 
 
 async def _reader_free(post: Post) -> bool:
@@ -272,19 +295,32 @@ class _Readable:
 
 class _Renders:
     """A post's entities for one event: rendered once for all readers when ``shared``,
-    else once per reader."""
+    else once per reader; then judged by each reader's filters (``filters``: those in
+    force, by reader), a copy made only for a reader a ``warn`` filter marks."""
 
-    def __init__(self, post: Post, links: MediaLinks, *, shared: bool) -> None:
-        self.post, self.links, self.shared = post, links, shared
+    def __init__(self, post: Post, links: MediaLinks, filters: dict[int, list[ActiveFilter]], *,
+                 shared: bool) -> None:
+        self.post, self.links, self.filters, self.shared = post, links, filters, shared
         self.statuses: dict[int | None, str] = {}
+        self.judged: dict[tuple[int, str], str | None] = {}
         self.conversations: dict[int, str] = {}
 
-    async def status(self, reader: Account) -> str:
+    async def status(self, reader: Account, context: str) -> str | None:
+        """The Status entity as ``reader`` gets it in filter ``context``; None when one of
+        her filters hides it."""
         key = None if self.shared and reader.pk != self.post.account_id else reader.pk
         if key not in self.statuses:
             [document] = await statuses_json([self.post], reader if key is not None else None, self.links)
-            self.statuses[key] = _json(document)
-        return self.statuses[key]
+            self.statuses[key] = _json(unmatched(document))
+        payload = self.statuses[key]
+        filters = in_context(self.filters.get(reader.pk, []), context)
+        if not filters:
+            return payload
+        if (reader.pk, context) not in self.judged:
+            document = json.loads(payload)
+            hidden = hidden_by_filters(document, filters, reader)
+            self.judged[reader.pk, context] = None if hidden else _json(document) if document["filtered"] else payload
+        return self.judged[reader.pk, context]
 
     async def conversation(self, reader: Account) -> str:
         """Mastodon's Conversation entity of a direct post: its thread, the others in it."""

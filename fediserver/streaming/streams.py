@@ -35,6 +35,19 @@ STREAM_SCOPES: dict[str, tuple[str, ...]] = {
 POST_STREAMS = frozenset({USER, PUBLIC, PUBLIC_LOCAL, PUBLIC_REMOTE, HASHTAG, HASHTAG_LOCAL, LIST, DIRECT})
 # Streams that carry notifications.
 NOTIFICATION_STREAMS = frozenset({USER, USER_NOTIFICATION})
+# The filter context (``fediserver.api.filtering``) of the posts each stream carries, as
+# the timeline it mirrors has it; notifications are judged in "notifications", and
+# ``direct`` is filtered by none.
+FILTER_CONTEXT = {
+    USER: "home",
+    LIST: "home",
+    PUBLIC: "public",
+    PUBLIC_LOCAL: "public",
+    PUBLIC_REMOTE: "public",
+    HASHTAG: "public",
+    HASHTAG_LOCAL: "public",
+}
+NOTIFICATION_FILTER_CONTEXT = "notifications"
 
 # The paths of the server-sent-events form (``GET /api/v1/streaming/<path>``).
 STREAM_BY_PATH = {

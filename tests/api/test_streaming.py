@@ -18,37 +18,13 @@ from fediserver.models import Account, Post, Visibility
 from fediserver.clock import utcnow
 from outbox.statuses import edit_status
 from tests.api.conftest import call
-from tests.streaming_socket import Refused, StreamingSocket
-
-
-async def socket_for(served, token: str, **kwargs) -> StreamingSocket:
-    return await StreamingSocket.open("127.0.0.1", served.port, subprotocols=[token], **kwargs)
-
-
-async def subscribe(socket: StreamingSocket, stream: str, **fields) -> None:
-    await socket.send_json({"type": "subscribe", "stream": stream, **fields})
-
-
-async def events_until(socket: StreamingSocket, wanted, timeout: float = 10.0) -> list[dict]:
-    """Messages received until one satisfies ``wanted`` (that one included)."""
-    seen = []
-    while True:
-        message = await socket.receive_json(timeout)
-        assert message is not None, f"the socket closed; seen {seen}"
-        seen.append(message)
-        if wanted(message):
-            return seen
+from tests.streaming_socket import Refused, StreamingSocket, events_until, is_update, socket_for, subscribe
 
 
 async def nothing_more(socket: StreamingSocket, seconds: float = 0.5) -> None:
     with pytest.raises(TimeoutError):
         message = await socket.receive_json(seconds)
         pytest.fail(f"unexpected message {message}")
-
-
-def is_update(message: dict, stream: list[str], status_id: str) -> bool:
-    return (message.get("stream") == stream and message.get("event") == "update"
-            and json.loads(message["payload"])["id"] == status_id)
 
 
 async def test_followers_see_posts_edits_and_deletions_live_and_strangers_only_public_ones(served, make_artist):
