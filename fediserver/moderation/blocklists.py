@@ -149,7 +149,13 @@ def _flag(value: Any, column: str, where: str, errors: list[str]) -> bool:
 
 
 def _parse_csv(text: str, errors: list[str]) -> list[BlockEntry]:
-    rows = list(csv.reader(io.StringIO(text)))
+    # newline="": a line may end in \r, \n or \r\n (lists saved on any system).
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        rows = list(reader)
+    except csv.Error as error:
+        errors.append(f"line {reader.line_num}: {error}")
+        return []
     columns: list[str] = list(CSV_COLUMNS)
     entries = []
     start = 0

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from fediserver.models import Account, DomainBlock
@@ -135,6 +135,8 @@ def test_the_command_line_import_shows_a_dry_run_refuses_bad_lists_and_exports(i
                                        '"q,uoted"', "[", "{}", "0"]), max_size=7), max_size=8)
     .map(lambda rows: "\n".join(",".join(row) for row in rows)),
 ), fmt=st.sampled_from(["auto", "csv", "json", "text"]))
+@example(text="\r0", fmt="csv")  # a line ending in a bare carriage return (an old Mac's lists)
+@example(text='"a.example\rx', fmt="csv")
 def test_any_text_is_a_list_or_a_refusal_naming_where(text, fmt):
     try:
         entries = parse_blocklist(text, fmt=fmt)
