@@ -92,6 +92,8 @@ class RemoteMedia:
         self.fetch_timeout = http.settings.timeout_seconds
         # Fetches under way in this process, by attachment id: every viewer awaits the same task.
         self._fetches: dict[int, _Flight] = {}
+        # Attachments whose claim this process holds and is fetching under (not waiting on).
+        self._fetching_here: set[int] = set()
         self._proxied: dict[int, _Flight] = {}
         limits = self.rules.limits
         self.limits = IntakeLimits(self.rules.remote_max_bytes, limits.max_pixels, limits.max_frames)
@@ -232,8 +234,15 @@ class RemoteMedia:
         ``attachment`` is updated with the settled row. Raises ``RemoteMediaUnavailable``
         when the file is refused, cannot be fetched, or is not settled within the fetch timeout.
         """
-        work = (lambda row: self._fetch_claimed(row)) if claimed else self._claim_and_fetch
-        return await self._shared(self._fetches, attachment, work)
+        if claimed:
+            waiting = self._fetches.get(attachment.id)
+            if waiting is not None and attachment.id not in self._fetching_here:
+                # Viewers came between the job's claim and this call: their flight waits
+                # for the claim the job holds. The job fetches in a flight of its own, and
+                # they see the claim released when it is done.
+                del self._fetches[attachment.id]
+            return await self._shared(self._fetches, attachment, self._fetch_claimed)
+        return await self._shared(self._fetches, attachment, self._claim_and_fetch)
 
     async def _shared(self, running: dict[int, _Flight], attachment: MediaAttachment,
                       work: Callable[[MediaAttachment], Awaitable]):
@@ -277,11 +286,13 @@ class RemoteMedia:
         return await self._wait_for_other(row)
 
     async def _fetch_claimed(self, row: MediaAttachment) -> MediaAttachment:
+        self._fetching_here.add(row.id)
         try:
             await self.fetch_and_cache(row)
         except RemoteMediaUnavailable:
             pass  # the row says why
         finally:
+            self._fetching_here.discard(row.id)
             await MediaAttachment.filter(id=row.id).update(claimed_until=None)
             row.claimed_until = None
         return row

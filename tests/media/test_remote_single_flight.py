@@ -121,3 +121,18 @@ def test_the_life_cycle_refuses_moves_it_does_not_have():
         moved(RemoteMediaState.REFUSED, RemoteEvent.STORED)
     with pytest.raises(NoSuchMove):
         moved(RemoteMediaState.FAILED, RemoteEvent.EVICTED)
+
+
+async def test_viewers_arriving_between_the_jobs_claim_and_its_fetch_get_the_file(db, data_dir, peer, bob):
+    app = remote_app(db, data_dir)
+    services, client = app.config["SERVICES"], app.test_client()
+    attachment = await MediaAttachment.create(account=bob, remote_url=f"{peer.base}/media/new.jpg", mime="image/jpeg")
+    [claimed] = await _claim(attachment)  # the job has claimed the row...
+    views = [asyncio.create_task(client.get(f"/media/remote/{attachment.id}/display")) for _ in range(3)]
+    while attachment.id not in services.remote_media._fetches:  # ...the viewers wait on its claim...
+        await asyncio.sleep(0)
+    await services.remote_media.fetch_once(claimed, claimed=True)  # ...and then it fetches
+    responses = await asyncio.gather(*views)
+    assert [r.status_code for r in responses] == [200] * 3
+    assert gets(peer, "new.jpg") == 1
+    await services.aclose()
