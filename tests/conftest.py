@@ -82,7 +82,12 @@ async def _empty_all_tables(url: str) -> None:
     tables = [model._meta.db_table for model in Tortoise.apps.get_models_iterable()]
     connection = connections.get("default")
     if database.database_kind(url) == "postgresql":
-        await connection.execute_script(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+        # DELETE with foreign-key triggers off for the moment: a few milliseconds, where
+        # TRUNCATE of every table costs about half a second per test (a new file per
+        # table). Ids go on counting, as they do on SQLite; no test relies on them.
+        statements = ["SET session_replication_role = replica"] + [f"DELETE FROM {table}" for table in tables]
+        statements.append("SET session_replication_role = DEFAULT")
+        await connection.execute_script(";\n".join(statements))
     else:
         statements = ["PRAGMA foreign_keys = OFF"] + [f"DELETE FROM {table}" for table in tables]
         statements.append("PRAGMA foreign_keys = ON")
