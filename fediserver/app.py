@@ -1,7 +1,8 @@
 """The Quart app factory: settings in, a configured ASGI app out.
 
 It opens the database before serving and closes it after, logs one line per request,
-registers each room's routes, and, when ``server.run_jobs`` is on, runs the background
+registers each room's routes, puts the fast lane (``fediserver.fast_lane``) in front of
+them, and, when ``server.run_jobs`` is on, runs the background
 jobs inside the web process.
 """
 
@@ -17,6 +18,7 @@ from fediserver import db
 from fediserver.api import install_client_api
 from fediserver.config import Settings
 from fediserver.cors import install_cors
+from fediserver.fast_lane import FastLane
 from fediserver.host_header import refuse_unusable_hosts
 from fediserver.jobs import JobRunner, build_jobs
 from fediserver.oauth.endpoints import install_oauth
@@ -25,7 +27,7 @@ from fediserver.routes import actors, collections, discovery, health, series
 from fediserver.services import build_services
 from fediserver.urls import InstanceUrls
 from fediserver.web import install_web, sign_in
-from fediserver.web.sessions import install_sessions
+from fediserver.web.sessions import SESSION_COOKIE_NAME, install_sessions
 from inbox.endpoint import inbox_blueprint
 from media.crawler_guard import install_crawler_guard
 from media.routes import media_blueprint
@@ -40,7 +42,7 @@ def create_app(settings: Settings, *, manage_database: bool = True, run_jobs: bo
     app.config["URLS"] = InstanceUrls(settings.instance.base_url)
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024 * 1024
     # First, so refused crawlers cost nothing further and every response carries the signals.
-    install_crawler_guard(app, crawler_guard_settings(settings))
+    guard = install_crawler_guard(app, crawler_guard_settings(settings))
     for blueprint in (
         health.blueprint,
         discovery.blueprint,
@@ -61,7 +63,10 @@ def create_app(settings: Settings, *, manage_database: bool = True, run_jobs: bo
     install_web(app, services)
     install_oauth(app)
     install_cors(app)
-    app.asgi_app = refuse_unusable_hosts(app.asgi_app)  # type: ignore[method-assign]
+    lane = FastLane(app.asgi_app, max_answers=settings.server.fast_lane_answers, session_cookie=SESSION_COOKIE_NAME,
+                    crawler_pattern=guard.crawler_pattern, access_log=settings.logging.access_log)
+    app.config["FAST_LANE"] = lane
+    app.asgi_app = refuse_unusable_hosts(lane)  # type: ignore[method-assign]
     tortoise_config = db.settings_tortoise_config(settings) if manage_database else None
     runner = JobRunner(build_jobs(services)) if (settings.server.run_jobs if run_jobs is None else run_jobs) else None
 

@@ -16,6 +16,7 @@ from urllib.parse import quote
 from quart import Blueprint, Response, redirect, request
 
 from fediserver.actor_documents import actor_document, encode, suspended_actor_document
+from fediserver.fast_lane import replayable_while
 from fediserver.instance_actor import ensure_instance_actor
 from fediserver.models import Account
 from fediserver.models.accounts import LOCAL_DOMAIN
@@ -45,6 +46,7 @@ async def actor_json(username: str) -> Response:
         if account is None:
             return await _missing_actor(username)
         body = services.documents.put("actor", username, encode(actor_document(account, services.urls)))
+    replayable_while(lambda: services.documents.get("actor", username) is body)
     return activity_json(body)
 
 
@@ -78,5 +80,6 @@ async def instance_actor():
     if body is None:
         account = await ensure_instance_actor(services.urls, instance_name=services.settings.instance.name)
         body = services.documents.put("instance", "actor", encode(actor_document(account, services.urls)))
+    replayable_while(lambda: services.documents.get("instance", "actor") is body)
     return activity_json(body)
 

@@ -17,6 +17,7 @@ from quart import Blueprint, Response, request
 
 from fediserver import __version__
 from fediserver.clock import utcnow
+from fediserver.fast_lane import replayable_while
 from fediserver.instance_actor import INSTANCE_ACTOR_USERNAME, artists, ensure_instance_actor
 from fediserver.models import Account, Post
 from fediserver.models.accounts import LOCAL_DOMAIN
@@ -89,6 +90,7 @@ async def webfinger():
         return _json({"error": "not an account of this server"}, 404)
     cached = services.documents.get("webfinger", username)
     if cached is not None:
+        replayable_while(lambda: services.documents.get("webfinger", username) is cached)
         return _json(cached, content_type=JRD)
     if username == INSTANCE_ACTOR_USERNAME:
         account = await ensure_instance_actor(services.urls, instance_name=services.settings.instance.name)
@@ -97,6 +99,7 @@ async def webfinger():
     if account is None:
         return _json({"error": "no such account"}, 404)
     body = services.documents.put("webfinger", username, orjson.dumps(webfinger_document(account, domain)))
+    replayable_while(lambda: services.documents.get("webfinger", username) is body)
     return _json(body, content_type=JRD)
 
 

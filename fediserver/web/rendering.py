@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from quart import Response, current_app, g, redirect, render_template, request
 
+from fediserver.fast_lane import replayable_while
 from fediserver.models import Account
 from fediserver.web.page_cache import CachedPage, etag_for
 from fediserver.web.sessions import signed_in_account
@@ -63,6 +64,7 @@ async def public_page(build: Callable[[Account | None], Awaitable[Rendered]], *,
     if viewer is None and cache:
         cached = pages.get(key)
         if cached is not None:
+            replayable_while(lambda: pages.get(key) is cached)
             return _answer(cached.body, cached.etag, cached.content_type, ANONYMOUS_CACHE_CONTROL)
     try:
         rendered = await build(viewer)
@@ -74,6 +76,8 @@ async def public_page(build: Callable[[Account | None], Awaitable[Rendered]], *,
     if viewer is None:
         page: CachedPage = pages.put(key, body, rendered.scopes, rendered.content_type) if cache else None
         etag = page.etag if page is not None else etag_for(body)
+        if page is not None and pages.enabled:
+            replayable_while(lambda: pages.get(key) is page)
         return _answer(body, etag, rendered.content_type, ANONYMOUS_CACHE_CONTROL)
     return _answer(body, None, rendered.content_type, PRIVATE_CACHE_CONTROL)
 
