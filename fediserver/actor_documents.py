@@ -31,6 +31,7 @@ ACTOR_CONTEXT: list[Any] = [
         "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
         "toot": "http://joinmastodon.org/ns#",
         "featured": {"@id": "toot:featured", "@type": "@id"},
+        "featuredTags": {"@id": "toot:featuredTags", "@type": "@id"},
         "alsoKnownAs": {"@id": "as:alsoKnownAs", "@type": "@id"},
         "movedTo": {"@id": "as:movedTo", "@type": "@id"},
         "schema": "http://schema.org#",
@@ -79,7 +80,8 @@ def actor_document(account: Account, urls: InstanceUrls) -> dict[str, Any]:
         if url:
             document[name] = url
     if account.actor_type == "Person" and account.is_local:
-        # The artist's series, as FEP-7aa9 FeaturedCollections.
+        # The hashtags she features (Hashtag objects), and her series as FEP-7aa9 FeaturedCollections.
+        document["featuredTags"] = urls.featured_tags(account.username)
         document["featuredCollections"] = urls.featured_collections(account.username)
     if account.avatar_url:
         document["icon"] = _image(account.avatar_url)

@@ -30,6 +30,10 @@ class InstanceUrls:
     def featured(self, username: str) -> str:
         return f"{self.actor(username)}/collections/featured"
 
+    def featured_tags(self, username: str) -> str:
+        """The hashtags the artist features (Mastodon's ``featuredTags``)."""
+        return f"{self.actor(username)}/collections/tags"
+
     def featured_collections(self, username: str) -> str:
         """The artist's series (FEP-7aa9 ``featuredCollections``)."""
         return f"{self.actor(username)}/featured_collections"

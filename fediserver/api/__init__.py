@@ -3,7 +3,8 @@ tokens and scopes), ``errors`` (the error shape), ``accounts``, ``follow_request
 ``statuses`` (with ``conversation``, the thread around a status, ``status_edits`` and
 ``status_marks``: pins, bookmarks, conversation mutes; ``polls``, ``conversations``), ``media``,
 ``timelines``, ``notifications``, ``instance``, ``search``, ``streaming`` (live updates), ``preferences`` (with read
-markers), ``tags`` (followed hashtags), ``filters`` (with ``filtering``, what they do to
+markers), ``tags`` (followed hashtags), ``profile_features`` (featured hashtags, endorsed
+accounts, removing the avatar or header), ``suggestions`` (people to follow, familiar followers), ``filters`` (with ``filtering``, what they do to
 lists), ``lists``, ``curated`` (announcements, custom emoji,
 trends: none kept here), with ``serializers``
 producing Mastodon's JSON entities. The domain blocks' endpoints live with the rest of
@@ -15,7 +16,8 @@ from quart import Blueprint, Quart
 
 from fediserver.api import (
     accounts, blocks_and_mutes, conversations, curated, favourites, filters, follow_requests, instance, lists, media,
-    notifications, polls, preferences, search, status_edits, status_marks, statuses, streaming, tags, timelines,
+    notifications, polls, preferences, profile_features, search, status_edits, status_marks, statuses, streaming,
+    suggestions, tags, timelines,
 )
 from fediserver.api.errors import ApiError, install_error_handlers
 from fediserver.api.idempotency import IdempotencyKeys
@@ -25,7 +27,7 @@ client_api = Blueprint("api", __name__)
 install_error_handlers(client_api)
 for _subject in (instance, accounts, blocks_and_mutes, favourites, conversations, follow_requests, statuses,
                  status_edits, status_marks, polls, media, timelines, notifications, search, preferences, curated,
-                 tags, filters, lists, streaming, domain_api):
+                 tags, filters, lists, profile_features, suggestions, streaming, domain_api):
     client_api.register_blueprint(_subject.blueprint)
 # Reports, and the admin API for reports, accounts and the audit log (fediserver.moderation).
 for _subject in (report_api, account_api):

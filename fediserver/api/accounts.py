@@ -296,20 +296,6 @@ async def _follow_page(query, side: str):
     return jsonify([rendered[getattr(row, f"{side}_id")] for row in rows]), 200, link_header(rows)
 
 
-@blueprint.get("/api/v1/accounts/<account_id>/featured_tags")
-async def featured_tags(account_id: str):
-    """Hashtags an account features on its profile: none are kept here."""
-    await optional_account(scope="read:accounts")
-    await target_account(account_id)
-    return jsonify([])
-
-
-@blueprint.get("/api/v1/featured_tags")
-async def own_featured_tags():
-    await require_account(scope="read:accounts")
-    return jsonify([])
-
-
 @blueprint.post("/api/v1/accounts/<account_id>/follow")
 async def follow(account_id: str):
     return await _act_on(account_id, relations.follow)

@@ -19,6 +19,7 @@ from fediserver import __version__
 from fediserver.api.statuses import MAX_MEDIA
 from fediserver.models import Account, Post
 from fediserver.models.accounts import LOCAL_DOMAIN
+from fediserver.models.profile_features import MAX_FEATURED_TAGS
 from media.intake import supported_formats
 from outbox import polls
 from outbox.portfolio import MAX_PINNED
@@ -66,7 +67,7 @@ def _version() -> str:
 def _configuration() -> dict:
     settings = current_app.config["SETTINGS"]
     return {
-        "accounts": {"max_featured_tags": 0, "max_pinned_statuses": MAX_PINNED},
+        "accounts": {"max_featured_tags": MAX_FEATURED_TAGS, "max_pinned_statuses": MAX_PINNED},
         "statuses": {"max_characters": MAX_TEXT_LENGTH, "max_media_attachments": MAX_MEDIA,
                      "characters_reserved_per_url": 23},
         "media_attachments": {

@@ -18,7 +18,7 @@ from typing import Any
 import nh3
 from tortoise.functions import Count, Max
 
-from fediserver.models import Account, Favourite, Follow, FollowState, MediaAttachment, Notification, Poll, Post
+from fediserver.models import Account, AccountEndorsement, Favourite, Follow, FollowState, MediaAttachment, Notification, Poll, Post
 from fediserver.models.interactions import Block, Mute, NotificationKind
 from fediserver.models.reader_marks import Bookmark, muted_conversations
 from fediserver.models.client_state import AccountNote
@@ -188,7 +188,7 @@ async def relationship_json(account: Account, target: Account) -> dict[str, Any]
         "requested": outgoing == FollowState.PENDING,
         "requested_by": incoming == FollowState.PENDING,
         "domain_blocking": False,
-        "endorsed": False,
+        "endorsed": await AccountEndorsement.filter(account=account, target=target).exists(),
         "note": note.comment if note else "",
     }
 

@@ -11,13 +11,14 @@ from fediserver.models.content import (
 )
 from fediserver.models.client_state import (
     AccountList, AccountNote, Filter, FilterAction, FilterKeyword, FilterStatus, FollowedTag, ListMember, Marker,
-    RepliesPolicy,
+    RepliesPolicy, SuggestionDismissal,
 )
 from fediserver.models.interactions import (
     Block, Favourite, Mute, Notification, NotificationKind, Reaction, Report, ReportCategory,
 )
 from fediserver.models.polls import Poll, PollVote
 from fediserver.models.domain_blocks import BlockSource, DomainAllow, DomainBlock, DomainPolicyVersion, Severity
+from fediserver.models.profile_features import AccountEndorsement, FeaturedTag
 from fediserver.models.portfolio import Series, SeriesWork, Work
 from fediserver.models.post_edits import PostEdit
 from fediserver.models.reader_marks import Bookmark, ConversationMark, ConversationMute
@@ -32,9 +33,11 @@ from fediserver.models.social import Follow, FollowState
 
 __all__ = [
     "Account",
+    "AccountEndorsement",
     "AccountList",
     "AccountNote",
     "Filter",
+    "FeaturedTag",
     "FilterAction",
     "FilterKeyword",
     "FilterStatus",
@@ -43,6 +46,7 @@ __all__ = [
     "Marker",
     "Mute",
     "RepliesPolicy",
+    "SuggestionDismissal",
     "Activity",
     "Addressee",
     "AuditEntry",

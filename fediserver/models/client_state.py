@@ -1,6 +1,6 @@
 """What an artist's apps keep on the server besides posts and follows: read markers,
 followed hashtags, filters (with their keywords and filtered posts), lists of followed
-accounts, and private notes on other accounts."""
+accounts, private notes on other accounts, and the follow suggestions an artist dismissed."""
 
 from __future__ import annotations
 
@@ -127,4 +127,18 @@ class AccountNote(Model):
 
     class Meta:
         table = "account_notes"
+        unique_together = (("account", "target"),)
+
+
+class SuggestionDismissal(Model):
+    """An account the artist no longer wants suggested to follow (``DELETE
+    /api/v1/suggestions/:id``)."""
+
+    id = fields.BigIntField(primary_key=True)
+    account = fields.ForeignKeyField("models.Account", related_name="dismissed_suggestions", on_delete=fields.CASCADE)
+    target = fields.ForeignKeyField("models.Account", related_name="dismissed_by", on_delete=fields.CASCADE)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "suggestion_dismissals"
         unique_together = (("account", "target"),)

@@ -10,9 +10,11 @@ account that approves followers by hand) or ``accepted`` (at once). From there:
     accepted -> removed    the follower unfollows, or a block, a Move or a deleted account ends it
     rejected -> removed    the row is cleared so the follower may ask again
 
-``removed`` is final: the row is deleted. Every change of a follow goes through
-``start_follow``, ``move_follow`` or ``remove_follows``, which refuse any step not
-declared in ``FOLLOW_MOVES``; readers take ``Follow.accepted()`` for the follows that count.
+``removed`` is final: the row is deleted. What rests on an accepted follow (an
+endorsement, ``fediserver.models.profile_features``) ends when it is rejected or removed.
+Every change of a follow goes through ``start_follow``, ``move_follow`` or
+``remove_follows``, which refuse any step not declared in ``FOLLOW_MOVES``; readers take
+``Follow.accepted()`` for the follows that count.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from tortoise import fields
 from tortoise.expressions import Q
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
+
+from fediserver.models.profile_features import AccountEndorsement
 
 log = logging.getLogger(__name__)
 
@@ -96,8 +100,10 @@ async def move_follow(follow: Follow, to: FollowState) -> bool:
     log.debug("follow %s -> %s: %s to %s", follow.follower_id, follow.target_id, follow.state, to,
               extra={"follow_move": (follow.state, to)})
     if to == FollowState.REMOVED:
-        await follow.delete()
+        await follow.delete()  # its endorsement goes with the row
     else:
+        if follow.state == FollowState.ACCEPTED:  # rejected: what rested on it ends
+            await AccountEndorsement.filter(follow_id=follow.pk).delete()
         follow.state = to
         await follow.save(update_fields=["state", "updated_at"])
     return True
@@ -105,7 +111,8 @@ async def move_follow(follow: Follow, to: FollowState) -> bool:
 
 async def remove_follows(follows: QuerySet[Follow]) -> int:
     """End every follow ``follows`` selects, whatever its state, in one statement (every
-    state but ``removed`` may become ``removed``: checked below); returns how many."""
+    state but ``removed`` may become ``removed``: checked below; their endorsements go with
+    the rows); returns how many."""
     count = await follows.delete()
     log.debug("%d follow(s) removed", count)
     return count

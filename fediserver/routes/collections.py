@@ -1,6 +1,7 @@
 """An artist's collections and posts as ActivityPub: outbox, followers, following,
-featured, each post at ``/users/<name>/statuses/<id>``, and the artist's authorizations of
-quotes of her posts at ``/users/<name>/quote_authorizations/<id of the quoting post>``.
+featured, the hashtags she features (``featuredTags``, as Mastodon lists them), each post
+at ``/users/<name>/statuses/<id>``, and the artist's authorizations of quotes of her posts
+at ``/users/<name>/quote_authorizations/<id of the quoting post>``.
 
 Posts are shown as ``fediserver.visibility`` decides for the reader: the stored actor
 that signed the GET, or anyone anonymous. So an unsigned GET lists public and unlisted
@@ -18,7 +19,7 @@ from urllib.parse import quote
 from quart import Blueprint, Response, redirect, request
 
 from fediserver.collections import BadCursor, collection, collection_page
-from fediserver.models import Account, Follow, Post, QuoteState
+from fediserver.models import Account, FeaturedTag, Follow, Post, QuoteState
 from fediserver.routes.actors import local_artist
 from fediserver.routes.negotiation import (
     activity_json,
@@ -31,6 +32,7 @@ from fediserver.services import app_services
 from fediserver.visibility import may_read, visible_posts
 from outbox.objects import OBJECT_CONTEXT, NoteRenderer, iso, tombstone
 from outbox.quotes import authorization_uri, quote_authorization
+from outbox.text import tag_path
 
 blueprint = Blueprint("collections", __name__)
 
@@ -126,6 +128,23 @@ async def featured(username: str):
         "type": "OrderedCollection",
         "totalItems": len(notes),
         "orderedItems": notes,
+    })
+
+
+@blueprint.get("/users/<username>/collections/tags")
+async def featured_tags(username: str):
+    """The hashtags the artist features on her profile, as ``Hashtag`` objects."""
+    account, refusal = await _artist_or_refusal(username)
+    if refusal is not None:
+        return refusal
+    urls = app_services().urls
+    names = await FeaturedTag.filter(account=account).order_by("id").values_list("name", flat=True)
+    return activity_json({
+        "@context": ["https://www.w3.org/ns/activitystreams", {"Hashtag": "as:Hashtag"}],
+        "id": urls.featured_tags(account.username),
+        "type": "Collection",
+        "totalItems": len(names),
+        "items": [{"type": "Hashtag", "href": urls.base_url + tag_path(name), "name": f"#{name}"} for name in names],
     })
 
 
