@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from tortoise.transactions import in_transaction
@@ -27,7 +28,7 @@ from outbox.polls import PollSpec, attach_poll
 from outbox.publish import publish
 from outbox.quotes import authorization_uri, quote_request
 from outbox.recipients import personal_inbox, post_inboxes
-from outbox.text import Mention, find_mentions, render, tag_path
+from outbox.text import Mention, RenderedText, find_mentions, render, tag_path
 
 MAX_TEXT_LENGTH = 5_000
 
@@ -49,6 +50,7 @@ async def post_status(
     quote_accepted: bool = False,
     quote_policy: QuotePolicy | str | None = None,
     poll: PollSpec | None = None,
+    held_by: int | None = None,
 ) -> Post:
     """Publish a new post by the local ``author``; returns it, its Create queued.
     With a ``poll`` it is a ``Question`` (a poll and media do not go together).
@@ -62,26 +64,13 @@ async def post_status(
     ``fediserver.quotes.quote_permission``); ``quote_accepted`` when that needs no asking
     (a local post, or one's own), else a ``QuoteRequest`` goes to its author and the quote
     waits for the answer. A quote of a followers-only post is followers-only at most.
-    ``quote_policy``: who may quote this post (else the author's default)."""
-    visibility = _visibility(visibility)
-    quote_policy = _quote_policy(quote_policy)
-    if author.moved_to_uri:
-        raise ActionError(f"@{author.acct} has moved to {author.moved_to_uri}; it cannot post here any more")
-    if quote is not None:
-        if quote.deleted_at is not None or quote.boost_of_id is not None:
-            raise ActionError("cannot quote a deleted post or a boost")
-        if quote.visibility == Visibility.PRIVATE and visibility in (Visibility.PUBLIC, Visibility.UNLISTED):
-            visibility = Visibility.PRIVATE
-    _check_author(author)
-    _check_text(text, media)
-    if poll is not None and media:
-        raise ActionError("a post has either media or a poll, not both")
-    for attachment in media:
-        if attachment.account_id != author.pk or attachment.post_id is not None:
-            raise ActionError(f"media {attachment.pk} is not an unused upload of @{author.acct}")
-    if in_reply_to is not None and in_reply_to.deleted_at is not None:
-        raise ActionError("cannot reply to a deleted post")
-    rendered, mention_tags = await _render(author, text)
+    ``quote_policy``: who may quote this post (else the author's default).
+    ``held_by``: the scheduled status being published, whose held media it may use.
+    Everything is checked first by ``check_new_post``."""
+    checked = await check_new_post(author, text, visibility=visibility, media=media, in_reply_to=in_reply_to,
+                                   quote=quote, quote_policy=quote_policy, poll=poll, held_by=held_by)
+    visibility, quote_policy = checked.visibility, checked.quote_policy
+    rendered, mention_tags = checked.rendered, checked.mention_tags
     replied_author = await in_reply_to.account if in_reply_to is not None else None
     quoted_author = await quote.account if quote is not None else None
     addressed = [a.uri for a in (replied_author, quoted_author) if a is not None and a.pk != author.pk]
@@ -119,7 +108,8 @@ async def post_status(
         await post.save(update_fields=["uri", "url", "quote_authorization_uri"])
         for attachment in media:
             attachment.post = post
-            await attachment.save(update_fields=["post_id"])
+            attachment.scheduled_status_id = None
+            await attachment.save(update_fields=["post_id", "scheduled_status_id"])
         hrefs = [tag["href"] for tag in mention_tags]
         for mentioned in await Account.filter(uri__in=hrefs, domain=LOCAL_DOMAIN):
             await notify(mentioned, author, NotificationKind.MENTION, post)
@@ -132,6 +122,54 @@ async def post_status(
                 request = quote_request(author, post, quote.uri, quoted_author, note)
                 await publish(request, actor=author, inboxes=personal_inbox(quoted_author))
     return post
+
+
+@dataclass(frozen=True)
+class CheckedPost:
+    """A new post that passed ``check_new_post``: its visibility and quote policy as they
+    will be stored, its HTML and Mention tags."""
+
+    visibility: Visibility
+    quote_policy: QuotePolicy | None
+    rendered: RenderedText
+    mention_tags: list[dict[str, str]]
+
+
+async def check_new_post(
+    author: Account,
+    text: str,
+    *,
+    visibility: Visibility | str,
+    media: Sequence[MediaAttachment] = (),
+    in_reply_to: Post | None = None,
+    quote: Post | None = None,
+    quote_policy: QuotePolicy | str | None = None,
+    poll: PollSpec | None = None,
+    held_by: int | None = None,
+) -> CheckedPost:
+    """Everything ``post_status`` requires of a new post, checked without storing anything
+    (a scheduled status is checked when it is scheduled, and again when it is published);
+    raises ``ActionError`` with the reason."""
+    visibility = _visibility(visibility)
+    quote_policy = _quote_policy(quote_policy)
+    if author.moved_to_uri:
+        raise ActionError(f"@{author.acct} has moved to {author.moved_to_uri}; it cannot post here any more")
+    if quote is not None:
+        if quote.deleted_at is not None or quote.boost_of_id is not None:
+            raise ActionError("cannot quote a deleted post or a boost")
+        if quote.visibility == Visibility.PRIVATE and visibility in (Visibility.PUBLIC, Visibility.UNLISTED):
+            visibility = Visibility.PRIVATE
+    _check_author(author)
+    _check_text(text, media)
+    if poll is not None and media:
+        raise ActionError("a post has either media or a poll, not both")
+    for attachment in media:
+        if not attachment.free_for(author.pk, held_by=held_by):
+            raise ActionError(f"media {attachment.pk} is not an unused upload of @{author.acct}")
+    if in_reply_to is not None and in_reply_to.deleted_at is not None:
+        raise ActionError("cannot reply to a deleted post")
+    rendered, mention_tags = await _render(author, text)
+    return CheckedPost(visibility, quote_policy, rendered, mention_tags)
 
 
 async def settle_quote_request(post: Post, *, accepted: bool, authorization: str | None = None,
@@ -178,7 +216,7 @@ async def edit_status(
     current = await MediaAttachment.filter(post=post).order_by("id")
     attachments = list(current) if media is None else list(media)
     for attachment in attachments:
-        if attachment.account_id != author.pk or attachment.post_id not in (None, post.pk):
+        if not attachment.free_for(author.pk, post_id=post.pk):
             raise ActionError(f"media {attachment.pk} is not an upload of @{author.acct} free for this post")
     unknown = set(descriptions or {}) - {a.pk for a in attachments}
     if unknown:

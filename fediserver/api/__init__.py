@@ -1,6 +1,7 @@
 """The Mastodon client API, one module per subject: ``auth`` (who is calling: bearer
 tokens and scopes), ``errors`` (the error shape), ``accounts``, ``follow_requests``,
-``statuses`` (with ``conversation``, the thread around a status, ``status_edits`` and
+``statuses`` (with ``conversation``, the thread around a status, ``new_status``: posting,
+now or scheduled, ``scheduled_statuses``, ``status_edits`` and
 ``status_marks``: pins, bookmarks, conversation mutes; ``polls``, ``conversations``), ``media``,
 ``timelines``, ``notifications``, ``instance``, ``search``, ``streaming`` (live updates), ``preferences`` (with read
 markers), ``tags`` (followed hashtags), ``profile_features`` (featured hashtags, endorsed
@@ -16,8 +17,8 @@ from quart import Blueprint, Quart
 
 from fediserver.api import (
     accounts, blocks_and_mutes, conversations, curated, favourites, filters, follow_requests, instance, lists, media,
-    notifications, polls, preferences, profile_features, search, status_edits, status_marks, statuses, streaming,
-    suggestions, tags, timelines,
+    new_status, notifications, polls, preferences, profile_features, scheduled_statuses, search, status_edits,
+    status_marks, statuses, streaming, suggestions, tags, timelines,
 )
 from fediserver.api.errors import ApiError, install_error_handlers
 from fediserver.api.idempotency import IdempotencyKeys
@@ -25,9 +26,10 @@ from fediserver.moderation import account_api, domain_api, report_api
 
 client_api = Blueprint("api", __name__)
 install_error_handlers(client_api)
-for _subject in (instance, accounts, blocks_and_mutes, favourites, conversations, follow_requests, statuses,
-                 status_edits, status_marks, polls, media, timelines, notifications, search, preferences, curated,
-                 tags, filters, lists, profile_features, suggestions, streaming, domain_api):
+for _subject in (instance, accounts, blocks_and_mutes, favourites, conversations, follow_requests, new_status,
+                 statuses, scheduled_statuses, status_edits, status_marks, polls, media, timelines, notifications,
+                 search, preferences, curated, tags, filters, lists, profile_features, suggestions, streaming,
+                 domain_api):
     client_api.register_blueprint(_subject.blueprint)
 # Reports, and the admin API for reports, accounts and the audit log (fediserver.moderation).
 for _subject in (report_api, account_api):

@@ -16,7 +16,7 @@ from PIL import Image
 from quart import Blueprint, Response, current_app, jsonify
 
 from fediserver import __version__
-from fediserver.api.statuses import MAX_MEDIA
+from fediserver.api.new_status import MAX_MEDIA
 from fediserver.models import Account, Post
 from fediserver.models.accounts import LOCAL_DOMAIN
 from fediserver.models.profile_features import MAX_FEATURED_TAGS

@@ -20,7 +20,8 @@ from fediserver.api.errors import ApiError, unprocessable
 from fediserver.api.params import Params, record_id
 from fediserver.api.polls import poll_spec
 from fediserver.api.serializers import account_json, iso, media_json, status_json
-from fediserver.api.statuses import language_tag, own_media, visible_post
+from fediserver.api.new_status import language_tag, own_media
+from fediserver.api.statuses import visible_post
 from fediserver.models import Account, MediaAttachment, Post, PostEdit
 from fediserver.models.post_edits import snapshot
 from outbox import statuses

@@ -20,6 +20,7 @@ from fediserver.models.polls import Poll, PollVote
 from fediserver.models.domain_blocks import BlockSource, DomainAllow, DomainBlock, DomainPolicyVersion, Severity
 from fediserver.models.profile_features import AccountEndorsement, FeaturedTag
 from fediserver.models.portfolio import Series, SeriesWork, Work
+from fediserver.models.scheduled import ScheduledStatus
 from fediserver.models.post_edits import PostEdit
 from fediserver.models.reader_marks import Bookmark, ConversationMark, ConversationMute
 from fediserver.models.registrations import Registration, RegistrationState
@@ -90,6 +91,7 @@ __all__ = [
     "Post",
     "PostEdit",
     "RemoteMediaState",
+    "ScheduledStatus",
     "QueueWorker",
     "QuotePolicy",
     "QuoteState",

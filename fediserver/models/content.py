@@ -155,6 +155,9 @@ class MediaAttachment(Model):
     id = fields.BigIntField(primary_key=True)
     account = fields.ForeignKeyField("models.Account", related_name="media", on_delete=fields.CASCADE)
     post = fields.ForeignKeyField("models.Post", related_name="attachments", null=True, on_delete=fields.SET_NULL)
+    # The scheduled status this upload waits with (models.scheduled): no other post may take it.
+    scheduled_status = fields.ForeignKeyField("models.ScheduledStatus", related_name="media", null=True,
+                                              on_delete=fields.SET_NULL)
     # Where a remote attachment lives on its own server.
     remote_url = fields.CharField(max_length=2048, null=True)
     # Alt text.
@@ -195,3 +198,15 @@ class MediaAttachment(Model):
 
     class Meta:
         table = "media_attachments"
+
+    @classmethod
+    def unused(cls):
+        """Uploads on no post and held by no scheduled status: free for a new post."""
+        return cls.filter(post_id__isnull=True, scheduled_status_id__isnull=True, remote_url=None)
+
+    def free_for(self, author_id: int, *, post_id: int | None = None, held_by: int | None = None) -> bool:
+        """Whether this upload of ``author_id`` may go on a post: on no post but ``post_id``
+        (an edit keeping it) and held by no scheduled status but ``held_by`` (the scheduled
+        status being published). The one rule every door that attaches media checks."""
+        return (self.account_id == author_id and self.remote_url is None
+                and self.post_id in (None, post_id) and self.scheduled_status_id in (None, held_by))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from mastodon import Mastodon, MastodonAPIError, MastodonIllegalArgumentError, MastodonUnauthorizedError
@@ -115,3 +116,23 @@ def test_mastodon_py_keeps_the_artist_s_profile_lists_filters_and_distance(runni
     assert (blocked.blocking, blocked.following) == (True, False)
     assert [a.id for a in ada.blocks()] == [bea_id] and ada.timeline_home() == []
     assert ada.account_unblock(bea_id).blocking is False
+
+
+def test_mastodon_py_schedules_a_status_on_the_running_server(running):
+    ada = _signed_in(running, "ada")
+    media = ada.media_post(io.BytesIO(artwork_jpeg((300, 200))), mime_type="image/jpeg", description="a kiln")
+    when = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
+    scheduled = ada.status_post("Kiln opening", media_ids=[media], scheduled_at=when)
+    assert scheduled.scheduled_at == when and scheduled.params.text == "Kiln opening"
+    assert scheduled.params.application_id is not None  # the app that asked
+    assert [m["id"] for m in scheduled.media_attachments] == [media.id]
+    assert [s.id for s in ada.scheduled_statuses()] == [scheduled.id]
+    assert ada.account_statuses(ada.account_verify_credentials().id) == []
+
+    moved = ada.scheduled_status_update(scheduled.id, when + timedelta(hours=3))
+    assert ada.scheduled_status(scheduled.id).scheduled_at == moved.scheduled_at == when + timedelta(hours=3)
+    with pytest.raises(MastodonAPIError, match="at least 5 minutes"):
+        ada.status_post("too soon", scheduled_at=datetime.now(UTC) + timedelta(minutes=2))
+    ada.scheduled_status_delete(scheduled.id)
+    assert ada.scheduled_statuses() == []
+    assert [m.id for m in ada.status_post("Kiln opened", media_ids=[media]).media_attachments] == [media.id]

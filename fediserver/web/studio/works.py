@@ -187,7 +187,7 @@ async def _read_images(artist: Account, form: Form, fields, files) -> list[Media
     """The images of this work: those kept from an earlier try (alt text updated, some
     perhaps removed) and the new files, each accepted or refused with its reason."""
     kept_ids = [int(value) for value in fields.getlist("kept_media") if value.isdigit()][:IMAGE_SLOTS]
-    kept = await MediaAttachment.filter(id__in=kept_ids, account_id=artist.pk, post_id__isnull=True).order_by("id")
+    kept = await MediaAttachment.unused().filter(id__in=kept_ids, account_id=artist.pk).order_by("id")
     images: list[MediaAttachment] = []
     for attachment in kept:
         if fields.get(f"drop_{attachment.pk}"):
