@@ -83,6 +83,18 @@ def inbox_blueprint(services: Services) -> Blueprint:
     return blueprint
 
 
+async def _inbox_owner_exists(services: Services, username: str) -> bool:
+    """Whether ``username`` is a local artist, not suspended. A yes is remembered with the
+    actor documents (dropped when the account is saved in this process, kept
+    ``federation.document_cache_seconds`` otherwise), so a busy inbox asks once."""
+    if services.documents.get("inbox-owner", username) is not None:
+        return True
+    exists = await Account.filter(uri=services.urls.actor(username), domain=LOCAL_DOMAIN, suspended=False).exists()
+    if exists:
+        services.documents.put("inbox-owner", username, b"")
+    return exists
+
+
 async def _receive(services: Services, recipient: str | None) -> Response:
     limit = services.settings.federation.max_inbox_bytes
     body = await _read_body(limit)
@@ -104,9 +116,7 @@ async def _receive(services: Services, recipient: str | None) -> Response:
             log.info("dropped a Delete of an actor whose key cannot be fetched: %s", error.detail)
             return _answer(202)
         return _answer(401, str(error.reason), error.detail)
-    if recipient is not None and not await Account.filter(
-        uri=services.urls.actor(recipient), domain=LOCAL_DOMAIN, suspended=False
-    ).exists():
+    if recipient is not None and not await _inbox_owner_exists(services, recipient):
         return _answer(404, "no such account", recipient)
     key_id = signature.key_id
     if actor != signature.owner:

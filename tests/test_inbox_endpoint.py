@@ -13,6 +13,8 @@ from federation.keys import generate_rsa_private_key_pem, load_private_key_pem
 from federation.signatures import Generation
 from fediserver.app import create_app
 from fediserver.models import Account, InboundItem
+from fediserver.moderation.account_actions import suspend
+from fediserver.moderation.audit import COMMAND_LINE
 from tests.conftest import make_settings
 from tests.federation.loopback_server import Reply
 from tests.inbox_door import BASE
@@ -158,6 +160,14 @@ async def test_an_unknown_recipient_is_404(server, peer):
     response = await post(server, peer, "/users/nobody/inbox", peer.activity("Follow", object="x"))
     assert response.status_code == 404
     response = await post(server, peer, "/users/actor/inbox", peer.activity("Follow", object="x"))
+    assert response.status_code == 404
+
+
+async def test_a_suspended_artist_s_inbox_is_404_at_once_though_it_took_posts_before(server, peer):
+    assert (await post(server, peer, "/users/alice/inbox", peer.activity("Follow", object="x"))).status_code == 202
+    alice = await Account.get(username="alice", domain="")
+    await suspend(COMMAND_LINE, alice, urls=server.config["SERVICES"].urls)
+    response = await post(server, peer, "/users/alice/inbox", peer.activity("Follow", object="y"))
     assert response.status_code == 404
 
 
