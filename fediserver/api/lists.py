@@ -1,5 +1,6 @@
 """Lists in the client API: an artist's lists of accounts they follow, their members and
-the lists an account is in. A list's timeline is in ``fediserver.api.timelines``.
+the lists an account is in. A list's timeline is in ``fediserver.api.timelines``, its rule in
+``fediserver.list_timeline``.
 
 Only followed accounts may join a list, and a list shows only the members still
 followed (an unfollow or a block takes them out of its timeline and member list at once).
@@ -10,13 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 from quart import Blueprint, jsonify, request
-from tortoise.expressions import Subquery
 
 from fediserver.api.auth import require_account
 from fediserver.api.errors import not_found, unprocessable
 from fediserver.api.pagination import Page, link_header
 from fediserver.api.params import Params, record_id
 from fediserver.api.serializers import accounts_json
+from fediserver.list_timeline import current_members
 from fediserver.models import Account, AccountList, Follow, ListMember, RepliesPolicy
 
 blueprint = Blueprint("api_lists", __name__)
@@ -27,12 +28,6 @@ MAX_TITLE = 255
 def list_json(record: AccountList) -> dict[str, Any]:
     return {"id": str(record.pk), "title": record.title, "replies_policy": record.replies_policy.value,
             "exclusive": record.exclusive}
-
-
-def current_members(record: AccountList) -> Subquery:
-    """The ids of the list's members its owner still follows."""
-    followed = Follow.accepted().filter(follower_id=record.account_id).values("target_id")
-    return Subquery(ListMember.filter(list_id=record.pk, account_id__in=Subquery(followed)).values("account_id"))
 
 
 async def own_list(account: Account, list_id: str) -> AccountList:

@@ -18,7 +18,7 @@ still continuing after the last post read).
 from __future__ import annotations
 
 from quart import Blueprint, jsonify, request
-from tortoise.expressions import Q, RawSQL, Subquery
+from tortoise.expressions import Subquery
 
 from fediserver.api.auth import optional_account, require_account
 from fediserver.api.context import services
@@ -29,16 +29,12 @@ from fediserver.api.params import TRUE
 from fediserver.api.serializers import statuses_json
 from fediserver.hashtags import posts_tagged, tag_name
 from fediserver.home_timeline import home_posts
-from fediserver.api.lists import current_members, own_list
-from fediserver.models import Account, Follow, MediaAttachment, Post, RepliesPolicy, Visibility
+from fediserver.api.lists import own_list
+from fediserver.list_timeline import list_posts
+from fediserver.models import Account, MediaAttachment, Post, Visibility
 from fediserver.visibility import listed_posts, publicly_listed
 
 blueprint = Blueprint("api_timelines", __name__)
-
-# 1 for a reply to its own author's post (a thread the author continues), else 0.
-ANSWERS_ITSELF = RawSQL('CASE WHEN "posts"."in_reply_to_id" IN (SELECT "own"."id" FROM "posts" "own" '
-                        'WHERE "own"."account_id" = "posts"."account_id") THEN 1 ELSE 0 END')
-
 
 @blueprint.get("/api/v1/timelines/home")
 async def home():
@@ -75,19 +71,7 @@ async def tag(tag: str):
 async def list_timeline(list_id: str):
     account = await require_account(scope="read:lists")
     record = await own_list(account, list_id)
-    members = current_members(record)
-    query = listed_posts(account).filter(account_id__in=members)
-    if record.replies_policy == RepliesPolicy.LIST:
-        answered = Post.filter(account_id__in=current_members(record)).values("id")
-    elif record.replies_policy == RepliesPolicy.FOLLOWED:
-        followed = Follow.accepted().filter(follower=account).values("target_id")
-        answered = Post.filter(Q(account_id__in=Subquery(followed)) | Q(account_id=account.pk)).values("id")
-    else:
-        answered = None
-    not_a_reply = Q(in_reply_to_uri__isnull=True) | Q(answers_itself=1)
-    query = query.annotate(answers_itself=ANSWERS_ITSELF).filter(
-        not_a_reply if answered is None else not_a_reply | Q(in_reply_to_id__in=Subquery(answered)))
-    return await _answer(query, account, "home")
+    return await _answer(list_posts(record, account), account, "home")
 
 
 def _public(query):

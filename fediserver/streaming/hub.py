@@ -49,7 +49,8 @@ from fediserver.api.filtering import (
 from fediserver.api.serializers import accounts_json, notifications_json, statuses_json
 from fediserver.event_bus import NOTIFICATION_CREATED, POST_CREATED, POST_DELETED, POST_UPDATED, Event
 from fediserver.home_timeline import on_home_timeline
-from fediserver.models import Account, Addressee, Follow, ListMember, Mute, Notification, Post, Visibility
+from fediserver.list_timeline import on_list_timeline
+from fediserver.models import Account, AccountList, Addressee, Mute, Notification, Post, Visibility
 from fediserver.streaming import streams
 from fediserver.streaming.streams import Subscription
 from fediserver.visibility import may_read
@@ -238,16 +239,14 @@ def _carries(sub: Subscription, post: Post, reader_id: int, home: set[int], hash
 
 
 async def _lists_carrying(post: Post, list_ids: set[str]) -> set[str]:
-    """Of the subscribed lists, those whose timeline has ``post``: its author is a member
-    the list's owner still follows (the rule of ``/api/v1/timelines/list/:id``)."""
+    """Of the subscribed lists, those whose timeline has ``post`` (the rule of
+    ``/api/v1/timelines/list/:id``, asked of ``fediserver.list_timeline``)."""
     if not list_ids:
         return set()
-    ids = [int(list_id) for list_id in list_ids]
-    rows = await ListMember.filter(list_id__in=ids, account_id=post.account_id).values_list("list_id", "list__account_id")
-    owners = {owner for _, owner in rows}
-    following = set(await Follow.accepted().filter(follower_id__in=owners, target_id=post.account_id).values_list(
-        "follower_id", flat=True))
-    return {str(list_id) for list_id, owner in rows if owner in following}
+    # Only lists the post's author is in can carry it: one query narrows them first.
+    candidates = await AccountList.filter(id__in=[int(list_id) for list_id in list_ids],
+                                          members__account_id=post.account_id).select_related("account")
+    return {str(record.pk) for record in candidates if await on_list_timeline(post, record, record.account)}
 
 
 async def _muting(post: Post, readers: dict[int, Account]) -> set[int]:
