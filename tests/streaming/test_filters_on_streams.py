@@ -93,3 +93,19 @@ async def test_notification_filters_hide_or_mark_notifications(served, make_arti
     assert (result["filter"]["title"], result["keyword_matches"]) == ("Praise", ["lovely"])
     assert not statuses[marker.id].get("filtered")
     await socket.close()
+
+
+async def test_an_account_muted_with_its_notifications_pings_no_stream(served, make_artist):
+    ada, bea, cara = await make_artist("ada"), await make_artist("bea"), await make_artist("cara")
+    await call(ada.client.account_mute, bea.account.pk, notifications=True)
+    socket = await socket_for(served, ada.token, target="/api/v1/streaming?stream=user:notification")
+    hello = await call(cara.client.status_post, "@ada hello", visibility="public")
+    await arrivals_until(socket, ("user:notification", hello.id), event="notification")
+
+    muted = await call(bea.client.status_post, "@ada are you there?")
+    marker = await call(cara.client.status_post, "@ada see you at the print fair")
+    seen = await arrivals_until(socket, ("user:notification", marker.id), event="notification")
+    assert muted.id not in {status_id for _, _, status_id, _ in seen}
+    # The notifications list agrees.
+    assert muted.id not in {n.status.id for n in await call(ada.client.notifications) if n.status}
+    await socket.close()
