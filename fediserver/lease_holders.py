@@ -22,13 +22,13 @@ from datetime import datetime, timedelta
 from tortoise.models import Model
 
 from fediserver.clock import utcnow
-from fediserver.models import Delivery, InboundItem, QueueWorker, ScheduledStatus
+from fediserver.models import Delivery, InboundItem, QueueWorker, ScheduledStatus, WebPushDelivery
 from fediserver.process_identity import ProcessIdentity, current, still_runs
 
 log = logging.getLogger(__name__)
 
 # The queue tables that record who holds each lease.
-LEASED_TABLES: tuple[type[Model], ...] = (InboundItem, Delivery, ScheduledStatus)
+LEASED_TABLES: tuple[type[Model], ...] = (InboundItem, Delivery, ScheduledStatus, WebPushDelivery)
 
 
 class LeaseKeeper:

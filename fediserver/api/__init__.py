@@ -5,7 +5,7 @@ now or scheduled, ``scheduled_statuses``, ``status_edits`` and
 ``status_marks``: pins, bookmarks, conversation mutes; ``polls``, ``conversations``), ``media``,
 ``timelines``, ``notifications``, ``instance``, ``search``, ``streaming`` (live updates), ``preferences`` (with read
 markers), ``tags`` (followed hashtags), ``profile_features`` (featured hashtags, endorsed
-accounts, removing the avatar or header), ``suggestions`` (people to follow, familiar followers), ``filters`` (with ``filtering``, what they do to
+accounts, removing the avatar or header), ``suggestions`` (people to follow, familiar followers), ``push`` (Web Push subscriptions), ``filters`` (with ``filtering``, what they do to
 lists), ``lists``, ``curated`` (announcements, custom emoji,
 trends: none kept here), with ``serializers``
 producing Mastodon's JSON entities. The domain blocks' endpoints live with the rest of
@@ -17,7 +17,7 @@ from quart import Blueprint, Quart
 
 from fediserver.api import (
     accounts, blocks_and_mutes, conversations, curated, favourites, filters, follow_requests, instance, lists, media,
-    new_status, notifications, polls, preferences, profile_features, scheduled_statuses, search, status_edits,
+    new_status, notifications, polls, preferences, profile_features, push, scheduled_statuses, search, status_edits,
     status_marks, statuses, streaming, suggestions, tags, timelines,
 )
 from fediserver.api.errors import ApiError, install_error_handlers
@@ -29,7 +29,7 @@ install_error_handlers(client_api)
 for _subject in (instance, accounts, blocks_and_mutes, favourites, conversations, follow_requests, new_status,
                  statuses, scheduled_statuses, status_edits, status_marks, polls, media, timelines, notifications,
                  search, preferences, curated, tags, filters, lists, profile_features, suggestions, streaming,
-                 domain_api):
+                 push, domain_api):
     client_api.register_blueprint(_subject.blueprint)
 # Reports, and the admin API for reports, accounts and the audit log (fediserver.moderation).
 for _subject in (report_api, account_api):

@@ -20,6 +20,7 @@ from fediserver.api.new_status import MAX_MEDIA
 from fediserver.models import Account, Post
 from fediserver.models.accounts import LOCAL_DOMAIN
 from fediserver.models.profile_features import MAX_FEATURED_TAGS
+from fediserver.push.keys import vapid_public_key
 from media.intake import supported_formats
 from outbox import polls
 from outbox.portfolio import MAX_PINNED
@@ -140,7 +141,8 @@ async def instance_v2():
         "usage": {"users": {"active_month": users}},
         "thumbnail": {"url": _thumbnail_url(), "blurhash": None, "versions": {}},
         "languages": [],
-        "configuration": {"urls": {"streaming": _streaming_url()}, **_configuration(), "translation": {"enabled": False}},
+        "configuration": {"urls": {"streaming": _streaming_url()}, "vapid": {"public_key": await vapid_public_key()},
+                          **_configuration(), "translation": {"enabled": False}},
         "registrations": {"enabled": mode != "closed", "approval_required": mode == "approval", "message": None},
         "contact": {"email": settings.instance.admin_contact, "account": None},
         "rules": _rules(),

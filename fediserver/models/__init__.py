@@ -31,6 +31,7 @@ from fediserver.models.oauth import ApiToken, AuthorizationCode, OAuthApp
 from fediserver.models.queue import QueueWorker
 from fediserver.models.sessions import SignInFailure, WebSession
 from fediserver.models.social import Follow, FollowState
+from fediserver.models.web_push import PushPolicy, VapidKey, WebPushDelivery, WebPushSubscription
 
 __all__ = [
     "Account",
@@ -97,4 +98,8 @@ __all__ = [
     "QuoteState",
     "Visibility",
     "WebSession",
+    "PushPolicy",
+    "VapidKey",
+    "WebPushDelivery",
+    "WebPushSubscription",
 ]

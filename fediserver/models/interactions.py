@@ -106,8 +106,10 @@ async def notify(recipient: Account | int, sender: Account, kind: NotificationKi
     """Tell a local account (an ``Account``, or its id) that ``sender`` did something;
     nothing for oneself or for remote accounts. The one way notifications are made,
     whether the act arrived by an inbox or was done here. Nothing either about a post in a
-    conversation the recipient muted, and nothing from an account she blocks."""
+    conversation the recipient muted, and nothing from an account she blocks. Pushes for it
+    are queued here too (``fediserver.push.subscriptions.queue_pushes``), sent by a job."""
     from fediserver.models.reader_marks import muted_conversations
+    from fediserver.push.subscriptions import queue_pushes
 
     account = recipient if isinstance(recipient, Account) else await Account.get_or_none(id=recipient)
     if account is None or not account.is_local or account.pk == sender.pk:
@@ -119,6 +121,7 @@ async def notify(recipient: Account | int, sender: Account, kind: NotificationKi
     if not sender.is_local and await _filtered_by_domain_block(account, sender):
         return
     notification = await Notification.create(account=account, from_account=sender, kind=kind, post=post)
+    await queue_pushes(notification, account, sender)
     await event_bus.publish(event_bus.Event(event_bus.NOTIFICATION_CREATED, notification.pk))
 
 

@@ -1,7 +1,7 @@
 """App registration as Mastodon serves it: ``POST /api/v1/apps`` (JSON, form or multipart;
 several redirect URIs as a list or separated by spaces or newlines) answering a
 CredentialApplication, and ``GET /api/v1/apps/verify_credentials`` for any valid token,
-an app's own included."""
+an app's own included. Both carry the instance's ``vapid_key`` for Web Push."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from fediserver.api.params import Params
 from fediserver.models import OAuthApp
 from fediserver.oauth.clients import RegistrationError, register_app, split_redirect_uris
 from fediserver.oauth.scopes import ScopeError, parse_scopes
+from fediserver.push.keys import vapid_public_key
 
 blueprint = Blueprint("oauth_apps", __name__)
 install_error_handlers(blueprint)
@@ -47,6 +48,7 @@ async def create():
         "client_id": app.client_id,
         "client_secret": secret,
         "client_secret_expires_at": 0,
+        "vapid_key": await vapid_public_key(),
     })
 
 
@@ -56,5 +58,6 @@ async def verify_credentials():
     if caller.app is None:
         # A token made on the command line belongs to no registered app.
         return jsonify({"name": caller.token.name or "fediserver token", "website": None,
-                        "scopes": list(caller.scopes), "redirect_uri": "", "redirect_uris": []})
-    return jsonify(application_json(caller.app))
+                        "scopes": list(caller.scopes), "redirect_uri": "", "redirect_uris": [],
+                        "vapid_key": await vapid_public_key()})
+    return jsonify({**application_json(caller.app), "vapid_key": await vapid_public_key()})

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import timedelta
 
-from fediserver.models import Account, ApiToken, OAuthApp
+from fediserver.models import Account, ApiToken, OAuthApp, WebPushSubscription
 from fediserver.clock import utcnow
 from fediserver.oauth.scopes import as_text
 from fediserver.oauth.secrets import digest, new_secret
@@ -53,16 +53,23 @@ def scopes_of(token: ApiToken) -> tuple[str, ...]:
 
 
 async def revoke(token: ApiToken) -> None:
+    """Revoke a token; its push subscription goes with it."""
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         await ApiToken.filter(id=token.pk, revoked_at=None).update(revoked_at=token.revoked_at)
+    await WebPushSubscription.filter(token_id=token.pk).delete()
 
 
 async def revoke_app_for(account: Account, app_id: int) -> int:
-    """Revoke every live token ``account`` gave one app; returns how many."""
-    return await ApiToken.filter(account=account, app_id=app_id, revoked_at=None).update(revoked_at=utcnow())
+    """Revoke every live token ``account`` gave one app (and their push subscriptions); returns how many."""
+    revoked = await ApiToken.filter(account=account, app_id=app_id, revoked_at=None).update(revoked_at=utcnow())
+    tokens = await ApiToken.filter(account=account, app_id=app_id).values_list("id", flat=True)
+    await WebPushSubscription.filter(token_id__in=list(tokens)).delete()
+    return revoked
 
 
 async def revoke_token_of(account: Account, token_id: int) -> int:
-    """Revoke one of ``account``'s tokens by its id (a token made on the command line)."""
-    return await ApiToken.filter(account=account, id=token_id, revoked_at=None).update(revoked_at=utcnow())
+    """Revoke one of ``account``'s tokens by its id (and its push subscription)."""
+    revoked = await ApiToken.filter(account=account, id=token_id, revoked_at=None).update(revoked_at=utcnow())
+    await WebPushSubscription.filter(account_id=account.pk, token_id=token_id).delete()
+    return revoked
