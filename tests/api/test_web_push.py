@@ -213,6 +213,10 @@ async def test_policy_alerts_failures_and_revoked_tokens_decide_what_is_pushed(s
         await call(bea.client.status_post, "@ada two")
         await subscribe(alerts={"mention": True}, policy="followed")  # ada does not follow bea
         await call(bea.client.status_post, "@ada three")
+        await subscribe(alerts={"mention": True}, policy="all")
+        await call(ada.client.account_mute, bea.account.pk, notifications=True)
+        await call(bea.client.status_post, "@ada three and a half")  # muted with its notifications
+        await call(ada.client.account_unmute, bea.account.pk)
         assert await WebPushDelivery.all().count() == 0
         assert await push_sender(served).run_once() == 0 and receiver.received == []
 
