@@ -117,7 +117,7 @@ class ServerSettings(Section):
     workers: int = Field(default=1, ge=1, le=64)
     run_jobs: bool = True
     engine: Literal["hypercorn", "granian"] = "hypercorn"
-    fast_lane_answers: int = Field(default=2000, ge=0, le=100_000)
+    fast_lane_answers: int = Field(default=1000, ge=0, le=100_000)
 
 
 class LoggingSettings(Section):

@@ -145,7 +145,11 @@ class FastLane:
 
         await self.app(scope, receive, watching_send)
         if complete and size <= MAX_BODY_BYTES and offer.still_current is not None:
-            self._answers[key] = _Answer(headers, b"".join(parts), offer.still_current)
+            # The app sends a cached body as one part: kept as the same bytes the cache
+            # holds, so a replayed page or document costs no second copy.
+            body = next((part for part in parts if part), b"") if sum(1 for part in parts if part) == 1 \
+                else b"".join(parts)
+            self._answers[key] = _Answer(headers, body, offer.still_current)
             while len(self._answers) > self.max_answers:
                 self._answers.popitem(last=False)
 
