@@ -24,6 +24,8 @@ from collections.abc import Iterable, Sequence
 from html import escape
 from typing import Any
 
+from tortoise.expressions import Q
+
 from federation.jsonld import PUBLIC
 from federation.vocab import Activity, Attachment, ContentObject, Emoji, Hashtag, Mention
 from fediserver import event_bus
@@ -170,10 +172,10 @@ async def notify_mentions(post: Post, obj: ContentObject, author: Account) -> No
     hrefs = {tag.href for tag in obj.tags if isinstance(tag, Mention)}
     if not hrefs:
         return
-    mentioned = await Account.filter(domain=LOCAL_DOMAIN).filter(uri__in=hrefs).all()
-    mentioned += await Account.filter(domain=LOCAL_DOMAIN, url__in=hrefs).exclude(uri__in=hrefs).all()
+    # A mention names an artist by her actor URI or her profile URL: one query for both.
+    mentioned = await Account.filter(Q(uri__in=hrefs) | Q(url__in=hrefs), domain=LOCAL_DOMAIN)
     for account in mentioned:
-        await notify(account.id, author, NotificationKind.MENTION, post)
+        await notify(account, author, NotificationKind.MENTION, post)
 
 
 async def store_post(obj: ContentObject, author: Account, document: dict[str, Any] | None,
