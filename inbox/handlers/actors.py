@@ -63,4 +63,4 @@ async def handle_move(inbound: Inbound) -> None:
             except ActionError as refusal:  # they block each other
                 log.info("%s does not follow %s after its move: %s", follower.acct, new.acct, refusal)
         await move_follow(old_follow, FollowState.REMOVED)
-        await notify(follower.id, old, NotificationKind.MOVE)
+        await notify(follower, old, NotificationKind.MOVE)

@@ -49,11 +49,11 @@ async def handle_follow(inbound: Inbound) -> None:
     if (target.manually_approves_followers or domain_policy().silences(sender.domain)
             or await _silenced_stranger(sender, target)):
         await start_follow(sender.pk, target.pk, FollowState.PENDING, uri=follow_id)
-        await notify(target.id, sender, NotificationKind.FOLLOW_REQUEST)
+        await notify(target, sender, NotificationKind.FOLLOW_REQUEST)
         return
     await start_follow(sender.pk, target.pk, FollowState.ACCEPTED, uri=follow_id)
     await publish(accept_follow(target, document), actor=target, inboxes=personal_inbox(sender))
-    await notify(target.id, sender, NotificationKind.FOLLOW)
+    await notify(target, sender, NotificationKind.FOLLOW)
 
 
 async def _silenced_stranger(sender, target) -> bool:
