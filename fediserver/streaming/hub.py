@@ -19,7 +19,8 @@ Which posts a stream carries:
   public timeline);
 - ``hashtag``, ``hashtag:local``: public posts with the tag;
 - ``direct``: direct posts, as ``conversation`` events;
-- ``list``: the posts of the list's members its owner still follows.
+- ``list``: the list's timeline, asked of ``fediserver.list_timeline`` (the members its
+  owner still follows, replies as its ``replies_policy`` says).
 
 Filters (``fediserver.api.filtering``, the functions the REST timelines use) act on
 ``update`` and ``status.update`` in the context of the timeline a stream mirrors
@@ -32,6 +33,9 @@ concerns gets the shared entity, only a warned one her own copy.
 
 A deletion reaches every post stream of the accounts that may read the deleted post (a
 tombstone is kept) or, for an undone boost, the boosted post; its payload is only the id.
+
+Events are worked out one at a time, in the order they came, so a connection hears them
+in that order (a post deleted at once reaches it as ``update``, then ``delete``).
 """
 
 from __future__ import annotations
@@ -111,6 +115,9 @@ class StreamHub:
     def __init__(self, links: MediaLinks) -> None:
         self.links = links
         self.listeners: set[Listener] = set()
+        # Events are worked out one at a time, in the order the bus delivered them: a
+        # post's delete never overtakes its update on a connection.
+        self._in_order = asyncio.Lock()
 
     def add(self, listener: Listener) -> None:
         self.listeners.add(listener)
@@ -119,18 +126,20 @@ class StreamHub:
         self.listeners.discard(listener)
 
     async def handle(self, event: Event) -> None:
-        """Fan one event of the bus out to the connections of this process."""
+        """Fan one event of the bus out to the connections of this process, after the
+        events that came before it (the lock lets waiters in the order they came)."""
         if not self.listeners:
             return
-        try:
-            if event.kind in (POST_CREATED, POST_UPDATED):
-                await self._post(event)
-            elif event.kind == POST_DELETED:
-                await self._deleted(event)
-            elif event.kind == NOTIFICATION_CREATED:
-                await self._notification(event)
-        except Exception:
-            log.exception("live event %s could not be sent", event)
+        async with self._in_order:
+            try:
+                if event.kind in (POST_CREATED, POST_UPDATED):
+                    await self._post(event)
+                elif event.kind == POST_DELETED:
+                    await self._deleted(event)
+                elif event.kind == NOTIFICATION_CREATED:
+                    await self._notification(event)
+            except Exception:
+                log.exception("live event %s could not be sent", event)
 
     def _subscribed(self, wanted: frozenset[str]) -> list[tuple[Listener, Subscription]]:
         return [(listener, sub) for listener in list(self.listeners) for sub in list(listener.subscriptions)
