@@ -21,7 +21,7 @@ Mastodon; the log says why.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -33,6 +33,7 @@ from fediserver.clock import utcnow
 from fediserver.models import Account, ScheduledStatus
 from fediserver.models.queue import claim_due
 from outbox.errors import ActionError
+from outbox.lifecycle import RetrySchedule
 
 if TYPE_CHECKING:
     from fediserver.services import Services
@@ -82,8 +83,9 @@ class ScheduledStatusPublisher:
     services: Services
     batch_size: int = 10
     lease_seconds: float = 300.0
-    retry_seconds: float = 60.0  # the first wait after a failure that may pass; doubled each time
-    max_attempts: int = 5
+    # After a failure that may pass: a minute, doubled each time, five tries in all.
+    schedule: RetrySchedule = field(default_factory=lambda: RetrySchedule(
+        first_retry_seconds=60.0, max_attempts=5, give_up_after=timedelta(days=1)))
     name: str = "scheduled-statuses"
 
     async def run_once(self, now: datetime | None = None) -> int:
@@ -115,15 +117,16 @@ class ScheduledStatusPublisher:
             return
         reason = getattr(error, "message", None) or str(error) or type(error).__name__
         attempts = row.attempts + 1
-        if step == Step.DROPPED or attempts >= self.max_attempts:
+        # The age that counts is from when it came due, not from when it was scheduled.
+        retry_at = None if step == Step.DROPPED else self.schedule.next_attempt(attempts, row.scheduled_at, now)
+        if retry_at is None:
             await drop(row)
             log.warning("scheduled status %d of account %d dropped, not published: %s",
                         row.pk, row.account_id, reason)
             return
         log.warning("publishing scheduled status %d failed (attempt %d), trying again later: %s",
                     row.pk, attempts, reason)
-        wait = timedelta(seconds=self.retry_seconds * 2 ** (attempts - 1))
-        await ScheduledStatus.filter(id=row.pk).update(attempts=attempts, claimed_until=now + wait, claimed_by=None)
+        await ScheduledStatus.filter(id=row.pk).update(attempts=attempts, claimed_until=retry_at, claimed_by=None)
 
 
 def scheduled_status_jobs(services: Services) -> list[ScheduledStatusPublisher]:

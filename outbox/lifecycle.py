@@ -56,7 +56,8 @@ def classify(status: int | None) -> Outcome:
 @dataclass(frozen=True)
 class RetrySchedule:
     """Exponential backoff with jitter, bounded by attempts and by the job's age. The
-    delivery queue and the inbound queue (``inbox/lifecycle.py``) each declare one."""
+    delivery queue, the inbound queue (``inbox/lifecycle.py``), the web-push job and the
+    scheduled-statuses job each declare one."""
 
     first_retry_seconds: float = 60.0
     max_retry_seconds: float = 50_400.0

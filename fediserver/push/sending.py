@@ -25,7 +25,7 @@ import html
 import json
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -42,6 +42,7 @@ from fediserver.models import Notification, WebPushDelivery, WebPushSubscription
 from fediserver.models.queue import claim_due
 from fediserver.push.keys import b64url, instance_vapid_key, private_key_of, public_point
 from fediserver.push.subscriptions import decode_key
+from outbox.lifecycle import RetrySchedule
 
 if TYPE_CHECKING:
     from fediserver.services import Services
@@ -163,9 +164,14 @@ class WebPushSender:
     services: Services
     batch_size: int = 20
     lease_seconds: float = 120.0
-    retry_seconds: float = 60.0  # the first wait after a failure that may pass; doubled each time
-    max_attempts: int = 6
+    # After a failure that may pass: a minute, doubled each time, six tries in all, within a day.
+    schedule: RetrySchedule = field(default_factory=lambda: RetrySchedule(
+        first_retry_seconds=60.0, max_attempts=6, give_up_after=timedelta(days=1)))
     name: str = "web-push"
+
+    @property
+    def max_attempts(self) -> int:
+        return self.schedule.max_attempts
 
     async def run_once(self, now: datetime | None = None) -> int:
         now = now or utcnow()
@@ -210,14 +216,14 @@ class WebPushSender:
             await WebPushSubscription.filter(id=row.subscription_id).delete()
             return
         attempts = row.attempts + 1
-        if step == Step.REMOVED or attempts >= self.max_attempts:
+        retry_at = None if step == Step.REMOVED else self.schedule.next_attempt(attempts, row.created_at, now)
+        if retry_at is None:
             if outcome != Outcome.SENT:
                 log.warning("push %d to subscription %d dropped: %s", row.pk, row.subscription_id, reason)
             await WebPushDelivery.filter(id=row.pk).delete()
             return
         log.warning("push %d failed (attempt %d), trying again later: %s", row.pk, attempts, reason)
-        wait = timedelta(seconds=self.retry_seconds * 2 ** (attempts - 1))
-        await WebPushDelivery.filter(id=row.pk).update(attempts=attempts, due_at=now + wait,
+        await WebPushDelivery.filter(id=row.pk).update(attempts=attempts, due_at=retry_at,
                                                       claimed_until=None, claimed_by=None)
 
 

@@ -16,6 +16,7 @@ from fediserver.clock import utcnow
 from fediserver.models import Account, Activity, Delivery, Follow, FollowState, MediaAttachment, Post, ScheduledStatus
 from fediserver.models.queue import claim_due
 from fediserver.scheduled_publishing import Outcome, ScheduledStatusPublisher
+from outbox.lifecycle import RetrySchedule
 from tests.api.conftest import artwork_jpeg, call
 from tests.inbox.support import remote_actor
 
@@ -305,7 +306,8 @@ async def test_a_failure_that_may_pass_is_tried_again_later(served, make_artist)
     when = ahead(hours=1)
     await send(served, ada, "POST", "/api/v1/statuses", data={"status": "retry me", "scheduled_at": stamp(when)})
     await ScheduledStatus.all().update(params={"text": "retry me"})  # unreadable: no visibility stored
-    publisher = ScheduledStatusPublisher(served.services, retry_seconds=60, max_attempts=2)
+    publisher = ScheduledStatusPublisher(served.services, schedule=RetrySchedule(first_retry_seconds=60, max_attempts=2,
+                                                                                 jitter=0))
     assert await publisher.run_once(now=when) == 1
     row = await ScheduledStatus.get()
     assert row.attempts == 1 and row.claimed_until == when + timedelta(seconds=60)
