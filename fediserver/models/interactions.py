@@ -106,7 +106,8 @@ async def notify(recipient: Account | int, sender: Account, kind: NotificationKi
     """Tell a local account (an ``Account``, or its id) that ``sender`` did something;
     nothing for oneself or for remote accounts. The one way notifications are made,
     whether the act arrived by an inbox or was done here. Nothing either about a post in a
-    conversation the recipient muted, and nothing from an account she blocks. Pushes for it
+    conversation the recipient muted, and nothing from an account she blocks or mutes with
+    its notifications (so no list, stream or push has to leave it out). Pushes for it
     are queued here too (``fediserver.push.subscriptions.queue_pushes``), sent by a job."""
     from fediserver.models.reader_marks import muted_conversations
     from fediserver.push.subscriptions import queue_pushes
@@ -114,7 +115,8 @@ async def notify(recipient: Account | int, sender: Account, kind: NotificationKi
     account = recipient if isinstance(recipient, Account) else await Account.get_or_none(id=recipient)
     if account is None or not account.is_local or account.pk == sender.pk:
         return
-    if await Block.exists(account_id=account.pk, target_id=sender.pk):
+    if await Block.exists(account_id=account.pk, target_id=sender.pk) or await Mute.in_force(
+            account_id=account.pk, target_id=sender.pk, notifications=True).exists():
         return
     if post is not None and await muted_conversations(account.pk, [post]):
         return

@@ -20,7 +20,6 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from fediserver.clock import utcnow
 from fediserver.models import Account, Follow, Notification, PushPolicy, WebPushDelivery, WebPushSubscription
-from fediserver.visibility import heard_from
 
 # Mastodon's alert names, in the order its answers list them.
 ALERTS = ("mention", "status", "reblog", "follow", "follow_request", "favourite", "poll", "update",
@@ -103,15 +102,11 @@ async def _policy_allows(policy: PushPolicy, recipient: Account, sender: Account
 
 async def queue_pushes(notification: Notification, recipient: Account, sender: Account) -> int:
     """Queue a push of ``notification`` to each subscription of ``recipient`` that wants
-    it (its alert for the kind is on, its policy lets ``sender`` through); returns how many.
-    Nothing from an account she does not hear from (muted with its notifications), as her
-    notifications list and streams say (``visibility.heard_from``)."""
+    it (its alert for the kind is on, its policy lets ``sender`` through); returns how many."""
     alert = notification.kind.value if hasattr(notification.kind, "value") else str(notification.kind)
     if alert not in ALERTS:
         return 0
     rows = await WebPushSubscription.filter(account_id=recipient.pk, token__revoked_at__isnull=True)
-    if rows and not await Notification.filter(heard_from(recipient), id=notification.pk).exists():
-        return 0
     wanted = [row for row in rows if row.alerts.get(alert) and await _policy_allows(row.policy, recipient, sender)]
     now = utcnow()
     for row in wanted:

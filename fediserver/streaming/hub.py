@@ -57,7 +57,7 @@ from fediserver.list_timeline import on_list_timeline
 from fediserver.models import Account, AccountList, Addressee, Mute, Notification, Post, Visibility
 from fediserver.streaming import streams
 from fediserver.streaming.streams import Subscription
-from fediserver.visibility import heard_from, may_read
+from fediserver.visibility import may_read
 from media.links import MediaLinks
 
 log = logging.getLogger("fediserver.streaming")
@@ -212,9 +212,6 @@ class StreamHub:
         if not targets:
             return
         reader = notification.account
-        # From whom she hears, as her notifications list says (not muted with notifications).
-        if not await Notification.filter(heard_from(reader), id=notification.pk).exists():
-            return
         if notification.post is not None and not await may_read(notification.post, reader):
             return
         [document] = await notifications_json([notification], reader, self.links)
