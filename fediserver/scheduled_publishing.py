@@ -6,7 +6,7 @@ The life of a scheduled status (a ``ScheduledStatus`` row), declared as data bel
     scheduled --due, someone else got there first--------> gone (nothing more to do)
     scheduled --due, refused for good (Outcome.REFUSED)---> gone (dropped: uploads freed, reason logged)
     scheduled --due, a failure that may pass-------------> scheduled (due again after a wait;
-                                                            dropped once MAX_ATTEMPTS are used)
+                                                            dropped when its schedule gives up)
     scheduled --its artist moves it (PUT)----------------> scheduled at the new time
     scheduled --its artist deletes it (DELETE)-----------> gone (uploads freed)
 
@@ -53,7 +53,7 @@ class Step(StrEnum):
 
     REMOVED = "removed"  # nothing left to do (its post exists, or someone else saw to it)
     DROPPED = "dropped"  # deleted unpublished: its uploads freed, the reason logged
-    RETRIED = "retried"  # due again after a wait, growing each time; dropped after max_attempts
+    RETRIED = "retried"  # due again after the schedule's wait; dropped when it gives up
 
 
 TRANSITIONS: dict[Outcome, Step] = {

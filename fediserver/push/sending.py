@@ -7,7 +7,7 @@ The life of a queued push (a ``WebPushDelivery`` row), declared as data below:
     queued --can never be sent (bad URL, notification
              or subscription gone, token revoked)-------> gone (dropped, reason logged)
     queued --any other answer, or no answer-------------> queued (due again after a wait that
-                                                           doubles; dropped after max_attempts)
+                                                           doubles; dropped when its schedule gives up)
 
 The payload is Mastodon's (``notification_id``, ``notification_type``, ``title``,
 ``body``, ``icon``, ``preferred_locale``, ``access_token``; tokens are kept only as
@@ -63,7 +63,7 @@ class Outcome(StrEnum):
 class Step(StrEnum):
     REMOVED = "removed"  # the row is deleted
     SUBSCRIPTION_DELETED = "subscription_deleted"  # the subscription goes, and its queued pushes with it
-    RETRIED = "retried"  # due again after a wait; removed after max_attempts
+    RETRIED = "retried"  # due again after the schedule's wait; removed when it gives up
 
 
 TRANSITIONS: dict[Outcome, Step] = {
