@@ -13,7 +13,8 @@ from collections.abc import Awaitable, Callable
 
 from quart import Quart, Response
 
-from media.crawler_guard import CrawlerGuard, CrawlerGuardSettings, install_crawler_guard
+from media.crawler_guard import CrawlerGuard, install_crawler_guard
+from media.crawler_settings import CrawlerGuardSettings
 
 SETTINGS = CrawlerGuardSettings(base_url="https://art.example", limit_media_rate=False)
 USER_AGENTS = {

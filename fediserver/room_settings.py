@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from media.crawler_guard import CrawlerGuardSettings
+from media.crawler_settings import CrawlerGuardSettings
 from media.derivatives import DerivativeSettings
 from media.intake import IntakeLimits
 from media.policy import ProtectionPolicy

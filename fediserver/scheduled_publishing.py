@@ -12,7 +12,7 @@ The life of a scheduled status (a ``ScheduledStatus`` row), declared as data bel
 
 Due rows are claimed like any queue's (``claim_due``, with a lease), and each is
 published through the same door as ``POST /api/v1/statuses``
-(``fediserver.api.new_status.publish_new_status``), which takes the row off the schedule
+(``fediserver.posting.publish_new_status``), which takes the row off the schedule
 in the transaction that stores the post: a post is published once, even when a second
 worker holds the row after a lease ran out. Nobody is notified of a dropped status, as on
 Mastodon; the log says why.
@@ -26,12 +26,11 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from fediserver.api.errors import ApiError
-from fediserver.api.new_status import NewStatus, ScheduledStatusGone, publish_new_status
-from fediserver.api.scheduled_statuses import drop
 from fediserver.clock import utcnow
 from fediserver.models import Account, ScheduledStatus
 from fediserver.models.queue import claim_due
+from fediserver.posting import NewStatus, ScheduledStatusGone, drop_scheduled, publish_new_status
+from fediserver.refusals import ApiError
 from outbox.errors import ActionError
 from outbox.lifecycle import RetrySchedule
 
@@ -120,7 +119,7 @@ class ScheduledStatusPublisher:
         # The age that counts is from when it came due, not from when it was scheduled.
         retry_at = None if step == Step.DROPPED else self.schedule.next_attempt(attempts, row.scheduled_at, now)
         if retry_at is None:
-            await drop(row)
+            await drop_scheduled(row)
             log.warning("scheduled status %d of account %d dropped, not published: %s",
                         row.pk, row.account_id, reason)
             return

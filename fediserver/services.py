@@ -22,8 +22,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from quart import current_app
-
 from federation.address_policy import AddressPolicy
 from federation.fetch_limits import FetchLimiter
 from federation.http_client import HttpClientSettings, SafeHttpClient, user_agent_for
@@ -96,7 +94,10 @@ class Services:
 
 
 def app_services() -> Services:
-    """The Services of the app serving the current request (``create_app`` puts them there)."""
+    """The Services of the app serving the current request (``create_app`` puts them there).
+    Quart is imported here, not above, so a worker process never loads the web framework."""
+    from quart import current_app
+
     return current_app.config["SERVICES"]
 
 

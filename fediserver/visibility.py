@@ -19,7 +19,8 @@ does. Notifications leave out accounts blocked either way and accounts muted wit
 notifications (``heard_from``).
 
 ``visible_posts(viewer)`` gives the posts (not deleted) a viewer may see, for every list:
-timelines, an account's posts, notifications, collections. ``may_read(post, reader)``
+timelines, an account's posts, notifications, collections; ``visible_post(id, viewer)``
+one of them by the id a request names (404 otherwise, as for a post that does not exist). ``may_read(post, reader)``
 answers for one post, deleted or not (a reader who may read a deleted post gets its
 tombstone, others a plain 404). The viewer is an ``Account``: a local artist signed in to
 the client API or the web pages, or the stored remote actor that signed an ActivityPub
@@ -38,6 +39,7 @@ from tortoise.queryset import QuerySet
 
 from fediserver.models import Account, Addressee, Block, Follow, Mute, Post, Visibility
 from fediserver.moderation.domain_blocks import domain_policy, on_domain
+from fediserver.refusals import not_found, record_id
 
 SHOWN_TO_ANYONE = (Visibility.PUBLIC, Visibility.UNLISTED)
 
@@ -45,6 +47,21 @@ SHOWN_TO_ANYONE = (Visibility.PUBLIC, Visibility.UNLISTED)
 def visible_posts(viewer: Account | None) -> QuerySet[Post]:
     """Every post ``viewer`` may see that is not deleted (boosts included; narrow it further)."""
     return Post.filter(_may_see(viewer), deleted_at=None)
+
+
+async def visible_post(status_id: str, viewer: Account | None) -> Post:
+    """The post if ``viewer`` may see it; 404 otherwise, as for a post that does not exist."""
+    post = await visible_posts(viewer).get_or_none(id=record_id(status_id)).select_related("account")
+    if post is None:
+        raise not_found("Status")
+    return post
+
+
+async def original_post(post: Post, viewer: Account) -> Post:
+    """Acting on a boost acts on the boosted post, as Mastodon does."""
+    if post.boost_of_id is None:
+        return post
+    return await visible_post(str(post.boost_of_id), viewer)
 
 
 def listed_posts(viewer: Account | None) -> QuerySet[Post]:

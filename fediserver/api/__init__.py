@@ -20,9 +20,10 @@ from fediserver.api import (
     new_status, notifications, polls, preferences, profile_features, push, scheduled_statuses, search, status_edits,
     status_marks, statuses, streaming, suggestions, tags, timelines,
 )
-from fediserver.api.errors import ApiError, install_error_handlers
+from fediserver.api.errors import install_error_handlers
 from fediserver.api.idempotency import IdempotencyKeys
 from fediserver.moderation import account_api, domain_api, report_api
+from fediserver.refusals import ApiError
 
 client_api = Blueprint("api", __name__)
 install_error_handlers(client_api)

@@ -15,15 +15,15 @@ from tortoise.expressions import Subquery
 
 from fediserver.api.auth import optional_account, require_account
 from fediserver.api.context import services
-from fediserver.api.errors import not_found, unprocessable
 from fediserver.api.filtering import active_filters, filter_statuses
 from fediserver.api.pagination import Page, link_header
-from fediserver.api.params import TRUE, Params, record_id
+from fediserver.api.params import TRUE, Params
 from fediserver.api.serializers import account_json, accounts_json, relationship_json, statuses_json
 from fediserver.actor_documents import actor_document
 from fediserver.models import Account, Follow, MediaAttachment
 from fediserver.models.accounts import LOCAL_DOMAIN
 from fediserver.local_accounts import authenticate
+from fediserver.refusals import not_found, record_id, unprocessable
 from fediserver.visibility import visible_posts
 from inbox.resolver import NotResolved
 from media.labels import looser_than_instance, remote_policy_for

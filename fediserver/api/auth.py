@@ -24,10 +24,10 @@ from dataclasses import dataclass
 
 from quart import g, request
 
-from fediserver.api.errors import ApiError
 from fediserver.models import Account, ApiToken, OAuthApp
 from fediserver.oauth.scopes import covers
 from fediserver.oauth.tokens import scopes_of, token_for
+from fediserver.refusals import ApiError
 
 Scope = str | tuple[str, ...]
 

@@ -13,12 +13,12 @@ from quart import Blueprint, jsonify
 
 from fediserver.api.accounts import target_account
 from fediserver.api.auth import require_account
-from fediserver.api.errors import unprocessable
 from fediserver.api.pagination import Page, link_header
 from fediserver.api.params import Params
 from fediserver.api.serializers import accounts_json, iso, relationship_json
 from fediserver.clock import utcnow
 from fediserver.models import AccountNote, Block, Mute
+from fediserver.refusals import unprocessable
 from outbox import relations
 
 blueprint = Blueprint("api_blocks_and_mutes", __name__)

@@ -17,12 +17,11 @@ from quart import Blueprint, jsonify, request
 
 from fediserver.api.auth import require_account
 from fediserver.api.context import services
-from fediserver.api.errors import not_found
 from fediserver.api.pagination import Page, link_header
-from fediserver.api.params import record_id
 from fediserver.api.serializers import accounts_json, statuses_json
 from fediserver.models import Account, Addressee, ConversationMark, Post, Visibility
 from fediserver.models.reader_marks import thread_roots
+from fediserver.refusals import not_found, record_id
 from fediserver.visibility import visible_posts
 
 blueprint = Blueprint("api_conversations", __name__)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from quart import Blueprint, jsonify
 
 from fediserver.api.auth import optional_account, require_account
-from fediserver.api.errors import not_found
+from fediserver.refusals import not_found
 
 blueprint = Blueprint("api_curated", __name__)
 

@@ -1,32 +1,17 @@
 """The client API's refusals: ``ApiError`` and the handlers that answer every refusal in
 Mastodon's shape, ``{"error": "..."}``, with the status a Mastodon client expects (401 for
 a missing or unknown token, 403 for a token without the scope, 404 for what is not there
-or not visible to the caller, 422 for a request that cannot be carried out)."""
+or not visible to the caller, 422 for a request that cannot be carried out). The refusals
+themselves are ``fediserver.refusals``, raised by doors outside the API too."""
 
 from __future__ import annotations
 
 from quart import Blueprint, jsonify
 from werkzeug.exceptions import HTTPException
 
+from fediserver.refusals import ApiError
 from media.intake import MediaRejected
 from outbox.errors import ActionError
-
-
-class ApiError(Exception):
-    """A refusal with its HTTP status and a message for the person using the client."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
-def not_found(what: str = "Record") -> ApiError:
-    return ApiError(404, f"{what} not found")
-
-
-def unprocessable(message: str) -> ApiError:
-    return ApiError(422, f"Validation failed: {message}")
 
 
 def install_error_handlers(blueprint: Blueprint) -> None:

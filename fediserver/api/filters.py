@@ -12,12 +12,12 @@ from quart import Blueprint, jsonify
 from tortoise.transactions import in_transaction
 
 from fediserver.api.auth import require_account
-from fediserver.api.errors import not_found, unprocessable
 from fediserver.api.filtering import CONTEXTS, filter_json, filtered_status_json, keyword_json
-from fediserver.api.params import Params, record_id
+from fediserver.api.params import Params
 from fediserver.api.serializers import iso
 from fediserver.clock import utcnow
 from fediserver.models import Account, Filter, FilterAction, FilterKeyword, FilterStatus
+from fediserver.refusals import not_found, record_id, unprocessable
 from fediserver.visibility import visible_posts
 
 blueprint = Blueprint("api_filters", __name__)

@@ -10,11 +10,10 @@ from collections.abc import Awaitable, Callable
 from quart import Blueprint, jsonify
 
 from fediserver.api.auth import require_account
-from fediserver.api.errors import not_found
 from fediserver.api.pagination import Page, link_header
-from fediserver.api.params import record_id
 from fediserver.api.serializers import accounts_json, relationship_json
 from fediserver.models import Account, Follow
+from fediserver.refusals import not_found, record_id
 from outbox import relations
 
 blueprint = Blueprint("api_follow_requests", __name__)

@@ -16,10 +16,10 @@ from PIL import Image
 from quart import Blueprint, Response, current_app, jsonify
 
 from fediserver import __version__
-from fediserver.api.new_status import MAX_MEDIA
 from fediserver.models import Account, Post
 from fediserver.models.accounts import LOCAL_DOMAIN
 from fediserver.models.profile_features import MAX_FEATURED_TAGS
+from fediserver.posting import MAX_MEDIA
 from fediserver.push.keys import vapid_public_key
 from media.intake import supported_formats
 from outbox import polls

@@ -13,12 +13,12 @@ from typing import Any
 from quart import Blueprint, jsonify, request
 
 from fediserver.api.auth import require_account
-from fediserver.api.errors import not_found, unprocessable
 from fediserver.api.pagination import Page, link_header
-from fediserver.api.params import Params, record_id
+from fediserver.api.params import Params
 from fediserver.api.serializers import accounts_json
 from fediserver.list_timeline import current_members
 from fediserver.models import Account, AccountList, Follow, ListMember, RepliesPolicy
+from fediserver.refusals import not_found, record_id, unprocessable
 
 blueprint = Blueprint("api_lists", __name__)
 

@@ -15,10 +15,10 @@ from quart import Blueprint, jsonify, request
 
 from fediserver.api.auth import require_account
 from fediserver.api.context import services
-from fediserver.api.errors import not_found, unprocessable
-from fediserver.api.params import Params, record_id
+from fediserver.api.params import Params
 from fediserver.api.serializers import media_json
 from fediserver.models import Account, MediaAttachment
+from fediserver.refusals import not_found, record_id, unprocessable
 from media.derivatives import FocalPoint
 from media.labels import MediaLabels, without_label
 

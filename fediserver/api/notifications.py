@@ -14,12 +14,11 @@ from tortoise.expressions import Q, Subquery
 
 from fediserver.api.auth import require_account
 from fediserver.api.context import services
-from fediserver.api.errors import not_found
 from fediserver.api.filtering import active_filters, hidden_by_filters
 from fediserver.api.pagination import Page, link_header
-from fediserver.api.params import record_id
 from fediserver.api.serializers import NOTIFICATION_TYPES, notifications_json
 from fediserver.models import Account, Notification, NotificationKind
+from fediserver.refusals import not_found, record_id
 from fediserver.visibility import heard_from, visible_posts
 
 blueprint = Blueprint("api_notifications", __name__)

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from quart import current_app, request
 
-from fediserver.api.errors import unprocessable
+from fediserver.refusals import unprocessable
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 40

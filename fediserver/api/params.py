@@ -7,7 +7,7 @@ from typing import Any
 
 from quart import request
 
-from fediserver.api.errors import not_found, unprocessable
+from fediserver.refusals import unprocessable
 
 TRUE = frozenset({"1", "true", "t", "on", "yes"})
 FALSE = frozenset({"0", "false", "f", "off", "no", ""})
@@ -142,13 +142,3 @@ class Params:
         if not all(isinstance(item, dict) for item in value):
             raise unprocessable(f"{name} must be a list of objects")
         return value
-
-
-MAX_RECORD_ID = 2**63 - 1
-
-
-def record_id(value: str) -> int:
-    """A path id; anything but a number (that a BIGINT column can hold) names no record."""
-    if not value.isdigit() or int(value) > MAX_RECORD_ID:
-        raise not_found()
-    return int(value)

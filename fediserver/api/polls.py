@@ -14,11 +14,11 @@ from quart import Blueprint, jsonify
 
 from fediserver.api.auth import optional_account, require_account
 from fediserver.api.context import services
-from fediserver.api.errors import not_found, unprocessable
-from fediserver.api.params import Params, record_id
+from fediserver.api.params import Params
 from fediserver.api.serializers import iso
 from fediserver.clock import utcnow
 from fediserver.models import Account, Poll, PollVote, Post
+from fediserver.refusals import not_found, record_id, unprocessable
 from fediserver.visibility import visible_posts
 from outbox import polls
 from outbox.errors import ActionError

@@ -7,10 +7,10 @@ from __future__ import annotations
 from quart import Blueprint, jsonify, request
 
 from fediserver.api.auth import require_account
-from fediserver.api.errors import unprocessable
 from fediserver.api.params import Params
 from fediserver.api.serializers import iso
 from fediserver.models import Marker
+from fediserver.refusals import unprocessable
 
 blueprint = Blueprint("api_preferences", __name__)
 

@@ -23,14 +23,14 @@ from fediserver.actor_documents import actor_document
 from fediserver.api.accounts import own_account_json, target_account
 from fediserver.api.auth import optional_account, require_account
 from fediserver.api.context import services
-from fediserver.api.errors import not_found, unprocessable
 from fediserver.api.pagination import Page, link_header
-from fediserver.api.params import Params, record_id
+from fediserver.api.params import Params
 from fediserver.api.serializers import accounts_json, relationship_json
 from fediserver.api.tags import tag_json
 from fediserver.hashtags import posts_tagged, tag_name
 from fediserver.models import Account, AccountEndorsement, FeaturedTag, Follow, FollowedTag, Post
 from fediserver.models.profile_features import MAX_FEATURED_TAGS
+from fediserver.refusals import not_found, record_id, unprocessable
 from fediserver.visibility import blocked_either_way, visible_posts
 from outbox.profile import publish_profile_update
 from outbox.text import tag_path

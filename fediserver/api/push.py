@@ -17,13 +17,13 @@ from tortoise.transactions import in_transaction
 
 from fediserver.api.auth import current_caller, require_account
 from fediserver.api.context import services
-from fediserver.api.errors import ApiError, unprocessable
 from fediserver.api.params import FALSE, TRUE, Params
 from fediserver.models import WebPushSubscription
 from fediserver.push.keys import vapid_public_key
 from fediserver.push.subscriptions import (
     ALERTS, SubscriptionError, check_endpoint, check_keys, check_policy, subscription_json,
 )
+from fediserver.refusals import ApiError, unprocessable
 
 blueprint = Blueprint("api_push", __name__)
 

@@ -2,7 +2,7 @@
 
 A status posted with ``scheduled_at`` at least ``MIN_AHEAD`` (5 minutes) ahead is not
 published: ``schedule`` keeps it as a ``ScheduledStatus`` row (what was asked, checked
-first by ``fediserver.api.new_status.check_new_status``) and its uploads are held by it,
+first by ``fediserver.posting.check_new_status``) and its uploads are held by it,
 so no other post takes them. ``GET /api/v1/scheduled_statuses`` (paged) and ``/:id`` show
 an artist's own, ``PUT /:id`` moves one to another time (the same 5-minute rule),
 ``DELETE /:id`` drops it and frees its uploads; anyone else's is 404. As on Mastodon an
@@ -21,12 +21,13 @@ from tortoise.transactions import in_transaction
 
 from fediserver.api.auth import require_account
 from fediserver.api.context import services
-from fediserver.api.errors import not_found, unprocessable
 from fediserver.api.pagination import Page, link_header
-from fediserver.api.params import Params, record_id
+from fediserver.api.params import Params
 from fediserver.api.serializers import iso, media_json
 from fediserver.clock import utcnow
 from fediserver.models import Account, MediaAttachment, ScheduledStatus
+from fediserver.posting import drop_scheduled
+from fediserver.refusals import not_found, record_id, unprocessable
 from media.labels import MediaLabels
 from media.links import MediaLinks
 
@@ -109,15 +110,8 @@ async def delete(scheduled_id: str):
     """Drop a scheduled status; its uploads are free again."""
     account = await require_account(scope="write:statuses")
     row = await _own(account, scheduled_id)
-    await drop(row)
+    await drop_scheduled(row)
     return jsonify({})
-
-
-async def drop(row: ScheduledStatus) -> None:
-    """Delete a scheduled status without publishing it, and free the uploads it held."""
-    async with in_transaction():
-        await MediaAttachment.filter(scheduled_status_id=row.pk).update(scheduled_status_id=None)
-        await ScheduledStatus.filter(id=row.pk).delete()
 
 
 async def scheduled_status_json(row: ScheduledStatus, viewer: Account, links: MediaLinks) -> dict[str, Any]:

@@ -18,10 +18,10 @@ from tortoise.expressions import Q
 
 from fediserver.api.auth import optional_account
 from fediserver.api.context import services
-from fediserver.api.errors import ApiError
 from fediserver.api.params import TRUE
 from fediserver.api.serializers import accounts_json, statuses_json
 from fediserver.models import Account, Post
+from fediserver.refusals import ApiError
 from fediserver.visibility import blocked_either_way, may_read, publicly_listed, publicly_listed_accounts
 from inbox.resolver import NotResolved
 

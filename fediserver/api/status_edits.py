@@ -16,14 +16,15 @@ from quart import Blueprint, jsonify
 
 from fediserver.api.auth import optional_account, require_account
 from fediserver.api.context import services
-from fediserver.api.errors import ApiError, unprocessable
-from fediserver.api.params import Params, record_id
+from fediserver.api.params import Params
 from fediserver.api.polls import poll_spec
 from fediserver.api.serializers import account_json, iso, media_json, status_json
-from fediserver.api.new_status import language_tag, own_media
-from fediserver.api.statuses import visible_post
+from fediserver.api.new_status import language_tag
 from fediserver.models import Account, MediaAttachment, Post, PostEdit
 from fediserver.models.post_edits import snapshot
+from fediserver.posting import own_media
+from fediserver.refusals import ApiError, unprocessable
+from fediserver.visibility import visible_post
 from outbox import statuses
 
 blueprint = Blueprint("api_status_edits", __name__)

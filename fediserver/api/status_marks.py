@@ -14,13 +14,12 @@ from tortoise.expressions import Subquery
 
 from fediserver.api.auth import optional_account, require_account
 from fediserver.api.context import services
-from fediserver.api.errors import unprocessable
 from fediserver.api.pagination import Page, link_header
 from fediserver.api.serializers import accounts_json, status_json, statuses_json
-from fediserver.api.statuses import original_post, visible_post
 from fediserver.models import Account, Bookmark, ConversationMute, Favourite, Post
 from fediserver.models.reader_marks import thread_roots
-from fediserver.visibility import visible_posts
+from fediserver.refusals import unprocessable
+from fediserver.visibility import original_post, visible_post, visible_posts
 from outbox import portfolio
 
 blueprint = Blueprint("api_status_marks", __name__)

@@ -13,13 +13,12 @@ from quart import Blueprint, jsonify
 
 from fediserver.api.auth import optional_account, require_account
 from fediserver.api.context import services
-from fediserver.api.errors import ApiError, not_found, unprocessable
 from fediserver.api.filtering import active_filters, filter_statuses
-from fediserver.api.params import record_id
 from fediserver.api.conversation import asked_for_thread, visible_ancestors, visible_descendants
 from fediserver.api.serializers import status_json, statuses_json
 from fediserver.models import Account, Post
-from fediserver.visibility import visible_posts
+from fediserver.refusals import ApiError, unprocessable
+from fediserver.visibility import original_post, visible_post
 from outbox import relations, statuses
 
 blueprint = Blueprint("api_statuses", __name__)
@@ -95,18 +94,3 @@ async def _act_on(status_id: str, action: Callable[[Account, Post], Awaitable[An
     post = await original_post(await visible_post(status_id, account), account)
     result = await action(account, post)
     return jsonify(await status_json(result if answer_with_result else post, account, services().media_links))
-
-
-async def visible_post(status_id: str, viewer: Account | None) -> Post:
-    """The post if ``viewer`` may see it; 404 otherwise, as for a post that does not exist."""
-    post = await visible_posts(viewer).get_or_none(id=record_id(status_id)).select_related("account")
-    if post is None:
-        raise not_found("Status")
-    return post
-
-
-async def original_post(post: Post, viewer: Account) -> Post:
-    """Acting on a boost acts on the boosted post, as Mastodon does."""
-    if post.boost_of_id is None:
-        return post
-    return await visible_post(str(post.boost_of_id), viewer)

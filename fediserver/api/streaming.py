@@ -32,10 +32,10 @@ import json
 from quart import Blueprint, Response, current_app, request, websocket
 
 from fediserver.api.auth import Caller, bearer_token
-from fediserver.api.errors import ApiError
 from fediserver.models import AccountList
 from fediserver.event_bus import PostgresListener, add_handler, listener_credentials, remove_handler
 from fediserver.oauth.tokens import scopes_of, token_for
+from fediserver.refusals import ApiError
 from fediserver.streaming import streams
 from fediserver.streaming.hub import Listener, StreamHub
 from fediserver.streaming.streams import StreamRequestError, Subscription, subscription

@@ -14,11 +14,11 @@ from tortoise.expressions import Subquery
 from tortoise.functions import Max
 
 from fediserver.api.auth import require_account
-from fediserver.api.errors import unprocessable
-from fediserver.api.params import Params, record_id
+from fediserver.api.params import Params
 from fediserver.api.serializers import accounts_json
 from fediserver.models import Account, Follow, Post, SuggestionDismissal, Visibility, Work
 from fediserver.models.accounts import LOCAL_DOMAIN
+from fediserver.refusals import record_id, unprocessable
 from fediserver.visibility import blocked_either_way, muted_accounts
 
 blueprint = Blueprint("api_suggestions", __name__)

@@ -10,10 +10,10 @@ from quart import Blueprint, jsonify
 
 from fediserver.api.auth import optional_account, require_account
 from fediserver.api.context import services
-from fediserver.api.errors import not_found
 from fediserver.api.pagination import Page, link_header
 from fediserver.hashtags import tag_name
 from fediserver.models import Account, FollowedTag
+from fediserver.refusals import not_found
 
 blueprint = Blueprint("api_tags", __name__)
 

@@ -22,7 +22,6 @@ from tortoise.expressions import Subquery
 
 from fediserver.api.auth import optional_account, require_account
 from fediserver.api.context import services
-from fediserver.api.errors import not_found
 from fediserver.api.filtering import active_filters, filter_statuses
 from fediserver.api.pagination import Page, link_header
 from fediserver.api.params import TRUE
@@ -32,6 +31,7 @@ from fediserver.home_timeline import home_posts
 from fediserver.api.lists import own_list
 from fediserver.list_timeline import list_posts
 from fediserver.models import Account, MediaAttachment, Post, Visibility
+from fediserver.refusals import not_found
 from fediserver.visibility import listed_posts, publicly_listed
 
 blueprint = Blueprint("api_timelines", __name__)

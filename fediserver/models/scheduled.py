@@ -1,7 +1,7 @@
 """Statuses waiting for their time: what an artist asked to post later.
 
 A ``ScheduledStatus`` keeps what the client asked for (``params``, as
-``fediserver.api.new_status.NewStatus`` stores it) and when to publish it. Uploads named
+``fediserver.posting.NewStatus`` stores it) and when to publish it. Uploads named
 by it are held by it (``MediaAttachment.scheduled_status``), so no other post takes them
 meanwhile. The ``scheduled-statuses`` job (``fediserver.scheduled_publishing``) claims due
 rows like any queue (``claim_due``) and publishes each through the same door as
@@ -19,7 +19,7 @@ class ScheduledStatus(Model):
     account = fields.ForeignKeyField("models.Account", related_name="scheduled_statuses", on_delete=fields.CASCADE)
     # When it is published (aware UTC).
     scheduled_at = fields.DatetimeField(db_index=True)
-    # What the client asked for, ready to be posted (fediserver.api.new_status.NewStatus).
+    # What the client asked for, ready to be posted (fediserver.posting.NewStatus).
     params = fields.JSONField()
     # Failed tries that may pass (the database, the network); the job gives up after a few.
     attempts = fields.IntField(default=0)

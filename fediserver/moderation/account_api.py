@@ -22,15 +22,15 @@ from tortoise.expressions import Q
 
 from fediserver.api.auth import require_admin
 from fediserver.api.context import services
-from fediserver.api.errors import ApiError, not_found, unprocessable
 from fediserver.api.pagination import Page, link_header
-from fediserver.api.params import TRUE, Params, record_id
+from fediserver.api.params import TRUE, Params
 from fediserver.instance_actor import INSTANCE_ACTOR_USERNAME
 from fediserver.models import Account, Report
 from fediserver.models.accounts import LOCAL_DOMAIN
 from fediserver.moderation import account_actions, audit
 from fediserver.moderation.admin_json import admin_accounts_json, audit_json
 from fediserver.moderation.audit import Admin
+from fediserver.refusals import ApiError, not_found, record_id, unprocessable
 
 blueprint = Blueprint("api_admin_accounts", __name__)
 

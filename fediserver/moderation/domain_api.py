@@ -18,14 +18,14 @@ from quart import Blueprint, jsonify
 
 from fediserver.api.auth import optional_account, require_account
 from fediserver.api.context import services
-from fediserver.api.errors import ApiError, not_found, unprocessable
 from fediserver.api.pagination import Page, link_header
-from fediserver.api.params import Params, record_id
+from fediserver.api.params import Params
 from fediserver.models import Account, DomainAllow, DomainBlock
 from fediserver.models.domain_blocks import Severity
 from fediserver.moderation.domain_blocks import (
     DomainError, allow_domain, block_domain, disallow_domain, normalise_domain, unblock_domain,
 )
+from fediserver.refusals import ApiError, not_found, record_id, unprocessable
 
 blueprint = Blueprint("domain_blocks", __name__)
 

@@ -9,14 +9,14 @@ from quart import Blueprint, jsonify, request
 
 from fediserver.api.auth import require_account, require_admin
 from fediserver.api.context import services
-from fediserver.api.errors import ApiError, not_found, unprocessable
 from fediserver.api.pagination import Page, link_header
-from fediserver.api.params import TRUE, Params, record_id
+from fediserver.api.params import TRUE, Params
 from fediserver.api.serializers import account_json
 from fediserver.models import Account, Report
 from fediserver.moderation import reports
 from fediserver.moderation.admin_json import admin_reports_json, report_json
 from fediserver.moderation.audit import Admin
+from fediserver.refusals import ApiError, not_found, record_id, unprocessable
 
 blueprint = Blueprint("api_reports", __name__)
 

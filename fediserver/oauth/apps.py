@@ -8,12 +8,13 @@ from __future__ import annotations
 from quart import Blueprint, jsonify
 
 from fediserver.api.auth import require_caller
-from fediserver.api.errors import install_error_handlers, unprocessable
+from fediserver.api.errors import install_error_handlers
 from fediserver.api.params import Params
 from fediserver.models import OAuthApp
 from fediserver.oauth.clients import RegistrationError, register_app, split_redirect_uris
 from fediserver.oauth.scopes import ScopeError, parse_scopes
 from fediserver.push.keys import vapid_public_key
+from fediserver.refusals import unprocessable
 
 blueprint = Blueprint("oauth_apps", __name__)
 install_error_handlers(blueprint)

@@ -10,9 +10,9 @@ from urllib.parse import urlencode
 
 from quart import Blueprint, current_app, redirect, render_template, request
 
-from fediserver.api.params import record_id
 from fediserver.models import Account, ApiToken
 from fediserver.oauth.tokens import revoke_app_for, revoke_token_of
+from fediserver.refusals import record_id
 from fediserver.web.sessions import check_csrf, private_page, signed_in_account
 
 blueprint = Blueprint("oauth_authorized_apps", __name__, template_folder="templates")

@@ -17,13 +17,13 @@ from urllib.parse import unquote_plus
 from quart import Blueprint, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from fediserver.api.errors import ApiError
 from fediserver.api.params import Params
 from fediserver.models import ApiToken, OAuthApp
 from fediserver.oauth.clients import authenticate_client
 from fediserver.oauth.codes import GrantError, redeem_code
 from fediserver.oauth.scopes import DEFAULT_SCOPES, ScopeError, parse_scopes, within
 from fediserver.oauth.tokens import issue_token, revoke, token_by_value
+from fediserver.refusals import ApiError
 
 blueprint = Blueprint("oauth_token", __name__)
 

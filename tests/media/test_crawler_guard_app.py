@@ -10,7 +10,8 @@ from PIL import Image
 from quart import Quart, Response, abort, render_template_string
 
 from media.ai_crawlers import crawler_names, listed_crawlers
-from media.crawler_guard import CrawlerGuard, CrawlerGuardSettings, install_crawler_guard
+from media.crawler_guard import CrawlerGuard, install_crawler_guard
+from media.crawler_settings import CrawlerGuardSettings
 
 BASE_URL = "https://art.example"
 POLICY_URL = "https://art.example/.well-known/tdm-policy.json"

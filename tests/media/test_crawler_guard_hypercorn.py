@@ -10,7 +10,8 @@ from hypercorn.asyncio import serve
 from hypercorn.config import Config
 from quart import Quart, Response
 
-from media.crawler_guard import CrawlerGuardSettings, install_crawler_guard
+from media.crawler_guard import install_crawler_guard
+from media.crawler_settings import CrawlerGuardSettings
 
 
 def free_port() -> int:
