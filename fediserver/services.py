@@ -35,6 +35,7 @@ from fediserver.room_settings import media_rules, media_store
 from fediserver.signed_fetch import SignedFetcher
 from fediserver.urls import InstanceUrls
 from inbox.proofs import ProofChecker
+from inbox.queue import InboundWriter
 from inbox.remote_actors import RemoteActors, build_key_resolver
 from inbox.resolver import Resolver, ResolverLimits
 from inbox.verification import RequestVerifier
@@ -69,6 +70,8 @@ class Services:
     # Which servers federate: asked by the inbox, both outbound clients' host gates, the
     # delivery queue, timelines and handlers (the process's one DomainPolicy).
     domains: DomainPolicy
+    # The inbox's way into the inbound queue: concurrent POSTs' rows committed together.
+    inbound: InboundWriter
 
     async def prepare(self) -> None:
         """Before serving or working: make sure the media bucket exists (S3), bring the
@@ -178,4 +181,5 @@ def build_services(settings: Settings) -> Services:
         notes=NoteRenderer(links.media_url, lambda author: pipeline.artist_policy(author).data_mining,
                            MediaLabels(pipeline.rules).verdict),
         domains=domains,
+        inbound=InboundWriter(),
     )

@@ -11,8 +11,9 @@ work, so refusals are cheap. Then an unknown recipient is 404, and the ``actor``
 own the signing key, or, for an activity forwarded by another server, carry a valid
 Object Integrity Proof (FEP-8b32) by its actor (401 otherwise). A proof on an activity
 its actor signed is checked too; one that fails is logged (the signature already covers
-the body). The activity is then stored once in the inbound queue and answered 202; a
-worker does the rest.
+the body). The activity is then stored once in the inbound queue (``Services.inbound``: the rows of
+concurrent POSTs committed together) and answered 202 once it is committed; a worker
+does the rest.
 
 A Delete of an actor whose key can no longer be fetched (the account is gone, so is
 its key) cannot be verified: when it deletes its own actor it is answered 202 and
@@ -33,7 +34,6 @@ from federation.signatures import Reason, SignatureError
 from fediserver.models import Account
 from fediserver.models.accounts import LOCAL_DOMAIN
 from inbox.admission import Refused, admit
-from inbox.queue import store_inbound
 
 if TYPE_CHECKING:
     from fediserver.services import Services
@@ -138,5 +138,5 @@ async def _receive(services: Services, recipient: str | None) -> Response:
         except ProofError as error:  # the signature already proves the body is the actor's
             log.warning("the integrity proof of %s from %s does not verify: %s", activity.get("id"), actor, error)
     delivered_to = services.urls.actor(recipient) if recipient is not None else None
-    await store_inbound(activity, actor_uri=actor, key_id=key_id, delivered_to=delivered_to)
+    await services.inbound.store(activity, actor_uri=actor, key_id=key_id, delivered_to=delivered_to)
     return _answer(202)

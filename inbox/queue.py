@@ -7,15 +7,23 @@ server's ids never collide with another's. Each personal inbox it reached is rem
 on the row (``delivered_to``): that account may read what it carries, even when the copy
 that reached it was the second one. Workers claim pending rows with
 ``fediserver.models.queue.claim_due`` and run the handler for their type.
+
+The inbox endpoint stores through ``InboundWriter`` (group commit): activities whose
+POSTs arrive while the previous ones are being written are inserted together, in one
+transaction, and each POST is answered once its own row is committed, never before. A
+busy inbox pays one commit for many activities; a quiet one writes each at once, alone.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
+from dataclasses import dataclass, field
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
 
 from federation.vocab import origin
 from fediserver.clock import utcnow
@@ -42,27 +50,100 @@ async def store_inbound(
     redelivery (or a concurrent copy to another inbox) is looked up only when the insert
     is refused.
     """
-    key = activity_key(activity)
-    sender_origin = origin(actor_uri)
-    activity_type = activity.get("type")
+    item = _new_row(activity, actor_uri=actor_uri, key_id=key_id, delivered_to=delivered_to)
     try:
-        item = await InboundItem.create(
-            origin=sender_origin,
-            activity_uri=key,
-            # Longer names than any handled type are kept whole in the payload.
-            activity_type=activity_type[:32] if isinstance(activity_type, str) else "Unknown",
-            actor_uri=actor_uri,
-            key_id=key_id,
-            payload=activity,
-            delivered_to=[delivered_to] if delivered_to else [],
-            available_at=utcnow(),
-        )
+        await item.save()
     except IntegrityError:
-        item = await InboundItem.get(origin=sender_origin, activity_uri=key)
+        item = await InboundItem.get(origin=item.origin, activity_uri=item.activity_uri)
         if delivered_to and delivered_to not in (item.delivered_to or []):
             await _delivered_again(item, activity, delivered_to)
         return item, False
     return item, True
+
+
+def _new_row(activity: dict[str, Any], *, actor_uri: str, key_id: str | None, delivered_to: str | None) -> InboundItem:
+    activity_type = activity.get("type")
+    return InboundItem(
+        origin=origin(actor_uri),
+        activity_uri=activity_key(activity),
+        # Longer names than any handled type are kept whole in the payload.
+        activity_type=activity_type[:32] if isinstance(activity_type, str) else "Unknown",
+        actor_uri=actor_uri,
+        key_id=key_id,
+        payload=activity,
+        delivered_to=[delivered_to] if delivered_to else [],
+        available_at=utcnow(),
+    )
+
+
+@dataclass(eq=False)
+class _Waiting:
+    activity: dict[str, Any]
+    actor_uri: str
+    key_id: str | None
+    delivered_to: str | None
+    stored: asyncio.Future = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+
+
+@dataclass(eq=False)
+class InboundWriter:
+    """``store_inbound`` for the inbox endpoint, with the inserts of concurrent POSTs
+    committed together: while one group is being written the next gathers, then is
+    written as one multi-row insert in one transaction. When any row of a group is
+    refused (a duplicate, even of another row in the same group), that group is stored
+    again one row at a time by ``store_inbound``, so every activity ends as it would
+    alone. A POST's ``store`` returns only once its row is committed, and raises what
+    storing it raised."""
+
+    max_group: int = 200
+    _waiting: list[_Waiting] = field(default_factory=list)
+    _writer: asyncio.Task | None = None
+
+    async def store(self, activity: dict[str, Any], *, actor_uri: str, key_id: str | None,
+                    delivered_to: str | None = None) -> None:
+        waiting = _Waiting(activity, actor_uri, key_id, delivered_to)
+        self._waiting.append(waiting)
+        loop = asyncio.get_running_loop()
+        if self._writer is None or self._writer.done() or self._writer.get_loop() is not loop:
+            self._writer = loop.create_task(self._write_all())
+        await asyncio.shield(waiting.stored)  # a POST given up still gets its row
+
+    async def _write_all(self) -> None:
+        while self._waiting:
+            group, self._waiting = self._waiting[:self.max_group], self._waiting[self.max_group:]
+            await self._write(group)
+
+    async def _write(self, group: list[_Waiting]) -> None:
+        try:
+            if len(group) > 1:
+                try:
+                    async with in_transaction():
+                        await InboundItem.bulk_create([
+                            _new_row(w.activity, actor_uri=w.actor_uri, key_id=w.key_id, delivered_to=w.delivered_to)
+                            for w in group])
+                    _settle(group)
+                    return
+                except IntegrityError:
+                    pass  # one of them is stored already: each alone, below
+            for waiting in group:
+                try:
+                    await store_inbound(waiting.activity, actor_uri=waiting.actor_uri, key_id=waiting.key_id,
+                                        delivered_to=waiting.delivered_to)
+                    _settle([waiting])
+                except Exception as error:
+                    _settle([waiting], error)
+        except BaseException as error:  # the writer itself stopped: nobody waits forever
+            _settle(group, error if isinstance(error, Exception) else RuntimeError("the inbound writer stopped"))
+            raise
+
+
+def _settle(group: list[_Waiting], error: Exception | None = None) -> None:
+    for waiting in group:
+        if not waiting.stored.done():
+            if error is None:
+                waiting.stored.set_result(None)
+            else:
+                waiting.stored.set_exception(error)
 
 
 async def _delivered_again(item: InboundItem, activity: dict[str, Any], delivered_to: str) -> None:

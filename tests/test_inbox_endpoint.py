@@ -4,6 +4,7 @@ problem, so double-knocking senders fall back)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 
@@ -12,9 +13,11 @@ import pytest
 from federation.keys import generate_rsa_private_key_pem, load_private_key_pem
 from federation.signatures import Generation
 from fediserver.app import create_app
+from fediserver.local_accounts import create_local_account
 from fediserver.models import Account, InboundItem
 from fediserver.moderation.account_actions import suspend
 from fediserver.moderation.audit import COMMAND_LINE
+from fediserver.urls import InstanceUrls
 from tests.conftest import make_settings
 from tests.federation.loopback_server import Reply
 from tests.inbox_door import BASE
@@ -47,6 +50,34 @@ async def test_the_same_activity_twice_is_stored_once(server, peer):
     second = await post(server, peer, "/inbox", follow)
     assert (first.status_code, second.status_code) == (202, 202)
     assert await InboundItem.filter(activity_uri=follow["id"]).count() == 1
+
+
+async def test_activities_arriving_together_are_each_stored_once_and_accepted(server, peer):
+    """POSTs that arrive while others are being written are stored together (one commit
+    for the group); whatever the grouping, each activity is stored once, each POST is
+    answered 202 only with its row stored, and a post reaching two personal inboxes at
+    the same moment may be read by both artists."""
+    await create_local_account(InstanceUrls(BASE), "bob")
+    earlier = peer.activity("Like", "earlier", object=f"{BASE}/users/alice")
+    assert (await post(server, peer, "/inbox", earlier)).status_code == 202  # also caches the key
+    likes = [peer.activity("Like", f"like-{n}", object=f"{BASE}/users/alice") for n in range(20)]
+    note = {"id": f"{peer.actor_id}/notes/1", "type": "Note", "attributedTo": peer.actor_id, "content": "hi",
+            "to": [f"{BASE}/users/alice", f"{BASE}/users/bob"]}
+    create = peer.activity("Create", "create", object=note, to=note["to"])
+    all_new = [("/users/alice/inbox", like) for like in likes[:10]]
+    with_copies = ([("/users/alice/inbox", like) for like in likes[10:]]
+                   + [("/users/alice/inbox", create), ("/users/bob/inbox", create), ("/inbox", create)]
+                   + [("/users/alice/inbox", earlier)] * 3)
+
+    for sent in (all_new, with_copies):
+        answers = await asyncio.gather(*(post(server, peer, path, activity) for path, activity in sent))
+        assert [a.status_code for a in answers] == [202] * len(sent)
+
+    for activity in [*likes, create, earlier]:
+        assert await InboundItem.filter(activity_uri=activity["id"]).count() == 1, activity["id"]
+    stored = await InboundItem.get(activity_uri=create["id"])
+    assert {f"{BASE}/users/alice", f"{BASE}/users/bob"} <= set(stored.delivered_to)
+    assert await InboundItem.all().count() == len(likes) + 2
 
 
 async def test_the_key_is_fetched_once_then_cached(server, peer):
