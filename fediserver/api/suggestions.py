@@ -1,6 +1,6 @@
-"""People to follow, in the client API: suggestions (the collective's own artists the caller
-does not follow yet, those with works first, then by their latest public post; one
-dismissed is not suggested again) and familiar followers (who among the accounts the
+"""People to follow, in the client API: suggestions (the collective's own artists who chose
+to be discoverable and whom the caller does not follow yet, those with works first, then by
+their latest public post; one dismissed is not suggested again) and familiar followers (who among the accounts the
 caller follows follows a given account)."""
 
 from __future__ import annotations
@@ -29,12 +29,12 @@ SUGGESTION_SOURCE, SUGGESTION_SOURCES = "staff", ["featured"]
 
 
 async def suggested_accounts(viewer: Account, limit: int) -> list[Account]:
-    """Local artists ``viewer`` does not follow or ask to follow, has not blocked, is not
+    """Discoverable local artists ``viewer`` does not follow or ask to follow, has not blocked, is not
     blocked by, does not mute and has not dismissed; not suspended, silenced or moved.
     Artists with works come first, then by their latest public post (none: last)."""
     candidates = await (
-        Account.filter(domain=LOCAL_DOMAIN, actor_type="Person", suspended=False, silenced_at__isnull=True,
-                       moved_to_uri__isnull=True)
+        Account.filter(domain=LOCAL_DOMAIN, actor_type="Person", discoverable=True, suspended=False,
+                       silenced_at__isnull=True, moved_to_uri__isnull=True)
         .exclude(id=viewer.pk)
         .exclude(id__in=Subquery(Follow.filter(follower_id=viewer.pk).values("target_id")))
         .exclude(id__in=blocked_either_way(viewer))

@@ -245,7 +245,11 @@ async def test_suggestions_are_the_collectives_artists_not_followed_yet(served, 
     await _post(cy, "newest", datetime(2026, 3, 1, tzinfo=UTC))
     await _post(dan, "older", datetime(2026, 1, 1, tzinfo=UTC))
     await _post(eve, "private", datetime(2026, 4, 1, tzinfo=UTC), Visibility.PRIVATE)
-    # Not suggested: followed (fay), muted (gus), suspended (hal), remote accounts.
+    # Not suggested: followed (fay), muted (gus), suspended (hal), remote accounts, and jo,
+    # who did not choose to be discoverable (apps' "suggested" lists are opt-in, as on Mastodon).
+    await Account.filter(id__in=[a.account.pk for a in (bea, cy, dan, eve, fay, gus, hal, ivy)]).update(
+        discoverable=True)
+    await make_artist("jo")
     await Follow.create(follower=ada.account, target=fay.account, state="accepted")
     await Mute.create(account=ada.account, target=gus.account)
     await Account.filter(id=hal.account.pk).update(suspended=True)
