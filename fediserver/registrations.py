@@ -1,6 +1,7 @@
 """Joining the collective: sign-ups under ``registrations.mode``.
 
-``open``: the account is made at once. ``approval``: a ``Registration`` waits until an
+``open``: the account is made at once, and the instance's admins are told (an
+``admin.sign_up`` notification). ``approval``: a ``Registration`` waits until an
 admin approves it (``fediserver registration approve NAME`` or the admin page), which
 makes the account with the password chosen at sign-up; rejecting keeps the name free.
 ``closed``: nobody signs up; accounts come from ``fediserver account create``.
@@ -12,6 +13,7 @@ from fediserver.clock import utcnow
 from fediserver.local_accounts import AccountError, create_local_account, hash_password, validate_username
 from fediserver.models import Account, Registration, RegistrationState
 from fediserver.models.accounts import LOCAL_DOMAIN
+from fediserver.models.interactions import NotificationKind, notify_admins
 from fediserver.urls import InstanceUrls
 
 MIN_PASSWORD = 10
@@ -44,11 +46,13 @@ def check_password(password: str, again: str) -> None:
 
 
 async def sign_up_now(urls: InstanceUrls, username: str, password: str) -> Account:
-    """Open registrations: the account, made now."""
+    """Open registrations: the account, made now; the admins are told (``admin.sign_up``)."""
     try:
-        return await create_local_account(urls, username, password=password)
+        account = await create_local_account(urls, username, password=password)
     except AccountError as error:
         raise SignUpRefused("username", str(error)) from None
+    await notify_admins(account, NotificationKind.ADMIN_SIGN_UP)
+    return account
 
 
 async def ask_to_join(username: str, password: str, email: str, reason: str) -> Registration:

@@ -19,7 +19,7 @@ import nh3
 from tortoise.functions import Count, Max
 
 from fediserver.models import Account, AccountEndorsement, Favourite, Follow, FollowState, MediaAttachment, Notification, Poll, Post
-from fediserver.models.interactions import Block, Mute, NotificationKind
+from fediserver.models.interactions import Block, Mute, NotificationKind, Report
 from fediserver.models.reader_marks import Bookmark, muted_conversations
 from fediserver.models.client_state import AccountNote
 from fediserver.api.quote_json import quote_parts
@@ -369,9 +369,13 @@ class _AccountCache:
 
 
 async def notifications_json(rows: list[Notification], viewer: Account, links: MediaLinks) -> list[dict[str, Any]]:
+    """Notifications with their statuses, and for ``admin.report`` the Report (read in
+    one more query only when the page holds one)."""
     posts = [n.post for n in rows if n.post is not None]
     rendered = {p.pk: s for p, s in zip(posts, await statuses_json(posts, viewer, links))} if posts else {}
-    accounts = await _AccountCache.of(n.from_account for n in rows)
+    reports = {r.pk: r for r in await Report.filter(id__in=[n.report_id for n in rows if n.report_id])
+               .select_related("target")} if any(n.report_id for n in rows) else {}
+    accounts = await _AccountCache.of([n.from_account for n in rows] + [r.target for r in reports.values()])
     return [
         {
             "id": str(n.pk),
@@ -379,6 +383,12 @@ async def notifications_json(rows: list[Notification], viewer: Account, links: M
             "created_at": iso(n.created_at),
             "account": accounts.json(n.from_account),
             "status": rendered.get(n.post_id) if n.post_id else None,
-        }
+        } | ({"report": _report(reports[n.report_id], accounts)} if n.report_id in reports else {})
         for n in rows
     ]
+
+
+def _report(report: Report, accounts: _AccountCache) -> dict[str, Any]:
+    from fediserver.moderation.admin_json import report_json  # that module builds on this one
+
+    return report_json(report, accounts.json(report.target))

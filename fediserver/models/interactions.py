@@ -11,7 +11,7 @@ from tortoise.queryset import QuerySet
 
 from fediserver import event_bus
 from fediserver.clock import utcnow
-from fediserver.models.accounts import Account
+from fediserver.models.accounts import LOCAL_DOMAIN, Account
 
 
 class Favourite(Model):
@@ -86,6 +86,9 @@ class NotificationKind(StrEnum):
     UPDATE = "update"
     MOVE = "move"
     QUOTE = "quote"  # someone quoted one of the account's posts
+    # For admins only (``notify_admins``): an artist joined, a report was filed.
+    ADMIN_SIGN_UP = "admin.sign_up"
+    ADMIN_REPORT = "admin.report"
 
 
 class Notification(Model):
@@ -95,6 +98,8 @@ class Notification(Model):
     from_account = fields.ForeignKeyField("models.Account", related_name="caused_notifications", on_delete=fields.CASCADE)
     kind = fields.CharEnumField(NotificationKind, max_length=32)
     post = fields.ForeignKeyField("models.Post", related_name="notifications", null=True, on_delete=fields.CASCADE)
+    # The report an ``admin.report`` notification is about.
+    report = fields.ForeignKeyField("models.Report", related_name="notifications", null=True, on_delete=fields.CASCADE)
     read = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
 
@@ -102,7 +107,8 @@ class Notification(Model):
         table = "notifications"
 
 
-async def notify(recipient: Account | int, sender: Account, kind: NotificationKind, post=None) -> None:
+async def notify(recipient: Account | int, sender: Account, kind: NotificationKind, post=None, *,
+                 report: Report | None = None) -> None:
     """Tell a local account (an ``Account``, or its id) that ``sender`` did something;
     nothing for oneself or for remote accounts. The one way notifications are made,
     whether the act arrived by an inbox or was done here. Nothing either about a post in a
@@ -122,9 +128,22 @@ async def notify(recipient: Account | int, sender: Account, kind: NotificationKi
         return
     if not sender.is_local and await _filtered_by_domain_block(account, sender):
         return
-    notification = await Notification.create(account=account, from_account=sender, kind=kind, post=post)
+    notification = await Notification.create(account=account, from_account=sender, kind=kind, post=post,
+                                             report=report)
     await queue_pushes(notification, account, sender)
     await event_bus.publish(event_bus.Event(event_bus.NOTIFICATION_CREATED, notification.pk))
+
+
+async def notify_admins(sender: Account, kind: NotificationKind, *, report: Report | None = None,
+                        leaving_out: Account | None = None) -> None:
+    """Tell every admin of the instance (not suspended) through ``notify``: an artist
+    joined (``ADMIN_SIGN_UP``, from her account) or a report was filed (``ADMIN_REPORT``,
+    from its reporter); ``leaving_out``: an admin not to tell (the reported one)."""
+    admins = Account.filter(domain=LOCAL_DOMAIN, is_admin=True, suspended=False)
+    if leaving_out is not None:
+        admins = admins.exclude(id=leaving_out.pk)
+    for admin in await admins:
+        await notify(admin, sender, kind, report=report)
 
 
 async def _filtered_by_domain_block(recipient: Account, sender: Account) -> bool:

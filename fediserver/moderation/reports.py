@@ -25,7 +25,7 @@ from fediserver.clock import utcnow
 from fediserver.config import InstanceRule
 from fediserver.instance_actor import ensure_instance_actor
 from fediserver.models import Account, Report, ReportCategory
-from fediserver.models.interactions import snapshot_posts
+from fediserver.models.interactions import NotificationKind, notify_admins, snapshot_posts
 from fediserver.moderation.audit import Admin, record
 from fediserver.urls import InstanceUrls
 from fediserver.visibility import visible_posts
@@ -125,6 +125,7 @@ async def file_report(
         )
         if forwarded:
             await _forward(report, target, urls, instance_name)
+        await notify_admins(reporter, NotificationKind.ADMIN_REPORT, report=report, leaving_out=target)
     return report
 
 

@@ -38,7 +38,7 @@ from py_vapid import Vapid01, Vapid02
 
 from federation.errors import FetchError, UnsafeURLError
 from fediserver.clock import utcnow
-from fediserver.models import Notification, WebPushDelivery, WebPushSubscription
+from fediserver.models import Notification, Report, WebPushDelivery, WebPushSubscription
 from fediserver.models.queue import claim_due
 from fediserver.push.keys import b64url, instance_vapid_key, private_key_of, public_point
 from fediserver.push.subscriptions import decode_key
@@ -97,6 +97,8 @@ TITLES = {
     "poll": "A poll has ended",
     "update": "{name} edited a post",
     "quote": "{name} quoted your post",
+    "admin.sign_up": "{name} signed up",
+    "admin.report": "{name} filed a report",
 }
 
 
@@ -108,6 +110,9 @@ async def payload_of(notification: Notification) -> dict:
     name = sender.display_name or sender.username
     if notification.post is not None:
         body = _plain(notification.post.content)
+    elif notification.report_id is not None:
+        report = await Report.get(id=notification.report_id).select_related("target")
+        body = f"About @{report.target.acct}" + (f": {report.comment}" if report.comment else "")
     else:
         body = _plain(sender.summary or "")
     if len(body) > BODY_LIMIT:

@@ -9,7 +9,7 @@ Reports from a server whose reports a domain block rejects (``reject_reports``) 
 from __future__ import annotations
 
 from fediserver.models import Account, Block, Follow, Post, Report
-from fediserver.models.interactions import snapshot_posts
+from fediserver.models.interactions import NotificationKind, notify_admins, snapshot_posts
 from fediserver.moderation.domain_blocks import domain_policy
 from fediserver.models.social import remove_follows
 from inbox.handlers.base import Ignored, Inbound, find_account, require_object_id
@@ -39,7 +39,7 @@ async def handle_flag(inbound: Inbound) -> None:
     if target is None:
         raise Ignored("the report names no account or post known here")
     posts = await Post.filter(uri__in=post_uris, account_id=target.pk).order_by("id") if post_uris else []
-    await Report.create(
+    report = await Report.create(
         reporter=inbound.sender,
         target=target,
         post_uris=post_uris,
@@ -47,3 +47,4 @@ async def handle_flag(inbound: Inbound) -> None:
         comment=inbound.text_field("content", "summary") or "",
         uri=activity.id,
     )
+    await notify_admins(inbound.sender, NotificationKind.ADMIN_REPORT, report=report, leaving_out=target)

@@ -12,7 +12,7 @@ from fediserver.local_accounts import AccountError, create_api_token, create_loc
 from fediserver.models import Activity, Delivery, Report
 from fediserver.oauth.tokens import issue_token
 from tests.api.conftest import Artist, call
-from tests.inbox.support import remote_actor, remote_post
+from tests.inbox.support import deliver, remote_actor, remote_post
 from tests.interop.served_instance import ServedInstance
 
 RULES = ["Post only your own work.", {"id": "no-ai", "text": "No AI-generated images.", "hint": "Not even as a base."}]
@@ -148,3 +148,26 @@ async def test_admin_endpoints_need_an_admin_and_the_admin_scope(served, make_ar
     assert refused.status_code == 403
     await ada.account.refresh_from_db()
     assert not ada.account.suspended
+
+
+async def test_admins_are_told_of_each_report_filed_here_or_received(served, make_artist):
+    """Mastodon's ``admin.report`` notification, carrying the Report: for every admin
+    but the reported one, whether the report was filed here or arrived as a Flag."""
+    ada, bea = await make_artist("ada"), await make_artist("bea")
+    mod = await make_artist("mod", admin=True, scopes="read write admin:read admin:write")
+    other_mod = await make_artist("tess", admin=True, scopes="read write admin:read admin:write")
+    post = await call(bea.client.status_post, "a generated landscape")
+    report = await call(ada.client.report, bea.account.pk, status_ids=[post.id], comment="made by a model")
+    await call(ada.client.report, other_mod.account.pk, comment="rude to me")
+    zed = await remote_actor("https://far.example/users/zed")
+    await deliver({"id": "https://far.example/flags/1", "type": "Flag", "actor": zed.uri,
+                   "object": [bea.account.uri], "content": "spam from bea"})
+
+    told = await call(mod.client.notifications, types=["admin.report"])
+    assert [(n.type, n.account.acct) for n in told] == [("admin.report", "zed@far.example"),
+                                                        ("admin.report", "ada"), ("admin.report", "ada")]
+    assert (told[0].report.comment, told[0].report.target_account.acct) == ("spam from bea", "bea")
+    assert (told[2].report.id, told[2].report.status_ids) == (report.id, [str(post.id)])
+    # The reported admin hears of the two reports about bea, not of the one about herself.
+    assert [n.report.target_account.acct for n in await call(other_mod.client.notifications)] == ["bea", "bea"]
+    assert await call(ada.client.notifications) == [] and await call(bea.client.notifications) == []

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from py_vapid import Vapid02
 
 from fediserver.local_accounts import create_api_token
-from fediserver.models import ApiToken, Notification, VapidKey, WebPushDelivery, WebPushSubscription
+from fediserver.models import Account, ApiToken, Notification, VapidKey, WebPushDelivery, WebPushSubscription
 from fediserver.oauth.tokens import revoke_token_of
 from fediserver.push.sending import Outcome, WebPushSender
 from tests.api.conftest import call
@@ -251,3 +251,23 @@ async def test_policy_alerts_failures_and_revoked_tokens_decide_what_is_pushed(s
         row = await ApiToken.get(name="push app")
         await revoke_token_of(ada.account, row.pk)
         assert await WebPushSubscription.filter(account_id=ada.account.pk).count() == 0
+
+
+async def test_an_admin_is_pushed_a_new_report(served, make_artist):
+    ada, bea = await make_artist("ada"), await make_artist("bea")
+    await Account.filter(id=ada.account.pk).update(is_admin=True)
+    ada.client.access_token = await push_token("ada")
+    async with LoopbackServer({"/push/ada": lambda request: Reply(201)}) as receiver:
+        decrypt_params, encrypt_params = ada.client.push_subscription_generate_keys()
+        subscription = await call(ada.client.push_subscription_set, f"{receiver.base}/push/ada", encrypt_params,
+                                  admin_report_events=True, admin_sign_up_events=True)
+        assert subscription.alerts["admin.report"] is True
+        cy = await make_artist("cy")
+        await call(cy.client.report, bea.account.pk, comment="copies my drawings")
+
+        assert await push_sender(served).run_once() == 1
+        [push] = receiver.received
+        decrypted = await call(ada.client.push_subscription_decrypt_push, push.body, decrypt_params,
+                               push.headers["encryption"], push.headers["crypto-key"])
+    assert decrypted.notification_type == "admin.report"
+    assert "Cy" in decrypted.title and "@bea" in decrypted.body and "copies my drawings" in decrypted.body

@@ -11,9 +11,13 @@ import pytest
 
 from fediserver.app import create_app
 from fediserver.local_accounts import create_local_account, verify_password
-from fediserver.models import Account, Registration, RegistrationState
+from fediserver.models import Account, Notification, Registration, RegistrationState
+from fediserver.models.interactions import NotificationKind
+from fediserver.urls import InstanceUrls
 from tests.web.conftest import web_settings
-from tests.web.test_studio import csrf_of, form_page, signed_in
+from tests.web.test_studio import PASSWORD, csrf_of, form_page, signed_in
+
+URLS = InstanceUrls("https://art.example")
 
 
 def client_for(db, tmp_path, mode: str):
@@ -37,6 +41,21 @@ async def test_open_sign_up_makes_the_account_and_signs_in(db, tmp_path):
     mira = await Account.get(username="mira", domain="")
     assert verify_password("a long password", mira.password_hash)
     assert (await client.get("/studio")).status_code == 200
+
+
+async def test_the_admins_are_told_when_someone_joins(db, tmp_path):
+    client = client_for(db, tmp_path, "open")
+    admin = await create_local_account(URLS, "ada", password=PASSWORD, is_admin=True)
+    await create_local_account(URLS, "bo", password=PASSWORD)
+    _, token = await form_page(client, "/auth/sign_up")
+    await client.post("/auth/sign_up", form={"csrf_token": token, "username": "mira", "password": "a long password",
+                                             "password_again": "a long password", "rules": "1"})
+
+    [told] = await Notification.filter(kind=NotificationKind.ADMIN_SIGN_UP).select_related("account", "from_account")
+    assert (told.account.pk, told.from_account.username) == (admin.pk, "mira")
+    studio = await signed_in(client_for(db, tmp_path, "open"), "ada")
+    page = await (await studio.get("/studio/notifications")).get_data(as_text=True)
+    assert "joined the collective" in page
 
 
 async def test_a_sign_up_with_problems_is_shown_again_with_each_reason(db, tmp_path):
