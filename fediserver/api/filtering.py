@@ -6,7 +6,9 @@ text, content warning or media descriptions (a ``whole_word`` keyword only as a 
 word, as Mastodon matches it), or when the filter names the status. A boost is judged by
 the boosted post. ``hide`` leaves a matching status out; ``warn`` keeps it with
 ``filtered`` results naming the filter and what matched. Filters never apply to the
-artist's own posts. The REST timelines, threads, notifications and the streaming hub
+artist's own posts. A status asked for by itself (``GET /api/v1/statuses/:id``) is
+never left out: it carries every match, hiding filters too (``mark_filtered``, judged in
+the ``thread`` context). The REST timelines, threads, notifications and the streaming hub
 all judge through here, so a filter matches the same everywhere.
 """
 
@@ -108,25 +110,49 @@ def hidden_by_filters(status: dict[str, Any] | None, filters: list[ActiveFilter]
     return status is not None and bool(filters) and _judge(status, filters, viewer)
 
 
+def mark_filtered(document: dict[str, Any], filters: list[ActiveFilter], viewer: Account | None) -> dict[str, Any]:
+    """One status asked for by itself: never left out, but marked with every filter it
+    matches, hiding ones included (the app decides how to show it), as Mastodon does."""
+    if viewer is None:
+        return document
+    unmatched(document)
+    results, _hides = _matches(document, filters, viewer)
+    _mark(document, results)
+    return document
+
+
 def _judge(document: dict[str, Any], filters: list[ActiveFilter], viewer: Account | None) -> bool:
+    results, hides = _matches(document, filters, viewer)
+    if hides:
+        return True
+    _mark(document, results)
+    return False
+
+
+def _matches(document: dict[str, Any], filters: list[ActiveFilter], viewer: Account | None
+             ) -> tuple[list[dict[str, Any]], bool]:
+    """The FilterResults of ``document`` (or the post it boosts), and whether one hides it.
+    The viewer's own posts match nothing."""
     judged = document.get("reblog") or document
     if viewer is not None and judged["account"]["id"] == str(viewer.pk):
-        return False
+        return [], False
     text = _searchable_text(judged)
-    results = []
+    results, hides = [], False
     for active in filters:
         keywords = [keyword for keyword, pattern in active.keywords if pattern.search(text)]
         statuses = [i for i in (judged["id"], document["id"]) if i in active.status_ids]
         if not keywords and not statuses:
             continue
-        if active.hides:
-            return True
+        hides = hides or active.hides
         results.append({"filter": active.document, "keyword_matches": keywords or None,
                         "status_matches": statuses or None})
+    return results, hides
+
+
+def _mark(document: dict[str, Any], results: list[dict[str, Any]]) -> None:
     if results:
         document["filtered"] = results
-        judged["filtered"] = results
-    return False
+        (document.get("reblog") or document)["filtered"] = results
 
 
 def _searchable_text(status: dict[str, Any]) -> str:

@@ -13,7 +13,7 @@ from quart import Blueprint, jsonify
 
 from fediserver.api.auth import optional_account, require_account
 from fediserver.api.context import services
-from fediserver.api.filtering import active_filters, filter_statuses
+from fediserver.api.filtering import active_filters, filter_statuses, mark_filtered
 from fediserver.api.conversation import asked_for_thread, visible_ancestors, visible_descendants
 from fediserver.api.serializers import status_json, statuses_json
 from fediserver.models import Account, Post
@@ -29,7 +29,8 @@ async def show(status_id: str):
     viewer = await optional_account(scope="read:statuses")
     post = await visible_post(status_id, viewer)
     await asked_for_thread(post, viewer, _replies_refresh())
-    return jsonify(await status_json(post, viewer, services().media_links))
+    document = await status_json(post, viewer, services().media_links)
+    return jsonify(mark_filtered(document, await active_filters(viewer, "thread"), viewer))
 
 
 @blueprint.get("/api/v1/statuses/<status_id>/context")

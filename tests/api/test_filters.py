@@ -118,6 +118,13 @@ async def test_filters_reach_notifications_and_threads_and_expire(served, make_a
                       keywords_attributes=[{"keyword": "awful"}])
     assert [n.status.id for n in await call(ada.client.notifications, types=["mention"])] == [kind.id]
     assert await _ids((await call(ada.client.status_context, root.id)).descendants) == [kind.id]
+    # Opened by itself, the hidden reply is there, marked with the hiding filter (the app
+    # shows it folded); the kind one is marked with nothing.
+    opened = await call(ada.client.status, harsh.id)
+    assert [(r.filter.title, r.filter.filter_action, r.keyword_matches) for r in opened.filtered] == [
+        ("Harsh", "hide", ["awful"])]
+    assert (await call(ada.client.status, kind.id)).filtered == []
+    assert (await call(bea.client.status, harsh.id)).filtered == []  # her own post: never filtered
 
     await Filter.filter(id=int(hide.id)).update(expires_at=utcnow() - timedelta(minutes=1))
     assert [n.status.id for n in await call(ada.client.notifications, types=["mention"])] == [kind.id, harsh.id]
