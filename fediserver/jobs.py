@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Protocol
 from fediserver.lease_holders import LeaseKeeper
 from inbox.processing import inbound_jobs
 from inbox.fetch_tasks import fetch_jobs
+from fediserver.poll_endings import poll_ending_jobs
 from fediserver.push.sending import web_push_jobs
 from fediserver.scheduled_publishing import scheduled_status_jobs
 from media.remote import remote_media_jobs
@@ -120,6 +121,7 @@ class JobRunner:
 # Every room that owns a queue has a factory here: Services -> job kinds.
 JOB_FACTORIES: list[Callable[[Services], Sequence[JobKind]]] = [
     inbound_jobs, delivery_jobs, remote_media_jobs, fetch_jobs, scheduled_status_jobs, web_push_jobs,
+    poll_ending_jobs,
 ]
 
 

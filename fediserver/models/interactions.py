@@ -86,6 +86,7 @@ class NotificationKind(StrEnum):
     UPDATE = "update"
     MOVE = "move"
     QUOTE = "quote"  # someone quoted one of the account's posts
+    POLL = "poll"  # a poll the account made or voted in has ended
     # For admins only (``notify_admins``): an artist joined, a report was filed.
     ADMIN_SIGN_UP = "admin.sign_up"
     ADMIN_REPORT = "admin.report"
@@ -110,7 +111,7 @@ class Notification(Model):
 async def notify(recipient: Account | int, sender: Account, kind: NotificationKind, post=None, *,
                  report: Report | None = None) -> None:
     """Tell a local account (an ``Account``, or its id) that ``sender`` did something;
-    nothing for oneself or for remote accounts. The one way notifications are made,
+    nothing for oneself (but that one's own poll has ended) or for remote accounts. The one way notifications are made,
     whether the act arrived by an inbox or was done here. Nothing either about a post in a
     conversation the recipient muted, and nothing from an account she blocks or mutes with
     its notifications (so no list, stream or push has to leave it out). Pushes for it
@@ -119,7 +120,7 @@ async def notify(recipient: Account | int, sender: Account, kind: NotificationKi
     from fediserver.push.subscriptions import queue_pushes
 
     account = recipient if isinstance(recipient, Account) else await Account.get_or_none(id=recipient)
-    if account is None or not account.is_local or account.pk == sender.pk:
+    if account is None or not account.is_local or (account.pk == sender.pk and kind != NotificationKind.POLL):
         return
     if await Block.exists(account_id=account.pk, target_id=sender.pk) or await Mute.in_force(
             account_id=account.pk, target_id=sender.pk, notifications=True).exists():

@@ -28,6 +28,8 @@ class Poll(Model):
     hide_totals = fields.BooleanField(default=False)
     expires_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
+    # When its end was announced to its author and voters here (fediserver.poll_endings).
+    end_announced_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "polls"

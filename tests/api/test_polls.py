@@ -11,6 +11,7 @@ from mastodon import MastodonAPIError, MastodonNotFoundError
 
 from fediserver.clock import utcnow
 from fediserver.models import Activity, Poll
+from fediserver.poll_endings import PollEndings
 from tests.api.conftest import artwork_jpeg, call
 
 
@@ -95,3 +96,29 @@ async def test_polls_sent_as_form_fields_hidden_totals_and_bad_polls(served, mak
     assert [o.title for o in edited.poll.options] == ["c", "d", "e"]
     history = await call(ada.client.status_history, hidden.id)
     assert [[o.title for o in v.poll.options] for v in history] == [["a", "b"], ["c", "d", "e"]]
+
+
+async def test_when_a_poll_ends_its_author_and_voters_are_told_once(served, make_artist):
+    ada, bea, cid, dee = [await make_artist(name) for name in ("ada", "bea", "cid", "dee")]
+    asked = await call(ada.client.status_post, "Next medium?",
+                       poll=ada.client.make_poll(["ink", "charcoal"], expires_in=3600))
+    await call(bea.client.poll_vote, asked.poll.id, [0])
+    await call(cid.client.poll_vote, asked.poll.id, [1])
+    await call(cid.client.account_mute, ada.account.pk)  # muted with notifications: cid is not told
+    endings = PollEndings()
+    assert await endings.run_once() == 0  # still open: nothing
+
+    await Poll.filter(id=int(asked.poll.id)).update(expires_at=utcnow() - timedelta(minutes=1))
+    assert await endings.run_once() == 1
+    assert await endings.run_once() == 0  # announced once
+    for artist in (ada, bea):
+        [told] = await call(artist.client.notifications, types=["poll"])
+        assert (told.account.acct, told.status.id, told.status.poll.expired) == ("ada", asked.id, True)
+    assert await call(cid.client.notifications) == [] and await call(dee.client.notifications) == []
+
+    # A poll that ended long before anyone could be told is marked, not announced.
+    old = await call(ada.client.status_post, "Old question", poll=ada.client.make_poll(["a", "b"], expires_in=3600))
+    await call(bea.client.poll_vote, old.poll.id, [0])
+    await Poll.filter(id=int(old.poll.id)).update(expires_at=utcnow() - timedelta(days=3))
+    assert await endings.run_once() == 1 and await endings.run_once() == 0
+    assert len(await call(bea.client.notifications, types=["poll"])) == 1

@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from fediserver.clock import utcnow
-from fediserver.models import Activity, Delivery, InboundState, Poll, PollVote, Post, PostEdit
+from fediserver.models import Activity, Delivery, InboundState, Notification, Poll, PollVote, Post, PostEdit
+from fediserver.models.interactions import NotificationKind
+from fediserver.poll_endings import PollEndings
 from outbox import polls, statuses
 from tests.inbox.support import PUBLIC, deliver, our_account, remote_actor
 from tests.inbox.test_posts import BOB, create, update
@@ -80,3 +82,18 @@ async def test_remote_votes_on_our_poll_are_counted_once_while_it_is_open(db):
     late = await deliver(vote(4, "A4", mallory), to_inbox_of=ada)
     assert late.state == InboundState.IGNORED and "ended" in late.last_error
     assert (await Poll.get(pk=poll.pk)).votes == [0, 1] and await PollVote.all().count() == 1
+
+
+async def test_when_a_remote_poll_ends_the_artists_here_who_voted_are_told(db):
+    ada, cy = await our_account("ada"), await our_account("cy")
+    bob = await remote_actor(BOB)
+    assert (await deliver(create(QUESTION))).state == InboundState.DONE
+    poll = await Poll.get(post__uri=QUESTION["id"])
+    await polls.vote(ada, poll, [0])
+    await Poll.filter(pk=poll.pk).update(expires_at=utcnow() - timedelta(minutes=5))
+
+    assert await PollEndings().run_once() == 1
+
+    [told] = await Notification.filter(kind=NotificationKind.POLL)
+    assert (told.account_id, told.from_account_id, told.post_id) == (ada.pk, bob.pk, poll.post_id)
+    assert not await Notification.filter(account_id=cy.pk).exists()  # she did not vote
