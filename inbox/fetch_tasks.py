@@ -6,7 +6,8 @@ by the ``fetches`` job with the resolver, outside any request or transaction:
 
 - ``ancestors`` and ``replies``: the thread around a post (``inbox.threads``);
 - ``quote``: the post a stored post quotes, fetched when unknown, and its authorization
-  fetched and checked (``inbox.quotes``).
+  fetched and checked (``inbox.quotes``);
+- ``poll``: a remote poll's current counts, when someone here opens it (``inbox.polls``).
 
 A task that fails for another reason than a post not existing (the network) is tried
 again later, three times in all, and then recorded as failed with the reason.
@@ -24,6 +25,7 @@ from tortoise.transactions import in_transaction
 from fediserver.clock import utcnow
 from fediserver.models import FetchKind, FetchState, FetchTask, Post, QuoteState
 from fediserver.models.queue import claim_due
+from inbox.polls import refresh_remote_poll
 from inbox.quotes import authorizes, judged_again
 from inbox.resolver import NotResolved, Resolver
 from inbox.threads import fetch_ancestors, fetch_replies
@@ -107,6 +109,8 @@ class FetchJob:
                 await fetch_ancestors(self.resolver, task.uri, self.max_ancestors)
             elif task.kind == FetchKind.REPLIES:
                 await fetch_replies(self.resolver, task.uri, self.max_replies)
+            elif task.kind == FetchKind.POLL:
+                await refresh_remote_poll(self.resolver, task.uri)
             else:
                 await settle_quote(self.resolver, task.uri)
         except Exception as error:  # the network; one task must not stop the job

@@ -3,11 +3,14 @@
 Poll entity inside statuses (``polls_json``, one batch per page).
 
 A poll is shown to whoever may see its post. With ``hide_totals`` the counts stay
-hidden from everyone but its author until it ends.
+hidden from everyone but its author until it ends. A remote poll opened by someone
+signed in is fetched again in the background for its current counts
+(``inbox.polls.refresh_remote_poll``).
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from quart import Blueprint, jsonify
@@ -17,11 +20,17 @@ from fediserver.api.context import services
 from fediserver.api.params import Params
 from fediserver.api.serializers import iso
 from fediserver.clock import utcnow
-from fediserver.models import Account, Poll, PollVote, Post
+from fediserver.models import Account, FetchKind, Poll, PollVote, Post
 from fediserver.refusals import not_found, record_id, unprocessable
 from fediserver.visibility import visible_posts
+from inbox.fetch_tasks import enqueue_fetch
 from outbox import polls
 from outbox.errors import ActionError
+
+# A remote poll someone here opens is fetched again at most this often, while open and for
+# a day after its end (its last votes may come in late).
+REFRESH_EVERY = timedelta(minutes=1)
+RECOUNTED_AFTER_END = timedelta(days=1)
 
 blueprint = Blueprint("api_polls", __name__)
 
@@ -30,6 +39,12 @@ blueprint = Blueprint("api_polls", __name__)
 async def show(poll_id: str):
     viewer = await optional_account(scope="read:statuses")
     poll = await _visible_poll(poll_id, viewer)
+    if viewer is not None and (poll.expires_at is None or poll.expires_at > utcnow() - RECOUNTED_AFTER_END):
+        # Someone is looking at it: a remote poll's counts are fetched again, at most once
+        # a minute (the answer gives the counts known now; the app's next look, the new ones).
+        post = await Post.get(id=poll.post_id).only("id", "uri", "local")
+        if not post.local:
+            await enqueue_fetch(FetchKind.POLL, post.uri, refresh_after=REFRESH_EVERY)
     return jsonify((await polls_json([poll], viewer))[poll.post_id])
 
 

@@ -119,6 +119,7 @@ class FetchKind(StrEnum):
     ANCESTORS = "ancestors"  # the posts a reply answers, up the thread
     REPLIES = "replies"  # the replies collection of a post, down the thread
     QUOTE = "quote"  # the post a post quotes, and whether the quote is authorized
+    POLL = "poll"  # a remote post's poll, fetched again for its current counts
 
 
 class FetchState(StrEnum):

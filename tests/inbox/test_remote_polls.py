@@ -6,12 +6,20 @@ from __future__ import annotations
 from datetime import timedelta
 
 from fediserver.clock import utcnow
-from fediserver.models import Activity, Delivery, InboundState, Notification, Poll, PollVote, Post, PostEdit
+from fediserver.app import create_app
+from fediserver.local_accounts import create_api_token
+from fediserver.models import (
+    Activity, Delivery, FetchKind, FetchState, FetchTask, InboundState, Notification, Poll, PollVote, Post, PostEdit,
+)
 from fediserver.models.interactions import NotificationKind
 from fediserver.poll_endings import PollEndings
+from inbox.polls import refresh_remote_poll
 from outbox import polls, statuses
+from tests.conftest import make_settings
 from tests.inbox.support import PUBLIC, deliver, our_account, remote_actor
 from tests.inbox.test_posts import BOB, create, update
+from tests.inbox.test_threads import run_fetch_jobs
+from tests.remote_peer import RemotePeer
 
 QUESTION = {
     "id": f"{BOB}/statuses/7",
@@ -97,3 +105,41 @@ async def test_when_a_remote_poll_ends_the_artists_here_who_voted_are_told(db):
     [told] = await Notification.filter(kind=NotificationKind.POLL)
     assert (told.account_id, told.from_account_id, told.post_id) == (ada.pk, bob.pk, poll.post_id)
     assert not await Notification.filter(account_id=cy.pk).exists()  # she did not vote
+
+
+async def test_a_remote_poll_opened_here_is_fetched_again_for_its_counts(db):
+    app = create_app(make_settings(db, federation={"allow_private_addresses": True}), manage_database=False,
+                     run_jobs=False)
+    services = app.config["SERVICES"]
+    try:
+        async with RemotePeer("dora") as dora:
+            uri = f"{dora.actor_id}/statuses/7"
+            question = {**QUESTION, "@context": "https://www.w3.org/ns/activitystreams", "id": uri,
+                        "attributedTo": dora.actor_id}
+            dora.serve("/users/dora/statuses/7", question)
+            post = await services.resolver.post(uri)
+            poll = await Poll.get(post=post)
+            assert poll.votes == [2, 1]
+            await our_account("ada")
+            token = await create_api_token("ada")
+            dora.serve("/users/dora/statuses/7", {**question, "votersCount": 9, "oneOf": [
+                {"type": "Note", "name": "cotton", "replies": {"type": "Collection", "totalItems": 5}},
+                {"type": "Note", "name": "wood pulp", "replies": {"type": "Collection", "totalItems": 4}}]})
+            client = app.test_client()
+
+            assert (await client.get(f"/api/v1/polls/{poll.pk}")).status_code == 200  # anonymous: no fetch
+            assert not await FetchTask.exists(kind=FetchKind.POLL)
+            seen = await client.get(f"/api/v1/polls/{poll.pk}", headers={"Authorization": f"Bearer {token}"})
+            assert [o["votes_count"] for o in (await seen.get_json())["options"]] == [2, 1]  # known counts at once
+            await run_fetch_jobs(services)
+            assert ((await Poll.get(pk=poll.pk)).votes, (await Poll.get(pk=poll.pk)).voters_count) == ([5, 4], 9)
+
+            # Asked again within the minute: not fetched again. A document naming another
+            # author changes nothing.
+            await client.get(f"/api/v1/polls/{poll.pk}", headers={"Authorization": f"Bearer {token}"})
+            assert not await FetchTask.exists(kind=FetchKind.POLL, state=FetchState.PENDING)
+            dora.serve("/users/dora/statuses/7", {**question, "attributedTo": f"{dora.actor_id}x"})
+            assert await refresh_remote_poll(services.resolver, uri) is False
+            assert (await Poll.get(pk=poll.pk)).votes == [5, 4]
+    finally:
+        await services.aclose()
