@@ -327,6 +327,8 @@ async def test_mastodon_py_features_suggests_and_removes_pictures(served, make_a
     await call(ada.client.featured_tag_delete, featured)
     assert await call(ada.client.featured_tags) == []
 
+    for artist in (bea, cy):  # suggestions name only artists who chose to be discoverable
+        await call(artist.client.account_update_credentials, discoverable=True)
     assert [a.acct for a in await call(ada.client.suggestions)] == ["bea", "cy"]
     [first, _] = await call(ada.client.suggestions_v2)
     assert (first.source, first.account.acct) == ("staff", "bea")
