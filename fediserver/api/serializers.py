@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import nh3
+from tortoise.expressions import Q
 from tortoise.functions import Count, Max
 
 from fediserver.models import Account, AccountEndorsement, Favourite, Follow, FollowState, MediaAttachment, Notification, Poll, Post
@@ -202,14 +203,11 @@ async def statuses_json(posts: list[Post], viewer: Account | None, links: MediaL
                         *, shallow: bool = False) -> list[dict[str, Any]]:
     """Statuses in the given order; a boost carries its original as ``reblog``, a quote
     its quoted status (``shallow``: inside a quoted status, only its id)."""
-    await Post.fetch_for_list(posts, "account")
     originals = {p.boost_of_id for p in posts if p.boost_of_id is not None}
-    boosted = (
-        {p.pk: p for p in await Post.filter(id__in=originals, deleted_at=None).select_related("account")}
-        if originals else {}
-    )
+    boosted = {p.pk: p for p in await Post.filter(id__in=originals, deleted_at=None)} if originals else {}
     shown = [p for p in posts if p.boost_of_id is None] + list(boosted.values())
-    facts = await _StatusFacts.load(shown, viewer, MediaLabels(links.rules, viewer))
+    mentioned = await _with_authors([*posts, *boosted.values()], {href for p in shown for href in p.mentioned_uris()})
+    facts = await _StatusFacts.load(shown, viewer, MediaLabels(links.rules, viewer), mentioned)
     accounts = await _AccountCache.of([p.account for p in posts] + [p.account for p in boosted.values()])
 
     async def render(quoted: list[Post], reader: Account | None, *, shallow: bool) -> list[dict[str, Any]]:
@@ -226,6 +224,25 @@ async def statuses_json(posts: list[Post], viewer: Account | None, links: MediaL
         elif post.boost_of_id is None:
             result.append(_status(post, facts, accounts, links) | quotes[post.pk] | {"poll": polls.get(post.pk)})
     return result
+
+
+async def _with_authors(posts: list[Post], mentioned_uris: set[str]) -> dict[str, dict[str, Any]]:
+    """Each post's author as read now (the rows given may have been read without them, or
+    long ago), and the Mention entities of the accounts ``mentioned_uris`` name that we
+    know, all in one query."""
+    if not posts:
+        return {}
+    wanted = Q(id__in={p.account_id for p in posts})
+    if mentioned_uris:
+        wanted |= Q(uri__in=mentioned_uris)
+    found = await Account.filter(wanted)
+    authors = {a.pk: a for a in found}
+    for post in posts:
+        post.account = authors[post.account_id]
+    return {
+        a.uri: {"id": str(a.pk), "username": a.username, "acct": a.acct, "url": a.url or a.uri}
+        for a in found if a.uri in mentioned_uris
+    }
 
 
 async def _polls(posts: list[Post], viewer: Account | None) -> dict[int, dict[str, Any]]:
@@ -313,26 +330,27 @@ def _shown(attachment: MediaAttachment, links: MediaLinks) -> bool:
 
 
 class _StatusFacts:
-    """What a page of statuses needs besides the rows: counts, the viewer's own actions,
-    attachments (with the viewer's AI verdicts on them, ``media.labels``), mentioned
-    accounts and replied-to authors, each read in one query."""
+    """What a page of statuses needs besides the rows: counts (each with whether the viewer
+    is among those counted), bookmarks and muted conversations, attachments (with the
+    viewer's AI verdicts on them, ``media.labels``) and replied-to authors, each read in
+    one query; the mentioned accounts come with the authors (``_with_authors``)."""
 
     @classmethod
-    async def load(cls, posts: list[Post], viewer: Account | None, labels: MediaLabels) -> _StatusFacts:
+    async def load(cls, posts: list[Post], viewer: Account | None, labels: MediaLabels,
+                   mentions: dict[str, dict[str, Any]]) -> _StatusFacts:
         facts = cls()
         facts.labels = labels
-        ids = [p.pk for p in posts]
-        facts.favourites = await _counts(Favourite.filter(post_id__in=ids), "post_id")
-        facts.reblogs = await _counts(Post.filter(boost_of_id__in=ids, deleted_at=None), "boost_of_id")
+        facts.mentions = mentions
+        ids = list({p.pk: None for p in posts})
+        # Each count comes with whether the viewer is among those counted, in the same query.
+        facts.favourites, facts.favourited = await _counts_and_own(Favourite.filter(post_id__in=ids), "post_id", viewer)
+        facts.reblogs, facts.reblogged = await _counts_and_own(
+            Post.filter(boost_of_id__in=ids, deleted_at=None), "boost_of_id", viewer)
         facts.replies = await _counts(Post.filter(in_reply_to_id__in=ids, deleted_at=None), "in_reply_to_id")
-        facts.favourited, facts.reblogged, facts.bookmarked, facts.muted = set(), set(), set(), set()
+        facts.bookmarked, facts.muted = set(), set()
         if viewer is not None and ids:
             facts.bookmarked = set(await Bookmark.filter(account=viewer, post_id__in=ids).values_list("post_id", flat=True))
             facts.muted = await muted_conversations(viewer.pk, posts)
-            facts.favourited = set(await Favourite.filter(account=viewer, post_id__in=ids).values_list("post_id", flat=True))
-            facts.reblogged = set(
-                await Post.filter(account=viewer, boost_of_id__in=ids, deleted_at=None).values_list("boost_of_id", flat=True)
-            )
         facts.attachments = {}
         for attachment in await MediaAttachment.filter(post_id__in=ids).order_by("id"):
             facts.attachments.setdefault(attachment.post_id, []).append(attachment)
@@ -341,17 +359,22 @@ class _StatusFacts:
             row["id"]: str(row["account_id"])
             for row in await Post.filter(id__in=reply_ids).values("id", "account_id")
         } if reply_ids else {}
-        hrefs = {href for p in posts for href in p.mentioned_uris()}
-        facts.mentions = {
-            a.uri: {"id": str(a.pk), "username": a.username, "acct": a.acct, "url": a.url or a.uri}
-            for a in await Account.filter(uri__in=hrefs)
-        } if hrefs else {}
         return facts
 
 
 async def _counts(query, column: str) -> Counter:
     rows = await query.annotate(n=Count("id")).group_by(column).values(column, "n")
     return Counter({row[column]: row["n"] for row in rows})
+
+
+async def _counts_and_own(query, column: str, viewer: Account | None) -> tuple[Counter, set[int]]:
+    """The rows of ``query`` counted by ``column``, and the ``column`` values where one of
+    them is ``viewer``'s own (``account_id``), in one query."""
+    if viewer is None:
+        return await _counts(query, column), set()
+    rows = await (query.annotate(n=Count("id"), own=Count("id", _filter=Q(account_id=viewer.pk)))
+                  .group_by(column).values(column, "n", "own"))
+    return Counter({row[column]: row["n"] for row in rows}), {row[column] for row in rows if row["own"]}
 
 
 class _AccountCache:
