@@ -344,9 +344,7 @@ class _StatusFacts:
         ids = list({p.pk: None for p in posts})
         # Each count comes with whether the viewer is among those counted, in the same query.
         facts.favourites, facts.favourited = await _counts_and_own(Favourite.filter(post_id__in=ids), "post_id", viewer)
-        facts.reblogs, facts.reblogged = await _counts_and_own(
-            Post.filter(boost_of_id__in=ids, deleted_at=None), "boost_of_id", viewer)
-        facts.replies = await _counts(Post.filter(in_reply_to_id__in=ids, deleted_at=None), "in_reply_to_id")
+        facts.reblogs, facts.reblogged, facts.replies = await _boosts_and_replies(ids, viewer)
         facts.bookmarked, facts.muted = set(), set()
         if viewer is not None and ids:
             facts.bookmarked = set(await Bookmark.filter(account=viewer, post_id__in=ids).values_list("post_id", flat=True))
@@ -365,6 +363,26 @@ class _StatusFacts:
 async def _counts(query, column: str) -> Counter:
     rows = await query.annotate(n=Count("id")).group_by(column).values(column, "n")
     return Counter({row[column]: row["n"] for row in rows})
+
+
+async def _boosts_and_replies(ids: list[int], viewer: Account | None) -> tuple[Counter, set[int], Counter]:
+    """How many times each post is boosted (and whether ``viewer`` boosted it) and answered,
+    read in one query over the boosts and replies (a boost is never a reply)."""
+    counts = {"n": Count("id")}
+    if viewer is not None:
+        counts["own"] = Count("id", _filter=Q(account_id=viewer.pk))
+    rows = await (Post.filter(Q(boost_of_id__in=ids) | Q(in_reply_to_id__in=ids), deleted_at=None)
+                  .annotate(**counts).group_by("boost_of_id", "in_reply_to_id")
+                  .values("boost_of_id", "in_reply_to_id", *counts))
+    reblogs, reblogged, replies = Counter(), set(), Counter()
+    for row in rows:
+        if row["boost_of_id"] is not None:
+            reblogs[row["boost_of_id"]] += row["n"]
+            if row.get("own"):
+                reblogged.add(row["boost_of_id"])
+        if row["in_reply_to_id"] is not None:
+            replies[row["in_reply_to_id"]] += row["n"]
+    return reblogs, reblogged, replies
 
 
 async def _counts_and_own(query, column: str, viewer: Account | None) -> tuple[Counter, set[int]]:
