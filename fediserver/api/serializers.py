@@ -132,11 +132,15 @@ def media_json(attachment: MediaAttachment, links: MediaLinks, verdict: AiVerdic
     is ``unknown``, a link to the original; audio and video have no preview image. An
     AI-labelled file (``media.labels``) has the label before its description, which apps
     show, and the verdict in the extra field ``ai_provenance``."""
+    return _media_entity(attachment, links, verdict, links.media_url(attachment))
+
+
+def _media_entity(attachment: MediaAttachment, links: MediaLinks, verdict: AiVerdict, url: str | None) -> dict[str, Any]:
+    """``media_json`` with the display URL already worked out."""
     # Our own uploads are always images, whatever their row says.
     kind = kind_of(attachment.mime) if attachment.remote_url else IMAGE
     if attachment.remote_state == LINKED:  # its server's media is rejected: a link to it
         kind = UNKNOWN
-    url = links.media_url(attachment)
     preview = links.thumbnail_url(attachment) if kind == IMAGE else None
     if kind == UNKNOWN:
         url, preview = attachment.remote_url, None
@@ -207,7 +211,7 @@ async def statuses_json(posts: list[Post], viewer: Account | None, links: MediaL
     boosted = {p.pk: p for p in await Post.filter(id__in=originals, deleted_at=None)} if originals else {}
     shown = [p for p in posts if p.boost_of_id is None] + list(boosted.values())
     mentioned = await _with_authors([*posts, *boosted.values()], {href for p in shown for href in p.mentioned_uris()})
-    facts = await _StatusFacts.load(shown, viewer, MediaLabels(links.rules, viewer), mentioned)
+    facts = await _StatusFacts.load(shown, viewer, links, mentioned)
     accounts = await _AccountCache.of([p.account for p in posts] + [p.account for p in boosted.values()])
 
     async def render(quoted: list[Post], reader: Account | None, *, shallow: bool) -> list[dict[str, Any]]:
@@ -218,11 +222,11 @@ async def statuses_json(posts: list[Post], viewer: Account | None, links: MediaL
     result = []
     for post in posts:
         if post.boost_of_id is not None and post.boost_of_id in boosted:
-            original = _status(boosted[post.boost_of_id], facts, accounts, links) | quotes[post.boost_of_id] \
+            original = _status(boosted[post.boost_of_id], facts, accounts) | quotes[post.boost_of_id] \
                 | {"poll": polls.get(post.boost_of_id)}
             result.append(_boost(post, original, accounts.json(post.account)))
         elif post.boost_of_id is None:
-            result.append(_status(post, facts, accounts, links) | quotes[post.pk] | {"poll": polls.get(post.pk)})
+            result.append(_status(post, facts, accounts) | quotes[post.pk] | {"poll": polls.get(post.pk)})
     return result
 
 
@@ -274,12 +278,8 @@ def _boost(boost: Post, original: dict[str, Any], booster: dict[str, Any]) -> di
     }
 
 
-def _status(post: Post, facts: _StatusFacts, accounts: _AccountCache, links: MediaLinks) -> dict[str, Any]:
-    media = [
-        (attachment, verdict)
-        for attachment in facts.attachments.get(post.pk, [])
-        if _shown(attachment, links) and (verdict := facts.labels.verdict(attachment)).action != "hide"
-    ]
+def _status(post: Post, facts: _StatusFacts, accounts: _AccountCache) -> dict[str, Any]:
+    media = facts.media.get(post.pk, ())
     return {
         "id": str(post.pk),
         "created_at": iso(post.published_at),
@@ -288,8 +288,8 @@ def _status(post: Post, facts: _StatusFacts, accounts: _AccountCache, links: Med
         "in_reply_to_account_id": facts.reply_authors.get(post.in_reply_to_id),
         # An AI-labelled image makes the status sensitive, so apps show it blurred; so does
         # an account an admin marked sensitive, whatever the post says.
-        "sensitive": post.sensitive or any(verdict.action == "label" for _, verdict in media)
-        or (post.account.sensitized and bool(facts.attachments.get(post.pk))),
+        "sensitive": post.sensitive or any(verdict.action == "label" for verdict, _ in media)
+        or (post.account.sensitized and post.pk in facts.with_attachments),
         "spoiler_text": post.summary,
         "visibility": post.visibility.value,
         "language": post.language,
@@ -308,7 +308,7 @@ def _status(post: Post, facts: _StatusFacts, accounts: _AccountCache, links: Med
         "reblog": None,
         "application": None,
         "account": accounts.json(post.account),
-        "media_attachments": [media_json(a, links, verdict) for a, verdict in media],
+        "media_attachments": [entity for _, entity in media],
         "mentions": [facts.mentions[href] for href in post.mentioned_uris() if href in facts.mentions],
         "tags": [
             {"name": tag["name"].lstrip("#"), "url": tag.get("href", "")}
@@ -321,10 +321,10 @@ def _status(post: Post, facts: _StatusFacts, accounts: _AccountCache, links: Med
     }
 
 
-def _shown(attachment: MediaAttachment, links: MediaLinks) -> bool:
-    """Whether an attachment appears: one the rules let out, or a link to a remote file
-    of a type we do not show."""
-    return links.media_url(attachment) is not None or (
+def _shown(attachment: MediaAttachment, display_url: str | None) -> bool:
+    """Whether an attachment appears: one the rules let out (it has a display URL), or a
+    link to a remote file of a type we do not show."""
+    return display_url is not None or (
         attachment.remote_url is not None
         and (kind_of(attachment.mime) == UNKNOWN or attachment.remote_state == LINKED))
 
@@ -336,10 +336,10 @@ class _StatusFacts:
     one query; the mentioned accounts come with the authors (``_with_authors``)."""
 
     @classmethod
-    async def load(cls, posts: list[Post], viewer: Account | None, labels: MediaLabels,
+    async def load(cls, posts: list[Post], viewer: Account | None, links: MediaLinks,
                    mentions: dict[str, dict[str, Any]]) -> _StatusFacts:
         facts = cls()
-        facts.labels = labels
+        labels = MediaLabels(links.rules, viewer)
         facts.mentions = mentions
         ids = list({p.pk: None for p in posts})
         # Each count comes with whether the viewer is among those counted, in the same query.
@@ -349,9 +349,14 @@ class _StatusFacts:
         if viewer is not None and ids:
             facts.bookmarked = set(await Bookmark.filter(account=viewer, post_id__in=ids).values_list("post_id", flat=True))
             facts.muted = await muted_conversations(viewer.pk, posts)
-        facts.attachments = {}
+        # Each attachment rendered once, however many times its post appears on the page.
+        facts.media, facts.with_attachments = {}, set()
         for attachment in await MediaAttachment.filter(post_id__in=ids).order_by("id"):
-            facts.attachments.setdefault(attachment.post_id, []).append(attachment)
+            facts.with_attachments.add(attachment.post_id)
+            url = links.media_url(attachment)
+            if _shown(attachment, url) and (verdict := labels.verdict(attachment)).action != "hide":
+                facts.media.setdefault(attachment.post_id, []).append(
+                    (verdict, _media_entity(attachment, links, verdict, url)))
         reply_ids = {p.in_reply_to_id for p in posts if p.in_reply_to_id}
         facts.reply_authors = {
             row["id"]: str(row["account_id"])
