@@ -2,7 +2,10 @@
 
 Every id is a string and every time ISO 8601 in UTC with milliseconds and ``Z``, as
 Mastodon writes them. Statuses are rendered in batches (``statuses_json``) so a page of
-a timeline costs a handful of queries, not a handful per post. Image URLs come only from
+a timeline costs a handful of queries, not a handful per post: the page's authors are
+read once, with the accounts its posts mention, whether or not the rows came with them;
+each count comes with whether the viewer is among those counted; each attachment is
+rendered once however often its post appears. Image URLs come only from
 the media room's ``MediaLinks``: the derivatives that may leave the server, never originals.
 """
 
