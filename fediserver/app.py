@@ -21,6 +21,7 @@ from fediserver.cors import install_cors
 from fediserver.fast_lane import FastLane
 from fediserver.host_header import refuse_unusable_hosts
 from fediserver.jobs import JobRunner, build_jobs
+from fediserver.json_bodies import OrjsonProvider
 from fediserver.oauth.endpoints import install_oauth
 from fediserver.room_settings import crawler_guard_settings
 from fediserver.routes import actors, collections, discovery, health, series
@@ -38,6 +39,7 @@ log = logging.getLogger("fediserver.request")
 def create_app(settings: Settings, *, manage_database: bool = True, run_jobs: bool | None = None) -> Quart:
     # The web room serves /static/ itself (fediserver/web/static, from memory).
     app = Quart("fediserver", static_folder=None)
+    app.json = OrjsonProvider(app)
     app.config["SETTINGS"] = settings
     app.config["URLS"] = InstanceUrls(settings.instance.base_url)
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024 * 1024

@@ -2,7 +2,10 @@
 
 Every id is a string and every time ISO 8601 in UTC with milliseconds and ``Z``, as
 Mastodon writes them. Statuses are rendered in batches (``statuses_json``) so a page of
-a timeline costs a handful of queries, not a handful per post. Image URLs come only from
+a timeline costs a handful of queries, not a handful per post: the page's authors are
+read once, with the accounts its posts mention, whether or not the rows came with them;
+each count comes with whether the viewer is among those counted; each attachment is
+rendered once however often its post appears. Image URLs come only from
 the media room's ``MediaLinks``: the derivatives that may leave the server, never originals.
 """
 
@@ -16,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import nh3
+from tortoise.expressions import Q
 from tortoise.functions import Count, Max
 
 from fediserver.models import Account, AccountEndorsement, Favourite, Follow, FollowState, MediaAttachment, Notification, Poll, Post
@@ -131,11 +135,15 @@ def media_json(attachment: MediaAttachment, links: MediaLinks, verdict: AiVerdic
     is ``unknown``, a link to the original; audio and video have no preview image. An
     AI-labelled file (``media.labels``) has the label before its description, which apps
     show, and the verdict in the extra field ``ai_provenance``."""
+    return _media_entity(attachment, links, verdict, links.media_url(attachment))
+
+
+def _media_entity(attachment: MediaAttachment, links: MediaLinks, verdict: AiVerdict, url: str | None) -> dict[str, Any]:
+    """``media_json`` with the display URL already worked out."""
     # Our own uploads are always images, whatever their row says.
     kind = kind_of(attachment.mime) if attachment.remote_url else IMAGE
     if attachment.remote_state == LINKED:  # its server's media is rejected: a link to it
         kind = UNKNOWN
-    url = links.media_url(attachment)
     preview = links.thumbnail_url(attachment) if kind == IMAGE else None
     if kind == UNKNOWN:
         url, preview = attachment.remote_url, None
@@ -202,14 +210,11 @@ async def statuses_json(posts: list[Post], viewer: Account | None, links: MediaL
                         *, shallow: bool = False) -> list[dict[str, Any]]:
     """Statuses in the given order; a boost carries its original as ``reblog``, a quote
     its quoted status (``shallow``: inside a quoted status, only its id)."""
-    await Post.fetch_for_list(posts, "account")
     originals = {p.boost_of_id for p in posts if p.boost_of_id is not None}
-    boosted = (
-        {p.pk: p for p in await Post.filter(id__in=originals, deleted_at=None).select_related("account")}
-        if originals else {}
-    )
+    boosted = {p.pk: p for p in await Post.filter(id__in=originals, deleted_at=None)} if originals else {}
     shown = [p for p in posts if p.boost_of_id is None] + list(boosted.values())
-    facts = await _StatusFacts.load(shown, viewer, MediaLabels(links.rules, viewer))
+    mentioned = await _with_authors([*posts, *boosted.values()], {href for p in shown for href in p.mentioned_uris()})
+    facts = await _StatusFacts.load(shown, viewer, links, mentioned)
     accounts = await _AccountCache.of([p.account for p in posts] + [p.account for p in boosted.values()])
 
     async def render(quoted: list[Post], reader: Account | None, *, shallow: bool) -> list[dict[str, Any]]:
@@ -220,12 +225,31 @@ async def statuses_json(posts: list[Post], viewer: Account | None, links: MediaL
     result = []
     for post in posts:
         if post.boost_of_id is not None and post.boost_of_id in boosted:
-            original = _status(boosted[post.boost_of_id], facts, accounts, links) | quotes[post.boost_of_id] \
+            original = _status(boosted[post.boost_of_id], facts, accounts) | quotes[post.boost_of_id] \
                 | {"poll": polls.get(post.boost_of_id)}
             result.append(_boost(post, original, accounts.json(post.account)))
         elif post.boost_of_id is None:
-            result.append(_status(post, facts, accounts, links) | quotes[post.pk] | {"poll": polls.get(post.pk)})
+            result.append(_status(post, facts, accounts) | quotes[post.pk] | {"poll": polls.get(post.pk)})
     return result
+
+
+async def _with_authors(posts: list[Post], mentioned_uris: set[str]) -> dict[str, dict[str, Any]]:
+    """Each post's author as read now (the rows given may have been read without them, or
+    long ago), and the Mention entities of the accounts ``mentioned_uris`` name that we
+    know, all in one query."""
+    if not posts:
+        return {}
+    wanted = Q(id__in={p.account_id for p in posts})
+    if mentioned_uris:
+        wanted |= Q(uri__in=mentioned_uris)
+    found = await Account.filter(wanted)
+    authors = {a.pk: a for a in found}
+    for post in posts:
+        post.account = authors[post.account_id]
+    return {
+        a.uri: {"id": str(a.pk), "username": a.username, "acct": a.acct, "url": a.url or a.uri}
+        for a in found if a.uri in mentioned_uris
+    }
 
 
 async def _polls(posts: list[Post], viewer: Account | None) -> dict[int, dict[str, Any]]:
@@ -257,12 +281,8 @@ def _boost(boost: Post, original: dict[str, Any], booster: dict[str, Any]) -> di
     }
 
 
-def _status(post: Post, facts: _StatusFacts, accounts: _AccountCache, links: MediaLinks) -> dict[str, Any]:
-    media = [
-        (attachment, verdict)
-        for attachment in facts.attachments.get(post.pk, [])
-        if _shown(attachment, links) and (verdict := facts.labels.verdict(attachment)).action != "hide"
-    ]
+def _status(post: Post, facts: _StatusFacts, accounts: _AccountCache) -> dict[str, Any]:
+    media = facts.media.get(post.pk, ())
     return {
         "id": str(post.pk),
         "created_at": iso(post.published_at),
@@ -271,8 +291,8 @@ def _status(post: Post, facts: _StatusFacts, accounts: _AccountCache, links: Med
         "in_reply_to_account_id": facts.reply_authors.get(post.in_reply_to_id),
         # An AI-labelled image makes the status sensitive, so apps show it blurred; so does
         # an account an admin marked sensitive, whatever the post says.
-        "sensitive": post.sensitive or any(verdict.action == "label" for _, verdict in media)
-        or (post.account.sensitized and bool(facts.attachments.get(post.pk))),
+        "sensitive": post.sensitive or any(verdict.action == "label" for verdict, _ in media)
+        or (post.account.sensitized and post.pk in facts.with_attachments),
         "spoiler_text": post.summary,
         "visibility": post.visibility.value,
         "language": post.language,
@@ -291,7 +311,7 @@ def _status(post: Post, facts: _StatusFacts, accounts: _AccountCache, links: Med
         "reblog": None,
         "application": None,
         "account": accounts.json(post.account),
-        "media_attachments": [media_json(a, links, verdict) for a, verdict in media],
+        "media_attachments": [entity for _, entity in media],
         "mentions": [facts.mentions[href] for href in post.mentioned_uris() if href in facts.mentions],
         "tags": [
             {"name": tag["name"].lstrip("#"), "url": tag.get("href", "")}
@@ -304,54 +324,83 @@ def _status(post: Post, facts: _StatusFacts, accounts: _AccountCache, links: Med
     }
 
 
-def _shown(attachment: MediaAttachment, links: MediaLinks) -> bool:
-    """Whether an attachment appears: one the rules let out, or a link to a remote file
-    of a type we do not show."""
-    return links.media_url(attachment) is not None or (
+def _shown(attachment: MediaAttachment, display_url: str | None) -> bool:
+    """Whether an attachment appears: one the rules let out (it has a display URL), or a
+    link to a remote file of a type we do not show."""
+    return display_url is not None or (
         attachment.remote_url is not None
         and (kind_of(attachment.mime) == UNKNOWN or attachment.remote_state == LINKED))
 
 
 class _StatusFacts:
-    """What a page of statuses needs besides the rows: counts, the viewer's own actions,
-    attachments (with the viewer's AI verdicts on them, ``media.labels``), mentioned
-    accounts and replied-to authors, each read in one query."""
+    """What a page of statuses needs besides the rows: counts (each with whether the viewer
+    is among those counted), bookmarks and muted conversations, attachments (with the
+    viewer's AI verdicts on them, ``media.labels``) and replied-to authors, each read in
+    one query; the mentioned accounts come with the authors (``_with_authors``)."""
 
     @classmethod
-    async def load(cls, posts: list[Post], viewer: Account | None, labels: MediaLabels) -> _StatusFacts:
+    async def load(cls, posts: list[Post], viewer: Account | None, links: MediaLinks,
+                   mentions: dict[str, dict[str, Any]]) -> _StatusFacts:
         facts = cls()
-        facts.labels = labels
-        ids = [p.pk for p in posts]
-        facts.favourites = await _counts(Favourite.filter(post_id__in=ids), "post_id")
-        facts.reblogs = await _counts(Post.filter(boost_of_id__in=ids, deleted_at=None), "boost_of_id")
-        facts.replies = await _counts(Post.filter(in_reply_to_id__in=ids, deleted_at=None), "in_reply_to_id")
-        facts.favourited, facts.reblogged, facts.bookmarked, facts.muted = set(), set(), set(), set()
+        labels = MediaLabels(links.rules, viewer)
+        facts.mentions = mentions
+        ids = list({p.pk: None for p in posts})
+        # Each count comes with whether the viewer is among those counted, in the same query.
+        facts.favourites, facts.favourited = await _counts_and_own(Favourite.filter(post_id__in=ids), "post_id", viewer)
+        facts.reblogs, facts.reblogged, facts.replies = await _boosts_and_replies(ids, viewer)
+        facts.bookmarked, facts.muted = set(), set()
         if viewer is not None and ids:
             facts.bookmarked = set(await Bookmark.filter(account=viewer, post_id__in=ids).values_list("post_id", flat=True))
             facts.muted = await muted_conversations(viewer.pk, posts)
-            facts.favourited = set(await Favourite.filter(account=viewer, post_id__in=ids).values_list("post_id", flat=True))
-            facts.reblogged = set(
-                await Post.filter(account=viewer, boost_of_id__in=ids, deleted_at=None).values_list("boost_of_id", flat=True)
-            )
-        facts.attachments = {}
+        # Each attachment rendered once, however many times its post appears on the page.
+        facts.media, facts.with_attachments = {}, set()
         for attachment in await MediaAttachment.filter(post_id__in=ids).order_by("id"):
-            facts.attachments.setdefault(attachment.post_id, []).append(attachment)
+            facts.with_attachments.add(attachment.post_id)
+            url = links.media_url(attachment)
+            if _shown(attachment, url) and (verdict := labels.verdict(attachment)).action != "hide":
+                facts.media.setdefault(attachment.post_id, []).append(
+                    (verdict, _media_entity(attachment, links, verdict, url)))
         reply_ids = {p.in_reply_to_id for p in posts if p.in_reply_to_id}
         facts.reply_authors = {
             row["id"]: str(row["account_id"])
             for row in await Post.filter(id__in=reply_ids).values("id", "account_id")
         } if reply_ids else {}
-        hrefs = {href for p in posts for href in p.mentioned_uris()}
-        facts.mentions = {
-            a.uri: {"id": str(a.pk), "username": a.username, "acct": a.acct, "url": a.url or a.uri}
-            for a in await Account.filter(uri__in=hrefs)
-        } if hrefs else {}
         return facts
 
 
 async def _counts(query, column: str) -> Counter:
     rows = await query.annotate(n=Count("id")).group_by(column).values(column, "n")
     return Counter({row[column]: row["n"] for row in rows})
+
+
+async def _boosts_and_replies(ids: list[int], viewer: Account | None) -> tuple[Counter, set[int], Counter]:
+    """How many times each post is boosted (and whether ``viewer`` boosted it) and answered,
+    read in one query over the boosts and replies (a boost is never a reply)."""
+    counts = {"n": Count("id")}
+    if viewer is not None:
+        counts["own"] = Count("id", _filter=Q(account_id=viewer.pk))
+    rows = await (Post.filter(Q(boost_of_id__in=ids) | Q(in_reply_to_id__in=ids), deleted_at=None)
+                  .annotate(**counts).group_by("boost_of_id", "in_reply_to_id")
+                  .values("boost_of_id", "in_reply_to_id", *counts))
+    reblogs, reblogged, replies = Counter(), set(), Counter()
+    for row in rows:
+        if row["boost_of_id"] is not None:
+            reblogs[row["boost_of_id"]] += row["n"]
+            if row.get("own"):
+                reblogged.add(row["boost_of_id"])
+        if row["in_reply_to_id"] is not None:
+            replies[row["in_reply_to_id"]] += row["n"]
+    return reblogs, reblogged, replies
+
+
+async def _counts_and_own(query, column: str, viewer: Account | None) -> tuple[Counter, set[int]]:
+    """The rows of ``query`` counted by ``column``, and the ``column`` values where one of
+    them is ``viewer``'s own (``account_id``), in one query."""
+    if viewer is None:
+        return await _counts(query, column), set()
+    rows = await (query.annotate(n=Count("id"), own=Count("id", _filter=Q(account_id=viewer.pk)))
+                  .group_by(column).values(column, "n", "own"))
+    return Counter({row[column]: row["n"] for row in rows}), {row[column] for row in rows if row["own"]}
 
 
 class _AccountCache:

@@ -91,7 +91,7 @@ def _list_arg(name: str) -> list[str]:
 async def _answer(query, viewer: Account | None, context: str):
     """One page of ``query`` as statuses, filtered for ``context``, with the ``Link`` header
     of the page read."""
-    rows: list[Post] = await Page.from_request().rows(query.select_related("account"))
+    rows: list[Post] = await Page.from_request().rows(query)  # statuses_json reads the authors
     documents = await statuses_json(rows, viewer, services().media_links)
     documents = filter_statuses(documents, await active_filters(viewer, context), viewer)
     return jsonify(documents), 200, link_header(rows)

@@ -105,7 +105,7 @@ class LocalStore(MediaStore):
         return removed
 
     def url_for(self, key: str) -> str | None:
-        self._path(key)
+        digest_of_key(key)  # a content key or nothing, as for a path
         return f"{self.public_base_url}/{key}" if self.public_base_url else None
 
 
