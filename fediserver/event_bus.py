@@ -16,6 +16,13 @@ Two carriers, chosen by the database in use, no other service needed:
   query waits for the writer's transaction (SQLite's connection is shared and locked),
   so listeners see committed rows. Events of a separate ``fediserver worker`` process do
   not reach the web process; with SQLite, let the web process run the jobs (the default).
+
+A writer that applies many acts in one transaction, each in a savepoint of its own (the
+inbound job), holds this process's events (``holding``) and sends them when the
+transaction commits, leaving out those of the acts it rolled back: on SQLite a rolled
+back row's id may be taken again at once by the next act, so its event would name
+another row. On PostgreSQL nothing is held: a ``pg_notify`` made in a savepoint that is
+rolled back is rolled back with it.
 """
 
 from __future__ import annotations
@@ -24,7 +31,8 @@ import asyncio
 import contextvars
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 
 from tortoise import connections
@@ -78,12 +86,54 @@ def remove_handler(handler: Handler) -> None:
     _handlers.pop(handler, None)
 
 
+class HeldEvents:
+    """The in-process events of a transaction still open, sent by ``send`` when it has
+    committed; ``mark`` and ``forget_since`` leave out those of a rolled-back savepoint."""
+
+    def __init__(self) -> None:
+        self._events: list[Event] = []
+
+    def keep(self, event: Event) -> None:
+        self._events.append(event)
+
+    def mark(self) -> int:
+        return len(self._events)
+
+    def forget_since(self, mark: int) -> None:
+        del self._events[mark:]
+
+    def send(self) -> None:
+        events, self._events = self._events, []
+        if _handlers:
+            loop = asyncio.get_running_loop()
+            for event in events:
+                loop.call_soon(_deliver, event)
+
+
+_held: contextvars.ContextVar[HeldEvents | None] = contextvars.ContextVar("held_events", default=None)
+
+
+@contextmanager
+def holding() -> Iterator[HeldEvents]:
+    """Hold the in-process events published in this context until ``send`` is called
+    (after the commit); whatever is not sent when the block ends is dropped."""
+    held = HeldEvents()
+    token = _held.set(held)
+    try:
+        yield held
+    finally:
+        _held.reset(token)
+
+
 async def publish(event: Event, using_db: BaseDBAsyncClient | None = None) -> None:
     """Tell every listening process of ``event``; on PostgreSQL once the current
-    transaction (of ``using_db``, else the one in progress) commits."""
+    transaction (of ``using_db``, else the one in progress) commits; in-process, on the
+    next turn of the event loop, or when a ``holding`` writer sends its held events."""
     db = using_db or connections.get("default")
     if db.capabilities.dialect == "postgres":
         await db.execute_query("SELECT pg_notify($1, $2)", [CHANNEL, event.to_json()])
+    elif (held := _held.get()) is not None:
+        held.keep(event)
     elif _handlers:
         asyncio.get_running_loop().call_soon(_deliver, event)
 

@@ -19,6 +19,8 @@ as received. Nothing a single item does stops the loop.
 from __future__ import annotations
 
 import logging
+import time
+from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -28,13 +30,14 @@ from tortoise.transactions import in_transaction
 
 from federation.errors import VocabError
 from federation.vocab import parse_activity
+from fediserver import event_bus
 from fediserver.clock import utcnow
 from fediserver.moderation.domain_blocks import domain_policy
 from fediserver.models import Account, InboundItem, InboundState
 from fediserver.models.queue import claim_due
 from inbox.handlers import HANDLERS, Forged, Handler, Ignored, Inbound
 from inbox.handlers.base import Unknown
-from inbox.lifecycle import GIVEN_UP, TRANSITIONS, Verdict, inbound_schedule
+from inbox.lifecycle import FINAL_STATES, GIVEN_UP, TRANSITIONS, Verdict, inbound_schedule
 from inbox.resolver import NotResolved, Resolver
 from outbox.lifecycle import RetrySchedule
 from outbox.objects import NoteRenderer
@@ -53,6 +56,29 @@ class TemporarilyUnresolved(Exception):
 
 
 @dataclass
+class _Attempt:
+    """A claimed item on its way to a verdict, with what was fetched for it so far."""
+
+    item: InboundItem
+    fetched: set[str] = field(default_factory=set)
+    # Optional things (a quoted post) that could not be fetched: applied without them.
+    unresolvable: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class _Ending:
+    """How an item ended, as the changes to its row (``processed_at`` is stamped when a
+    final state is written)."""
+
+    state: InboundState
+    changes: tuple[tuple[str, object], ...]
+
+    @property
+    def final(self) -> bool:
+        return self.state in FINAL_STATES
+
+
+@dataclass
 class InboundProcessor:
     batch_size: int = 50
     schedule: RetrySchedule = field(default_factory=inbound_schedule)
@@ -63,6 +89,10 @@ class InboundProcessor:
     resolver: Resolver | None = None
     # Renders our posts for the Updates handlers send (Services.notes).
     notes: NoteRenderer | None = None
+    # One transaction applies at most this many items, and takes no further item once it
+    # has been open this long: on SQLite it holds the only write lock meanwhile.
+    items_per_transaction: int = 20
+    transaction_seconds: float = 0.05
 
     async def run_once(self, now: datetime | None = None) -> int:
         """Process one batch of due items; returns how many were claimed."""
@@ -74,41 +104,95 @@ class InboundProcessor:
             now=now,
             state=InboundState.PENDING,
         )
-        for item in items:
-            await self.process(item, now=now)
+        waiting = deque(_Attempt(item) for item in items)
+        while waiting:
+            await self._apply_run(waiting, self.items_per_transaction, now)
         return len(items)
 
-    async def process(self, item: InboundItem, now: datetime | None = None) -> InboundState:
-        """Apply one item and record how it ended; what it needs and we lack is fetched
-        (outside the handler's transaction) and the item applied again."""
-        unresolvable: set[str] = set()
-        fetched: set[str] = set()
-        while True:
-            try:
-                return await self._apply(item, frozenset(unresolvable))
-            except Unknown as missing:
-                try:
-                    reason = await self._fetch(missing, fetched)
-                except TemporarilyUnresolved as error:
-                    return await self._retry_or_fail(item, error, now or utcnow())
-                if reason is None:
-                    continue
-                if missing.optional:
-                    unresolvable.add(missing.uri)
-                    continue
-                log.info("inbound %s %s ignored: %s", item.activity_type, item.activity_uri, reason)
-                return await self._finish(item, TRANSITIONS[Verdict.IGNORED], reason)
-            except Ignored as reason:
-                log.info("inbound %s %s ignored: %s", item.activity_type, item.activity_uri, reason)
-                return await self._finish(item, TRANSITIONS[Verdict.IGNORED], str(reason))
-            except Forged as reason:
-                log.warning("inbound %s %s refused: %s", item.activity_type, item.activity_uri, reason)
-                return await self._finish(item, TRANSITIONS[Verdict.FORGED], f"forged: {reason}")
-            except VocabError as error:
-                log.warning("inbound %s %s unreadable: %s", item.activity_type, item.activity_uri, error)
-                return await self._finish(item, TRANSITIONS[Verdict.UNREADABLE], f"unreadable: {error}")
-            except Exception as error:  # a handler's failure must not stop the loop
-                return await self._retry_or_fail(item, error, now or utcnow())
+    async def _apply_run(self, waiting: deque[_Attempt], most: int, now: datetime | None) -> None:
+        """Apply items from the front of ``waiting``, in order, in one transaction, each in
+        a savepoint of its own, and record how each ended in the same transaction. The run
+        stops at ``most`` items, at the time budget, or at an item that needs something
+        fetched: that is fetched after the commit and the item goes back to the front."""
+        run: list[_Attempt] = []
+        missing: Unknown | None = None
+        started = time.monotonic()
+        try:
+            with event_bus.holding() as events:
+                async with in_transaction():
+                    endings: list[tuple[InboundItem, _Ending]] = []
+                    while waiting and len(run) < most and (
+                            not run or time.monotonic() - started < self.transaction_seconds):
+                        attempt = waiting.popleft()
+                        run.append(attempt)
+                        outcome = await self._verdict(attempt, events, now)
+                        if isinstance(outcome, Unknown):
+                            missing = outcome
+                            break
+                        endings.append((attempt.item, outcome))
+                    await self._record(endings)
+                events.send()
+        except Exception as error:  # the run's transaction itself failed: nothing of it was kept
+            if len(run) > 1:
+                log.warning("inbound: a transaction of %d items failed (%s: %s); applying them one by one",
+                            len(run), type(error).__name__, error)
+                waiting.extendleft(reversed(run))
+                for _ in run:
+                    await self._apply_run(waiting, 1, now)
+            elif run:
+                await self._record([(run[0].item, self._retry_or_fail(run[0].item, error, now or utcnow()))])
+            return
+        if missing is not None:
+            await self._after_fetching(run[-1], missing, waiting, now)
+
+    async def _verdict(self, attempt: _Attempt, events: event_bus.HeldEvents,
+                       now: datetime | None) -> _Ending | Unknown:
+        """Apply one item in a savepoint of the open transaction: how it ended, or what it
+        needs fetched. A failing item's effects and live events are undone; nothing it
+        raises leaves here."""
+        item = attempt.item
+        mark = events.mark()
+        try:
+            await self._apply(item, frozenset(attempt.unresolvable))
+            return self._ending(TRANSITIONS[Verdict.APPLIED], None)
+        except Unknown as missing:
+            events.forget_since(mark)
+            return missing
+        except Ignored as reason:
+            events.forget_since(mark)
+            log.info("inbound %s %s ignored: %s", item.activity_type, item.activity_uri, reason)
+            return self._ending(TRANSITIONS[Verdict.IGNORED], str(reason))
+        except Forged as reason:
+            events.forget_since(mark)
+            log.warning("inbound %s %s refused: %s", item.activity_type, item.activity_uri, reason)
+            return self._ending(TRANSITIONS[Verdict.FORGED], f"forged: {reason}")
+        except VocabError as error:
+            events.forget_since(mark)
+            log.warning("inbound %s %s unreadable: %s", item.activity_type, item.activity_uri, error)
+            return self._ending(TRANSITIONS[Verdict.UNREADABLE], f"unreadable: {error}")
+        except Exception as error:  # a handler's failure must not stop the loop
+            events.forget_since(mark)
+            return self._retry_or_fail(item, error, now or utcnow())
+
+    async def _after_fetching(self, attempt: _Attempt, missing: Unknown, waiting: deque[_Attempt],
+                              now: datetime | None) -> None:
+        """Fetch (outside any transaction) what ``attempt`` found missing; it goes back to
+        the front of ``waiting`` to be applied again, or ends ignored or retried."""
+        item = attempt.item
+        try:
+            reason = await self._fetch(missing, attempt.fetched)
+        except TemporarilyUnresolved as error:
+            await self._record([(item, self._retry_or_fail(item, error, now or utcnow()))])
+            return
+        if reason is None:
+            waiting.appendleft(attempt)
+            return
+        if missing.optional:
+            attempt.unresolvable.add(missing.uri)
+            waiting.appendleft(attempt)
+            return
+        log.info("inbound %s %s ignored: %s", item.activity_type, item.activity_uri, reason)
+        await self._record([(item, self._ending(TRANSITIONS[Verdict.IGNORED], reason))])
 
     async def _fetch(self, missing: Unknown, fetched: set[str]) -> str | None:
         """Fetch what a handler found missing; None when it is now stored, else why not.
@@ -129,7 +213,7 @@ class InboundProcessor:
             return f"{missing}: {reason}"
         return None
 
-    async def _apply(self, item: InboundItem, unresolvable: frozenset[str] = frozenset()) -> InboundState:
+    async def _apply(self, item: InboundItem, unresolvable: frozenset[str] = frozenset()) -> None:
         handler = self.handlers.get(item.activity_type)
         if handler is None:
             raise Ignored(f"no handler for {item.activity_type} activities; kept as received")
@@ -143,33 +227,39 @@ class InboundProcessor:
             raise Ignored(f"the sender {sender.acct} is suspended")
         if domain_policy().suspends(sender.domain):
             raise Ignored(f"the sender's server {sender.domain} is suspended by a domain block")
-        async with in_transaction():
+        async with in_transaction():  # a savepoint: a failing handler undoes only its own effects
             await handler(Inbound(activity=activity, payload=item.payload, sender=sender,
                                   delivered_to=tuple(item.delivered_to or ()), unresolvable=unresolvable,
                                   notes=self.notes))
-            return await self._finish(item, TRANSITIONS[Verdict.APPLIED], None)
 
-    async def _finish(self, item: InboundItem, state: InboundState, reason: str | None) -> InboundState:
-        await InboundItem.filter(id=item.id).update(
-            state=state, last_error=reason, processed_at=utcnow(), claimed_until=None
-        )
-        return state
+    @staticmethod
+    def _ending(state: InboundState, reason: str | None) -> _Ending:
+        return _Ending(state, (("state", state), ("last_error", reason), ("claimed_until", None)))
 
-    async def _retry_or_fail(self, item: InboundItem, error: Exception, now: datetime) -> InboundState:
+    def _retry_or_fail(self, item: InboundItem, error: Exception, now: datetime) -> _Ending:
         attempts = item.attempts + 1
         reason = f"{type(error).__name__}: {error}"
         next_attempt = self.schedule.next_attempt(attempts, item.received_at, now)
         if next_attempt is None:
             log.error("inbound %s %s failed after %d attempts: %s",
                       item.activity_type, item.activity_uri, attempts, reason, exc_info=error)
-            await InboundItem.filter(id=item.id).update(attempts=attempts)
-            return await self._finish(item, GIVEN_UP, reason)
+            given_up = self._ending(GIVEN_UP, reason)
+            return _Ending(GIVEN_UP, (*given_up.changes, ("attempts", attempts)))
         log.warning("inbound %s %s attempt %d failed, retrying: %s",
                     item.activity_type, item.activity_uri, attempts, reason)
-        await InboundItem.filter(id=item.id).update(
-            attempts=attempts, last_error=reason, available_at=next_attempt, claimed_until=None
-        )
-        return TRANSITIONS[Verdict.ERROR]
+        return _Ending(TRANSITIONS[Verdict.ERROR], (("attempts", attempts), ("last_error", reason),
+                                                   ("available_at", next_attempt), ("claimed_until", None)))
+
+    @staticmethod
+    async def _record(endings: list[tuple[InboundItem, _Ending]]) -> None:
+        """Write how the items ended: one UPDATE for all that ended alike (the applied ones)."""
+        stamp = utcnow()
+        alike: dict[_Ending, list[int]] = {}
+        for item, ending in endings:
+            alike.setdefault(ending, []).append(item.id)
+        for ending, ids in alike.items():
+            changes = dict(ending.changes) | ({"processed_at": stamp} if ending.final else {})
+            await InboundItem.filter(id__in=ids).update(**changes)
 
 
 def inbound_jobs(services: Services) -> list[InboundProcessor]:
