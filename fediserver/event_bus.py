@@ -18,11 +18,11 @@ Two carriers, chosen by the database in use, no other service needed:
   not reach the web process; with SQLite, let the web process run the jobs (the default).
 
 A writer that applies many acts in one transaction, each in a savepoint of its own (the
-inbound job), holds this process's events (``holding``) and sends them when the
-transaction commits, leaving out those of the acts it rolled back: on SQLite a rolled
-back row's id may be taken again at once by the next act, so its event would name
-another row. On PostgreSQL nothing is held: a ``pg_notify`` made in a savepoint that is
-rolled back is rolled back with it.
+inbound job), holds its events (``holding``): those of an act it rolls back are left out
+(on SQLite a rolled-back row's id may be taken again at once by the next act, so its
+event would name another row), the others are notified together, in order, just before
+the commit on PostgreSQL (one ``pg_notify`` statement for all) and handed to this
+process's listeners once it has committed on SQLite.
 """
 
 from __future__ import annotations
@@ -87,11 +87,13 @@ def remove_handler(handler: Handler) -> None:
 
 
 class HeldEvents:
-    """The in-process events of a transaction still open, sent by ``send`` when it has
-    committed; ``mark`` and ``forget_since`` leave out those of a rolled-back savepoint."""
+    """The events of a transaction still open: ``notify`` them just before its commit,
+    ``send`` them just after; ``mark`` and ``forget_since`` leave out those of a
+    rolled-back savepoint."""
 
     def __init__(self) -> None:
         self._events: list[Event] = []
+        self._notified = False
 
     def keep(self, event: Event) -> None:
         self._events.append(event)
@@ -102,9 +104,23 @@ class HeldEvents:
     def forget_since(self, mark: int) -> None:
         del self._events[mark:]
 
+    async def notify(self) -> None:
+        """On PostgreSQL, queue the held events on the open transaction in one statement
+        (they leave when it commits); elsewhere nothing."""
+        db = connections.get("default")
+        if db.capabilities.dialect != "postgres" or not self._events:
+            return
+        await db.execute_query(
+            "SELECT pg_notify($1, payload) FROM unnest($2::text[]) WITH ORDINALITY AS held(payload, position)"
+            " ORDER BY position",
+            [CHANNEL, [event.to_json() for event in self._events]])
+        self._notified = True
+        self._events = []
+
     def send(self) -> None:
+        """After the commit: hand the held events to this process's listeners (SQLite)."""
         events, self._events = self._events, []
-        if _handlers:
+        if _handlers and not self._notified:
             loop = asyncio.get_running_loop()
             for event in events:
                 loop.call_soon(_deliver, event)
@@ -115,8 +131,8 @@ _held: contextvars.ContextVar[HeldEvents | None] = contextvars.ContextVar("held_
 
 @contextmanager
 def holding() -> Iterator[HeldEvents]:
-    """Hold the in-process events published in this context until ``send`` is called
-    (after the commit); whatever is not sent when the block ends is dropped."""
+    """Hold the events published in this context for ``notify`` (before the commit) and
+    ``send`` (after it); whatever is held when the block ends is dropped."""
     held = HeldEvents()
     token = _held.set(held)
     try:
@@ -128,12 +144,13 @@ def holding() -> Iterator[HeldEvents]:
 async def publish(event: Event, using_db: BaseDBAsyncClient | None = None) -> None:
     """Tell every listening process of ``event``; on PostgreSQL once the current
     transaction (of ``using_db``, else the one in progress) commits; in-process, on the
-    next turn of the event loop, or when a ``holding`` writer sends its held events."""
+    next turn of the event loop; within ``holding``, when the holder says so."""
+    if (held := _held.get()) is not None:
+        held.keep(event)
+        return
     db = using_db or connections.get("default")
     if db.capabilities.dialect == "postgres":
         await db.execute_query("SELECT pg_notify($1, $2)", [CHANNEL, event.to_json()])
-    elif (held := _held.get()) is not None:
-        held.keep(event)
     elif _handlers:
         asyncio.get_running_loop().call_soon(_deliver, event)
 

@@ -131,6 +131,7 @@ class InboundProcessor:
                             break
                         endings.append((attempt.item, outcome))
                     await self._record(endings)
+                    await events.notify()
                 events.send()
         except Exception as error:  # the run's transaction itself failed: nothing of it was kept
             if len(run) > 1:

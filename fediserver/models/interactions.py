@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from tortoise import fields
-from tortoise.expressions import Q
+from tortoise.expressions import Q, Subquery
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
@@ -109,21 +109,35 @@ async def notify(recipient: Account | int, sender: Account, kind: NotificationKi
     conversation the recipient muted, and nothing from an account she blocks or mutes with
     its notifications (so no list, stream or push has to leave it out). Pushes for it
     are queued here too (``fediserver.push.subscriptions.queue_pushes``), sent by a job."""
-    from fediserver.models.reader_marks import muted_conversations
+    from fediserver.models.reader_marks import ConversationMute, muted_conversations
+    from fediserver.models.web_push import WebPushSubscription
     from fediserver.push.subscriptions import queue_pushes
 
-    account = recipient if isinstance(recipient, Account) else await Account.get_or_none(id=recipient)
-    if account is None or not account.is_local or account.pk == sender.pk:
+    recipient_id = recipient.pk if isinstance(recipient, Account) else recipient
+    if recipient_id == sender.pk:
         return
-    if await Block.exists(account_id=account.pk, target_id=sender.pk) or await Mute.in_force(
-            account_id=account.pk, target_id=sender.pk, notifications=True).exists():
+    # The recipient, with what of hers refuses the notification or carries it further,
+    # in one query: a block or a mute of the sender, any muted conversation, any push
+    # subscription (each an id, or None when there is none).
+    account = await Account.filter(id=recipient_id).annotate(
+        blocks_sender=Subquery(Block.filter(account_id=recipient_id, target_id=sender.pk).limit(1).values("id")),
+        mutes_sender=Subquery(Mute.in_force(account_id=recipient_id, target_id=sender.pk, notifications=True)
+                              .limit(1).values("id")),
+        mutes_conversations=Subquery(ConversationMute.filter(account_id=recipient_id).limit(1).values("id")),
+        push_subscribed=Subquery(WebPushSubscription.filter(account_id=recipient_id, token__revoked_at__isnull=True)
+                                 .limit(1).values("id")),
+    ).first()
+    if account is None or not account.is_local:
         return
-    if post is not None and await muted_conversations(account.pk, [post]):
+    if account.blocks_sender is not None or account.mutes_sender is not None:
+        return
+    if post is not None and account.mutes_conversations is not None and await muted_conversations(account.pk, [post]):
         return
     if not sender.is_local and await _filtered_by_domain_block(account, sender):
         return
     notification = await Notification.create(account=account, from_account=sender, kind=kind, post=post)
-    await queue_pushes(notification, account, sender)
+    if account.push_subscribed is not None:
+        await queue_pushes(notification, account, sender)
     await event_bus.publish(event_bus.Event(event_bus.NOTIFICATION_CREATED, notification.pk))
 
 
