@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from tortoise import fields
-from tortoise.expressions import Q, Subquery
+from tortoise import connections, fields
+from tortoise.expressions import Q
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from fediserver import event_bus
 from fediserver.clock import utcnow
-from fediserver.models.accounts import Account
+from fediserver.models.accounts import LOCAL_DOMAIN, Account
 
 
 class Favourite(Model):
@@ -109,46 +109,66 @@ async def notify(recipient: Account | int, sender: Account, kind: NotificationKi
     conversation the recipient muted, and nothing from an account she blocks or mutes with
     its notifications (so no list, stream or push has to leave it out). Pushes for it
     are queued here too (``fediserver.push.subscriptions.queue_pushes``), sent by a job."""
-    from fediserver.models.reader_marks import ConversationMute, muted_conversations
-    from fediserver.models.web_push import WebPushSubscription
+    from fediserver.models.reader_marks import muted_conversations
     from fediserver.push.subscriptions import queue_pushes
 
+    if isinstance(recipient, Account) and not recipient.is_local:
+        return
     recipient_id = recipient.pk if isinstance(recipient, Account) else recipient
     if recipient_id == sender.pk:
         return
-    # The recipient, with what of hers refuses the notification or carries it further,
-    # in one query: a block or a mute of the sender, any muted conversation, any push
-    # subscription (each an id, or None when there is none).
-    account = await Account.filter(id=recipient_id).annotate(
-        blocks_sender=Subquery(Block.filter(account_id=recipient_id, target_id=sender.pk).limit(1).values("id")),
-        mutes_sender=Subquery(Mute.in_force(account_id=recipient_id, target_id=sender.pk, notifications=True)
-                              .limit(1).values("id")),
-        mutes_conversations=Subquery(ConversationMute.filter(account_id=recipient_id).limit(1).values("id")),
-        push_subscribed=Subquery(WebPushSubscription.filter(account_id=recipient_id, token__revoked_at__isnull=True)
-                                 .limit(1).values("id")),
-    ).first()
-    if account is None or not account.is_local:
+    found = await _recipient_standing(recipient_id, sender.pk)
+    if found is None or found["domain"] != LOCAL_DOMAIN or found["blocks_sender"] or found["mutes_sender"]:
         return
-    if account.blocks_sender is not None or account.mutes_sender is not None:
+    if post is not None and found["mutes_conversations"] and await muted_conversations(recipient_id, [post]):
         return
-    if post is not None and account.mutes_conversations is not None and await muted_conversations(account.pk, [post]):
+    if not sender.is_local and await _filtered_by_domain_block(recipient_id, sender):
         return
-    if not sender.is_local and await _filtered_by_domain_block(account, sender):
-        return
-    notification = await Notification.create(account=account, from_account=sender, kind=kind, post=post)
-    if account.push_subscribed is not None:
+    notification = await Notification.create(account_id=recipient_id, from_account=sender, kind=kind, post=post)
+    if found["push_subscribed"]:
+        account = recipient if isinstance(recipient, Account) else await Account.get(id=recipient_id)
         await queue_pushes(notification, account, sender)
     await event_bus.publish(event_bus.Event(event_bus.NOTIFICATION_CREATED, notification.pk))
 
 
-async def _filtered_by_domain_block(recipient: Account, sender: Account) -> bool:
+async def _recipient_standing(recipient_id: int, sender_id: int) -> dict | None:
+    """In one query: the recipient's domain, whether she blocks the sender or mutes him
+    with his notifications, whether she muted any conversation, whether she has a push
+    subscription; None when there is no such account."""
+    from fediserver.models.oauth import ApiToken
+    from fediserver.models.reader_marks import ConversationMute
+    from fediserver.models.web_push import WebPushSubscription
+
+    db = connections.get("default")
+    sql = _STANDING_SQL.format(
+        accounts=Account._meta.db_table, blocks=Block._meta.db_table, mutes=Mute._meta.db_table,
+        conversation_mutes=ConversationMute._meta.db_table, subscriptions=WebPushSubscription._meta.db_table,
+        tokens=ApiToken._meta.db_table)
+    if db.capabilities.dialect != "postgres":
+        sql = sql.replace("$", "?")  # SQLite numbers its parameters ?1, ?2...
+    now = Mute._meta.fields_map["expires_at"].to_db_value(utcnow(), Mute)
+    rows = await db.execute_query_dict(sql, [recipient_id, sender_id, now])
+    return rows[0] if rows else None
+
+
+_STANDING_SQL = """SELECT a.domain AS domain,
+ EXISTS (SELECT 1 FROM {blocks} WHERE account_id = $1 AND target_id = $2) AS blocks_sender,
+ EXISTS (SELECT 1 FROM {mutes} WHERE account_id = $1 AND target_id = $2 AND notifications
+         AND (expires_at IS NULL OR expires_at > $3)) AS mutes_sender,
+ EXISTS (SELECT 1 FROM {conversation_mutes} WHERE account_id = $1) AS mutes_conversations,
+ EXISTS (SELECT 1 FROM {subscriptions} s LEFT JOIN {tokens} t ON t.id = s.token_id
+         WHERE s.account_id = $1 AND t.revoked_at IS NULL) AS push_subscribed
+FROM {accounts} a WHERE a.id = $1"""
+
+
+async def _filtered_by_domain_block(recipient_id: int, sender: Account) -> bool:
     """A server limited by a domain block notifies only the people who follow its account."""
     from fediserver.models.social import Follow
     from fediserver.moderation.domain_blocks import domain_policy
 
     if not domain_policy().silences(sender.domain):
         return False
-    return not await Follow.accepted().filter(follower_id=recipient.pk, target_id=sender.pk).exists()
+    return not await Follow.accepted().filter(follower_id=recipient_id, target_id=sender.pk).exists()
 
 
 class ReportCategory(StrEnum):
