@@ -49,6 +49,11 @@ log = logging.getLogger(__name__)
 
 # Posts and accounts fetched for one activity at most (a boost of a quote of a reply...).
 MAX_FETCHES_PER_ACTIVITY = 4
+# Types whose handlers never change an account: after applying one, the senders read at
+# the start of a transaction are still as stored. Any other type (an Update or Delete of
+# an actor, a Move), or an item that was not applied, has them read again.
+LEAVES_ACCOUNTS_ALONE = frozenset({"Create", "Like", "Announce", "EmojiReact", "Follow", "Accept", "Reject",
+                                   "Undo", "Add", "Remove", "Block", "Flag"})
 
 
 class TemporarilyUnresolved(Exception):
@@ -120,16 +125,19 @@ class InboundProcessor:
         try:
             with event_bus.holding() as events:
                 async with in_transaction():
+                    senders = await self._senders([attempt.item for attempt in list(waiting)[:most]])
                     endings: list[tuple[InboundItem, _Ending]] = []
                     while waiting and len(run) < most and (
                             not run or time.monotonic() - started < self.transaction_seconds):
                         attempt = waiting.popleft()
                         run.append(attempt)
-                        outcome = await self._verdict(attempt, events, now)
+                        outcome = await self._verdict(attempt, senders, events, now)
                         if isinstance(outcome, Unknown):
                             missing = outcome
                             break
                         endings.append((attempt.item, outcome))
+                        if outcome.state != InboundState.DONE or attempt.item.activity_type not in LEAVES_ACCOUNTS_ALONE:
+                            senders.clear()
                     await self._record(endings)
                     await events.notify()
                 events.send()
@@ -146,7 +154,15 @@ class InboundProcessor:
         if missing is not None:
             await self._after_fetching(run[-1], missing, waiting, now)
 
-    async def _verdict(self, attempt: _Attempt, events: event_bus.HeldEvents,
+    @staticmethod
+    async def _senders(items: list[InboundItem]) -> dict[str, Account]:
+        """The stored accounts of the items' senders, in one query."""
+        uris = {item.actor_uri for item in items}
+        if not uris:
+            return {}
+        return {account.uri: account for account in await Account.filter(uri__in=uris)}
+
+    async def _verdict(self, attempt: _Attempt, senders: dict[str, Account], events: event_bus.HeldEvents,
                        now: datetime | None) -> _Ending | Unknown:
         """Apply one item in a savepoint of the open transaction: how it ended, or what it
         needs fetched. A failing item's effects and live events are undone; nothing it
@@ -154,7 +170,7 @@ class InboundProcessor:
         item = attempt.item
         mark = events.mark()
         try:
-            await self._apply(item, frozenset(attempt.unresolvable))
+            await self._apply(item, senders, frozenset(attempt.unresolvable))
             return self._ending(TRANSITIONS[Verdict.APPLIED], None)
         except Unknown as missing:
             events.forget_since(mark)
@@ -214,14 +230,15 @@ class InboundProcessor:
             return f"{missing}: {reason}"
         return None
 
-    async def _apply(self, item: InboundItem, unresolvable: frozenset[str] = frozenset()) -> None:
+    async def _apply(self, item: InboundItem, senders: dict[str, Account],
+                     unresolvable: frozenset[str] = frozenset()) -> None:
         handler = self.handlers.get(item.activity_type)
         if handler is None:
             raise Ignored(f"no handler for {item.activity_type} activities; kept as received")
         activity = parse_activity(item.payload)
         if activity.actor != item.actor_uri:
             raise Forged(f"the activity's actor {activity.actor} is not its signer {item.actor_uri}")
-        sender = await Account.get_or_none(uri=activity.actor)
+        sender = senders.get(activity.actor) or await Account.get_or_none(uri=activity.actor)
         if sender is None:
             raise Ignored(f"the sender {activity.actor} is not known here")
         if sender.suspended:
