@@ -3,17 +3,26 @@
 Every claimed ``InboundItem`` gets a verdict and moves as ``inbox/lifecycle.py`` declares,
 with the reason in ``last_error`` when it was not applied:
 
-- applied (``done``): the handler's effects and the row's state in one transaction;
+- applied (``done``): the handler's effects and the row's state commit together;
 - ignored: no handler for its type, or the handler understood it and chose not to act
   (a post that could not be fetched, an object from another origin, a duplicate);
 - forged or unreadable (``failed``);
 - error: the handler raised; tried again on the inbound retry schedule, then ``failed``.
 
+Claimed items are applied in the order received, several to a transaction
+(``inbox.items_per_transaction``, and none taken once it has been open
+``inbox.transaction_seconds``: with SQLite it holds the only write lock). Each item runs
+in a savepoint of its own, so one that fails takes back only its own effects and live
+events (``event_bus.holding``) while the others stay applied; how each ended is written
+in the same transaction, one UPDATE for the items that ended alike. Should the
+transaction itself fail, its items are applied again one to a transaction.
+
 A post or account a handler needs but does not find (``Unknown``: a boost or like of an
-unseen post, the new account of a Move, a quoted post) is fetched with the resolver
-outside the handler's transaction, and the item applied again; a fetch the other
-server may answer later is retried like an error. The payload always stays in the row
-as received. Nothing a single item does stops the loop.
+unseen post, the new account of a Move, a quoted post) ends the transaction there (the
+items before it committed); it is fetched with the resolver outside any transaction,
+and the item applied again at the head of the next one; a fetch the other server may
+answer later is retried like an error. The payload always stays in the row as received.
+Nothing a single item does stops the loop.
 """
 
 from __future__ import annotations
@@ -21,11 +30,13 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from datetime import datetime
 
+from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from federation.errors import VocabError
@@ -49,6 +60,8 @@ log = logging.getLogger(__name__)
 
 # Posts and accounts fetched for one activity at most (a boost of a quote of a reply...).
 MAX_FETCHES_PER_ACTIVITY = 4
+# The savepoint each item's handler runs in (``_item_savepoint``).
+ITEM_SAVEPOINT = "inbound_item"
 # Types whose handlers never change an account: after applying one, the senders read at
 # the start of a transaction are still as stored. Any other type (an Update or Delete of
 # an actor, a Move), or an item that was not applied, has them read again.
@@ -95,7 +108,8 @@ class InboundProcessor:
     # Renders our posts for the Updates handlers send (Services.notes).
     notes: NoteRenderer | None = None
     # One transaction applies at most this many items, and takes no further item once it
-    # has been open this long: on SQLite it holds the only write lock meanwhile.
+    # has been open this long: on SQLite it holds the only write lock meanwhile
+    # (``inbox.items_per_transaction``, ``inbox.transaction_seconds``).
     items_per_transaction: int = 20
     transaction_seconds: float = 0.05
 
@@ -121,10 +135,10 @@ class InboundProcessor:
         fetched: that is fetched after the commit and the item goes back to the front."""
         run: list[_Attempt] = []
         missing: Unknown | None = None
-        started = time.monotonic()
         try:
             with event_bus.holding() as events:
                 async with in_transaction():
+                    started = time.monotonic()
                     senders = await self._senders([attempt.item for attempt in list(waiting)[:most]])
                     endings: list[tuple[InboundItem, _Ending]] = []
                     while waiting and len(run) < most and (
@@ -245,7 +259,7 @@ class InboundProcessor:
             raise Ignored(f"the sender {sender.acct} is suspended")
         if domain_policy().suspends(sender.domain):
             raise Ignored(f"the sender's server {sender.domain} is suspended by a domain block")
-        async with in_transaction():  # a savepoint: a failing handler undoes only its own effects
+        async with _item_savepoint():
             await handler(Inbound(activity=activity, payload=item.payload, sender=sender,
                                   delivered_to=tuple(item.delivered_to or ()), unresolvable=unresolvable,
                                   notes=self.notes))
@@ -280,9 +294,25 @@ class InboundProcessor:
             await InboundItem.filter(id__in=ids).update(**changes)
 
 
+@asynccontextmanager
+async def _item_savepoint() -> AsyncIterator[None]:
+    """A savepoint of the open transaction around one item's handler, rolled back to when
+    the handler raises, so a failing item undoes only its own effects. It is never
+    released (the commit ends it with the transaction): one statement fewer per item."""
+    db = connections.get("default")
+    await db.execute_query(f"SAVEPOINT {ITEM_SAVEPOINT}")
+    try:
+        yield
+    except Exception:
+        await db.execute_query(f"ROLLBACK TO SAVEPOINT {ITEM_SAVEPOINT}")
+        raise
+
+
 def inbound_jobs(services: Services) -> list[InboundProcessor]:
     """The job factory registered with the job runner."""
     settings = services.settings.inbox
     return [InboundProcessor(batch_size=settings.batch_size, schedule=inbound_schedule(settings.max_attempts),
                              lease_seconds=settings.lease_seconds,
+                             items_per_transaction=settings.items_per_transaction,
+                             transaction_seconds=settings.transaction_seconds,
                              resolver=services.resolver, notes=services.notes)]
