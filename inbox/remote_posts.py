@@ -178,9 +178,10 @@ async def notify_mentions(post: Post, obj: ContentObject, author: Account) -> No
     if not hrefs:
         return
     # A mention names an artist by her actor URI or her profile URL: one query for both.
-    mentioned = await Account.filter(Q(uri__in=hrefs) | Q(url__in=hrefs), domain=LOCAL_DOMAIN)
-    for account in mentioned:
-        await notify(account, author, NotificationKind.MENTION, post)
+    mentioned = await Account.filter(Q(uri__in=hrefs) | Q(url__in=hrefs), domain=LOCAL_DOMAIN).values_list(
+        "id", flat=True)
+    for account_id in sorted(mentioned):
+        await notify(account_id, author, NotificationKind.MENTION, post)
 
 
 async def store_post(obj: ContentObject, author: Account, document: dict[str, Any] | None,
