@@ -249,7 +249,7 @@ class InboxSettings(Section):
     # own; no further one is taken once the transaction has been open this long (with
     # SQLite it holds the only write lock, and the web process's queries wait for it).
     items_per_transaction: int = Field(default=20, ge=1, le=1000)
-    transaction_seconds: float = Field(default=0.05, ge=0, le=10)
+    transaction_seconds: float = Field(default=0.02, ge=0, le=10)
 
 
 class FetchingSettings(Section):

@@ -111,7 +111,7 @@ class InboundProcessor:
     # has been open this long: on SQLite it holds the only write lock meanwhile
     # (``inbox.items_per_transaction``, ``inbox.transaction_seconds``).
     items_per_transaction: int = 20
-    transaction_seconds: float = 0.05
+    transaction_seconds: float = 0.02
 
     async def run_once(self, now: datetime | None = None) -> int:
         """Process one batch of due items; returns how many were claimed."""
