@@ -245,6 +245,11 @@ class InboxSettings(Section):
     # How long a worker holds the activities it claimed; a worker that is gone has its
     # holdings taken back at once, this matters only for one that hangs.
     lease_seconds: float = Field(default=300.0, ge=10, le=86_400)
+    # Claimed activities applied in one transaction at most, each in a savepoint of its
+    # own; no further one is taken once the transaction has been open this long (with
+    # SQLite it holds the only write lock, and the web process's queries wait for it).
+    items_per_transaction: int = Field(default=20, ge=1, le=1000)
+    transaction_seconds: float = Field(default=0.02, ge=0, le=10)
 
 
 class FetchingSettings(Section):

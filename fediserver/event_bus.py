@@ -16,6 +16,13 @@ Two carriers, chosen by the database in use, no other service needed:
   query waits for the writer's transaction (SQLite's connection is shared and locked),
   so listeners see committed rows. Events of a separate ``fediserver worker`` process do
   not reach the web process; with SQLite, let the web process run the jobs (the default).
+
+A writer that applies many acts in one transaction, each in a savepoint of its own (the
+inbound job), holds its events (``holding``): those of an act it rolls back are left out
+(on SQLite a rolled-back row's id may be taken again at once by the next act, so its
+event would name another row), the others are notified together, in order, just before
+the commit on PostgreSQL (one ``pg_notify`` statement for all) and handed to this
+process's listeners once it has committed on SQLite.
 """
 
 from __future__ import annotations
@@ -24,7 +31,8 @@ import asyncio
 import contextvars
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 
 from tortoise import connections
@@ -78,9 +86,68 @@ def remove_handler(handler: Handler) -> None:
     _handlers.pop(handler, None)
 
 
+class HeldEvents:
+    """The events of a transaction still open: ``notify`` them just before its commit,
+    ``send`` them just after; ``mark`` and ``forget_since`` leave out those of a
+    rolled-back savepoint."""
+
+    def __init__(self) -> None:
+        self._events: list[Event] = []
+        self._notified = False
+
+    def keep(self, event: Event) -> None:
+        self._events.append(event)
+
+    def mark(self) -> int:
+        return len(self._events)
+
+    def forget_since(self, mark: int) -> None:
+        del self._events[mark:]
+
+    async def notify(self) -> None:
+        """On PostgreSQL, queue the held events on the open transaction in one statement
+        (they leave when it commits); elsewhere nothing."""
+        db = connections.get("default")
+        if db.capabilities.dialect != "postgres" or not self._events:
+            return
+        await db.execute_query(
+            "SELECT pg_notify($1, payload) FROM unnest($2::text[]) WITH ORDINALITY AS held(payload, position)"
+            " ORDER BY position",
+            [CHANNEL, [event.to_json() for event in self._events]])
+        self._notified = True
+        self._events = []
+
+    def send(self) -> None:
+        """After the commit: hand the held events to this process's listeners (SQLite)."""
+        events, self._events = self._events, []
+        if _handlers and not self._notified:
+            loop = asyncio.get_running_loop()
+            for event in events:
+                loop.call_soon(_deliver, event)
+
+
+_held: contextvars.ContextVar[HeldEvents | None] = contextvars.ContextVar("held_events", default=None)
+
+
+@contextmanager
+def holding() -> Iterator[HeldEvents]:
+    """Hold the events published in this context for ``notify`` (before the commit) and
+    ``send`` (after it); whatever is held when the block ends is dropped."""
+    held = HeldEvents()
+    token = _held.set(held)
+    try:
+        yield held
+    finally:
+        _held.reset(token)
+
+
 async def publish(event: Event, using_db: BaseDBAsyncClient | None = None) -> None:
     """Tell every listening process of ``event``; on PostgreSQL once the current
-    transaction (of ``using_db``, else the one in progress) commits."""
+    transaction (of ``using_db``, else the one in progress) commits; in-process, on the
+    next turn of the event loop; within ``holding``, when the holder says so."""
+    if (held := _held.get()) is not None:
+        held.keep(event)
+        return
     db = using_db or connections.get("default")
     if db.capabilities.dialect == "postgres":
         await db.execute_query("SELECT pg_notify($1, $2)", [CHANNEL, event.to_json()])

@@ -148,6 +148,11 @@ def _described(obj: ContentObject) -> Sequence[Attachment]:
 
 async def replace_attachments(post: Post, obj: ContentObject, author: Account) -> None:
     await MediaAttachment.filter(post=post).delete()
+    await attach_media(post, obj, author)
+
+
+async def attach_media(post: Post, obj: ContentObject, author: Account) -> None:
+    """Describe the object's attachments on ``post`` (which has none yet)."""
     rows = [
         MediaAttachment(
             account=author,
@@ -173,9 +178,10 @@ async def notify_mentions(post: Post, obj: ContentObject, author: Account) -> No
     if not hrefs:
         return
     # A mention names an artist by her actor URI or her profile URL: one query for both.
-    mentioned = await Account.filter(Q(uri__in=hrefs) | Q(url__in=hrefs), domain=LOCAL_DOMAIN)
-    for account in mentioned:
-        await notify(account, author, NotificationKind.MENTION, post)
+    mentioned = await Account.filter(Q(uri__in=hrefs) | Q(url__in=hrefs), domain=LOCAL_DOMAIN).values_list(
+        "id", flat=True)
+    for account_id in sorted(mentioned):
+        await notify(account_id, author, NotificationKind.MENTION, post)
 
 
 async def store_post(obj: ContentObject, author: Account, document: dict[str, Any] | None,
@@ -189,13 +195,24 @@ async def store_post(obj: ContentObject, author: Account, document: dict[str, An
         published_at=obj.published or utcnow(),
         **await post_fields(obj, author, document, delivered_to),
     )
-    await replace_attachments(post, obj, author)
+    await attach_media(post, obj, author)
     await store_remote_poll(post, obj)
     await notify_mentions(post, obj, author)
-    # Replies and quotes that arrived before this post now find it.
-    await Post.filter(in_reply_to_uri=obj.id, in_reply_to_id=None).update(in_reply_to_id=post.id)
-    await Post.filter(quote_uri=obj.id, quote_of_id=None).update(quote_of_id=post.id)
+    await _link_earlier_arrivals(post)
     return post
+
+
+async def _link_earlier_arrivals(post: Post) -> None:
+    """Replies and quotes of ``post`` that arrived before it now find it (one query when
+    none did, the common case)."""
+    waiting = await Post.filter(Q(in_reply_to_uri=post.uri, in_reply_to_id=None) | Q(quote_uri=post.uri, quote_of_id=None)
+                                ).values_list("id", "in_reply_to_uri", "in_reply_to_id", "quote_uri", "quote_of_id")
+    replies = [pk for pk, reply_to, reply_to_id, _, _ in waiting if reply_to == post.uri and reply_to_id is None]
+    quotes = [pk for pk, _, _, quoted, quoted_id in waiting if quoted == post.uri and quoted_id is None]
+    if replies:
+        await Post.filter(id__in=replies, in_reply_to_id=None).update(in_reply_to_id=post.id)
+    if quotes:
+        await Post.filter(id__in=quotes, quote_of_id=None).update(quote_of_id=post.id)
 
 
 async def update_stored_post(post: Post, obj: ContentObject, author: Account, document: dict[str, Any] | None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from tortoise import fields
+from tortoise import connections, fields
 from tortoise.expressions import Q
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
@@ -111,27 +111,32 @@ class Notification(Model):
 async def notify(recipient: Account | int, sender: Account, kind: NotificationKind, post=None, *,
                  report: Report | None = None) -> None:
     """Tell a local account (an ``Account``, or its id) that ``sender`` did something;
-    nothing for oneself (but that one's own poll has ended) or for remote accounts. The one way notifications are made,
-    whether the act arrived by an inbox or was done here. Nothing either about a post in a
-    conversation the recipient muted, and nothing from an account she blocks or mutes with
-    its notifications (so no list, stream or push has to leave it out). Pushes for it
-    are queued here too (``fediserver.push.subscriptions.queue_pushes``), sent by a job."""
+    nothing for oneself (but that one's own poll has ended) or for remote accounts. The
+    one way notifications are made, whether the act arrived by an inbox or was done here.
+    Nothing either about a post in a conversation the recipient muted, and nothing from
+    an account she blocks or mutes with its notifications (so no list, stream or push has
+    to leave it out). Pushes for it are queued here too
+    (``fediserver.push.subscriptions.queue_pushes``), sent by a job."""
     from fediserver.models.reader_marks import muted_conversations
     from fediserver.push.subscriptions import queue_pushes
 
-    account = recipient if isinstance(recipient, Account) else await Account.get_or_none(id=recipient)
-    if account is None or not account.is_local or (account.pk == sender.pk and kind != NotificationKind.POLL):
+    if isinstance(recipient, Account) and not recipient.is_local:
         return
-    if await Block.exists(account_id=account.pk, target_id=sender.pk) or await Mute.in_force(
-            account_id=account.pk, target_id=sender.pk, notifications=True).exists():
+    recipient_id = recipient.pk if isinstance(recipient, Account) else recipient
+    if recipient_id == sender.pk and kind != NotificationKind.POLL:
         return
-    if post is not None and await muted_conversations(account.pk, [post]):
+    found = await _recipient_standing(recipient_id, sender.pk)
+    if found is None or found["domain"] != LOCAL_DOMAIN or found["blocks_sender"] or found["mutes_sender"]:
         return
-    if not sender.is_local and await _filtered_by_domain_block(account, sender):
+    if post is not None and found["mutes_conversations"] and await muted_conversations(recipient_id, [post]):
         return
-    notification = await Notification.create(account=account, from_account=sender, kind=kind, post=post,
+    if not sender.is_local and await _filtered_by_domain_block(recipient_id, sender):
+        return
+    notification = await Notification.create(account_id=recipient_id, from_account=sender, kind=kind, post=post,
                                              report=report)
-    await queue_pushes(notification, account, sender)
+    if found["push_subscribed"]:
+        account = recipient if isinstance(recipient, Account) else await Account.get(id=recipient_id)
+        await queue_pushes(notification, account, sender)
     await event_bus.publish(event_bus.Event(event_bus.NOTIFICATION_CREATED, notification.pk))
 
 
@@ -147,14 +152,44 @@ async def notify_admins(sender: Account, kind: NotificationKind, *, report: Repo
         await notify(admin, sender, kind, report=report)
 
 
-async def _filtered_by_domain_block(recipient: Account, sender: Account) -> bool:
+async def _recipient_standing(recipient_id: int, sender_id: int) -> dict | None:
+    """In one query: the recipient's domain, whether she blocks the sender or mutes him
+    with his notifications, whether she muted any conversation, whether she has a push
+    subscription; None when there is no such account."""
+    from fediserver.models.oauth import ApiToken
+    from fediserver.models.reader_marks import ConversationMute
+    from fediserver.models.web_push import WebPushSubscription
+
+    db = connections.get("default")
+    sql = _STANDING_SQL.format(
+        accounts=Account._meta.db_table, blocks=Block._meta.db_table, mutes=Mute._meta.db_table,
+        conversation_mutes=ConversationMute._meta.db_table, subscriptions=WebPushSubscription._meta.db_table,
+        tokens=ApiToken._meta.db_table)
+    if db.capabilities.dialect != "postgres":
+        sql = sql.replace("$", "?")  # SQLite numbers its parameters ?1, ?2...
+    now = Mute._meta.fields_map["expires_at"].to_db_value(utcnow(), Mute)
+    rows = await db.execute_query_dict(sql, [recipient_id, sender_id, now])
+    return rows[0] if rows else None
+
+
+_STANDING_SQL = """SELECT a.domain AS domain,
+ EXISTS (SELECT 1 FROM {blocks} WHERE account_id = $1 AND target_id = $2) AS blocks_sender,
+ EXISTS (SELECT 1 FROM {mutes} WHERE account_id = $1 AND target_id = $2 AND notifications
+         AND (expires_at IS NULL OR expires_at > $3)) AS mutes_sender,
+ EXISTS (SELECT 1 FROM {conversation_mutes} WHERE account_id = $1) AS mutes_conversations,
+ EXISTS (SELECT 1 FROM {subscriptions} s LEFT JOIN {tokens} t ON t.id = s.token_id
+         WHERE s.account_id = $1 AND t.revoked_at IS NULL) AS push_subscribed
+FROM {accounts} a WHERE a.id = $1"""
+
+
+async def _filtered_by_domain_block(recipient_id: int, sender: Account) -> bool:
     """A server limited by a domain block notifies only the people who follow its account."""
     from fediserver.models.social import Follow
     from fediserver.moderation.domain_blocks import domain_policy
 
     if not domain_policy().silences(sender.domain):
         return False
-    return not await Follow.accepted().filter(follower_id=recipient.pk, target_id=sender.pk).exists()
+    return not await Follow.accepted().filter(follower_id=recipient_id, target_id=sender.pk).exists()
 
 
 class ReportCategory(StrEnum):

@@ -142,7 +142,9 @@ async def test_one_failing_item_does_not_stop_the_others(db):
 
 async def test_the_job_runner_gets_the_inbound_job_with_the_configured_limits(db):
     settings = settings_from_dict(
-        {"instance": {"domain": "art.example"}, "inbox": {"batch_size": 7, "max_attempts": 2}}, environ={}
+        {"instance": {"domain": "art.example"},
+         "inbox": {"batch_size": 7, "max_attempts": 2, "items_per_transaction": 3, "transaction_seconds": 0.2}},
+        environ={}
     )
     services = build_services(settings)
     try:
@@ -150,6 +152,7 @@ async def test_the_job_runner_gets_the_inbound_job_with_the_configured_limits(db
     finally:
         await services.aclose()
     assert len(jobs) == 1 and jobs[0].batch_size == 7 and jobs[0].schedule.max_attempts == 2
+    assert (jobs[0].items_per_transaction, jobs[0].transaction_seconds) == (3, 0.2)
 
 
 async def test_a_batch_claims_at_most_batch_size_items(db):
