@@ -2,7 +2,7 @@
 (whatever the page size), its request rate against WebFinger's in the same run, and the
 writes a known token costs per request. In-process (Quart test client, no network).
 
-    PYTHONPATH=. python bench/bench_home_timeline.py [--runs 200]
+    PYTHONPATH=. python bench/bench_home_timeline.py [--runs 200] [--posts 60] [--others 0]
         [--postgres postgres://postgres@127.0.0.1:5432/postgres]
 
 The reader follows 10 artists; the newest posts of the home timeline each carry two
@@ -52,7 +52,7 @@ def _key(name: str, extension: str) -> str:
     return f"{digest[:2]}/{digest[2:4]}/{digest}.{extension}"
 
 
-async def seed(posts: int) -> str:
+async def seed(posts: int, others: int = 0) -> str:
     urls = InstanceUrls("https://art.example")
     reader = await create_local_account(urls, "reader")
     artists = [await create_local_account(urls, f"artist{i}") for i in range(AUTHORS)]
@@ -82,10 +82,18 @@ async def seed(posts: int) -> str:
                                          blurhash="LEHV6nWB2yk8pyo0adR*.7kCMdnj")
         await Favourite.create(account=reader, post=post, uri=f"{post.uri}#like")
         made.append(post)
+    # The rest of the instance: newer posts by an account the reader does not follow, which
+    # her home timeline must pass over (a real instance holds far more of these).
+    stranger = await create_local_account(urls, "stranger")
+    for start in range(0, others, 1000):
+        batch = [Post(uri=f"{stranger.uri}/statuses/o{n}", account=stranger, visibility=Visibility.PUBLIC,
+                      local=True, published_at=now, content="<p>elsewhere</p>")
+                 for n in range(start, min(start + 1000, others))]
+        await Post.bulk_create(batch)
     return await create_api_token("reader")
 
 
-async def measure(url: str, runs: int) -> dict:
+async def measure(url: str, runs: int, posts: int = 60, others: int = 0) -> dict:
     config = db.tortoise_config(url)
     await db.migrate(config)
     await db.close_database()
@@ -93,7 +101,7 @@ async def measure(url: str, runs: int) -> dict:
     counter = QueryCounter()
     query_log = logging.getLogger("tortoise.db_client")
     try:
-        token = await seed(60)
+        token = await seed(posts, others)
         app = create_app(make_settings(url, logging={"access_log": False}), manage_database=False, run_jobs=False)
         client = app.test_client()
         headers = {"Authorization": f"Bearer {token}"}
@@ -139,16 +147,20 @@ async def measure(url: str, runs: int) -> dict:
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--posts", type=int, default=60, help="posts on the reader's home (the page shows the newest 40)")
+    parser.add_argument("--others", type=int, default=0, help="posts by accounts the reader does not follow")
     parser.add_argument("--postgres")
     args = parser.parse_args()
     results = {}
     with tempfile.TemporaryDirectory() as folder:
-        results["SQLite"] = await measure(f"sqlite://{Path(folder) / 'bench.sqlite3'}", args.runs)
+        results["SQLite"] = await measure(f"sqlite://{Path(folder) / 'bench.sqlite3'}", args.runs,
+                                          args.posts, args.others)
     if args.postgres:
         name = f"fediserver_bench_{secrets.token_hex(4)}"
         await _admin_execute(args.postgres, f'CREATE DATABASE "{name}"')
         try:
-            results["PostgreSQL"] = await measure(_with_database_name(args.postgres, name), args.runs)
+            results["PostgreSQL"] = await measure(_with_database_name(args.postgres, name), args.runs,
+                                                  args.posts, args.others)
         finally:
             await _admin_execute(args.postgres, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     sizes = ", ".join(f"limit={s}" for s in PAGE_SIZES)

@@ -91,6 +91,8 @@ class Post(Model):
 
     class Meta:
         table = "posts"
+        # An account's posts newest first; a post's replies, boosts and quotes.
+        indexes = (("account_id", "id"), ("in_reply_to_id",), ("boost_of_id",), ("quote_of_id",))
 
     def effective_quote_policy(self, author_default: str) -> QuotePolicy:
         """Who may quote this local post: nobody for followers-only and direct posts, else
@@ -198,6 +200,8 @@ class MediaAttachment(Model):
 
     class Meta:
         table = "media_attachments"
+        # A page's attachments; a post's, when it is deleted.
+        indexes = (("post_id",),)
 
     @classmethod
     def unused(cls):

@@ -24,6 +24,8 @@ class Favourite(Model):
 
     class Meta:
         table = "favourites"
+        # A post's favourites (counts, who favourited, deleting the post).
+        indexes = (("post_id",),)
         unique_together = (("account", "post"),)
 
 
@@ -51,6 +53,8 @@ class Block(Model):
 
     class Meta:
         table = "blocks"
+        # Who blocks an account (blocks count both ways).
+        indexes = (("target_id",),)
         unique_together = (("account", "target"),)
 
 
@@ -68,6 +72,8 @@ class Mute(Model):
 
     class Meta:
         table = "mutes"
+        # Who mutes an account.
+        indexes = (("target_id",),)
         unique_together = (("account", "target"),)
 
     @classmethod
@@ -106,6 +112,8 @@ class Notification(Model):
 
     class Meta:
         table = "notifications"
+        # An account's notifications newest first; a post's, when it is deleted.
+        indexes = (("account_id", "id"), ("post_id",))
 
 
 async def notify(recipient: Account | int, sender: Account, kind: NotificationKind, post=None, *,

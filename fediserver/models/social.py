@@ -64,6 +64,8 @@ class Follow(Model):
 
     class Meta:
         table = "follows"
+        # An account's followers (accepted or asking).
+        indexes = (("target_id", "state"),)
         unique_together = (("follower", "target"),)
 
     @classmethod
