@@ -22,14 +22,16 @@ from fediserver.visibility import listed_posts
 
 async def home_posts(account: Account) -> QuerySet[Post]:
     """The posts (not deleted) of ``account``'s home timeline, unordered."""
-    followed = Follow.accepted().filter(follower_id=account.pk).values("target_id")
     tags = await FollowedTag.filter(account_id=account.pk).values_list("name", flat=True)
     exclusive = AccountList.filter(account_id=account.pk, exclusive=True).values("id")
     set_apart = ListMember.filter(list_id__in=Subquery(exclusive)).values("account_id")
-    others = Q(account_id__in=Subquery(followed))
+    # The authors as a list of ids, read first: a plain "account_id IN (...)" lets the
+    # database walk each author's posts by index instead of every post on the instance.
+    followed = await Follow.accepted().filter(follower_id=account.pk).exclude(
+        target_id__in=Subquery(set_apart)).values_list("target_id", flat=True)
+    wanted = Q(account_id__in=[account.pk, *followed])
     if tags:
-        others |= Q(id__in=posts_tagged(tags), boost_of_id__isnull=True)
-    wanted = Q(account_id=account.pk) | (others & ~Q(account_id__in=Subquery(set_apart)))
+        wanted |= Q(id__in=posts_tagged(tags), boost_of_id__isnull=True) & ~Q(account_id__in=Subquery(set_apart))
     return listed_posts(account).filter(wanted)
 
 
