@@ -28,6 +28,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from tortoise import connections
+
 from fediserver import db
 from fediserver.local_accounts import create_local_account
 from fediserver.models import Account, Delivery, DeliveryState, Follow, FollowState
@@ -87,6 +89,10 @@ async def build_database(url: str, ports: list[int], followers: int, shared: boo
     ids = await Account.exclude(pk=artist.pk).values_list("id", flat=True)
     await Follow.bulk_create([Follow(follower_id=pk, target=artist, state=FollowState.ACCEPTED) for pk in ids],
                              batch_size=1000)
+    if not url.startswith("sqlite"):
+        # Statistics as autovacuum would soon have them: planned as the empty tables they
+        # were a moment ago, the followers' query takes seconds instead of milliseconds.
+        await connections.get("default").execute_script("ANALYZE")
     return artist
 
 
