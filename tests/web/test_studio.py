@@ -185,3 +185,26 @@ async def test_a_locked_artist_approves_a_follow_request(web_client, ada, servic
     assert (await Follow.get(pk=request.pk)).state == FollowState.ACCEPTED
     followers = await (await web_client.get("/@ada/followers")).get_data(as_text=True)
     assert "@bob@art.example" in followers
+
+
+async def test_the_studio_says_whose_poll_has_ended(web_app, ada, services):
+    from datetime import timedelta
+
+    from fediserver.clock import utcnow
+    from fediserver.local_accounts import create_local_account
+    from fediserver.models import Poll
+    from fediserver.poll_endings import PollEndings
+    from outbox import polls, statuses
+
+    bea = await create_local_account(services.urls, "bea", display_name="Bea", password=PASSWORD)
+    asked = await statuses.post_status(ada, "Which paper?", visibility="public",
+                                       poll=polls.PollSpec(options=("cotton", "pulp"), expires_in=600))
+    await polls.vote(bea, await Poll.get(post=asked), [0])
+    await Poll.filter(post=asked).update(expires_at=utcnow() - timedelta(minutes=1))
+    await PollEndings().run_once()
+
+    own = await (await (await signed_in(web_app.test_client(), "ada")).get("/studio/notifications")).get_data(as_text=True)
+    voted = await (await (await signed_in(web_app.test_client(), "bea")).get("/studio/notifications")).get_data(
+        as_text=True)
+    assert "Your poll has ended:" in own
+    assert "A poll by" in voted and "Ada &lt;Etcher&gt;" in voted and "Ada <Etcher>" not in voted
