@@ -89,10 +89,10 @@ class _Waiting:
 class InboundWriter:
     """``store_inbound`` for the inbox endpoint, with the inserts of concurrent POSTs
     committed together: while one group is being written the next gathers, then is
-    written as one multi-row insert in one transaction. When any row of a group is
-    refused (a duplicate, even of another row in the same group), that group is stored
-    again one row at a time by ``store_inbound``, so every activity ends as it would
-    alone. A POST's ``store`` returns only once its row is committed, and raises what
+    written as one multi-row insert in one transaction. When the group's insert fails
+    (a duplicate, even of another row in the same group, or any other fault), that group
+    is stored again one row at a time by ``store_inbound``, so every activity ends as it
+    would alone. A POST's ``store`` returns only once its row is committed, and raises what
     storing it raised."""
 
     max_group: int = 200
@@ -109,32 +109,35 @@ class InboundWriter:
         await asyncio.shield(waiting.stored)  # a POST given up still gets its row
 
     async def _write_all(self) -> None:
-        while self._waiting:
-            group, self._waiting = self._waiting[:self.max_group], self._waiting[self.max_group:]
-            await self._write(group)
+        group: list[_Waiting] = []
+        try:
+            while self._waiting:
+                group, self._waiting = self._waiting[:self.max_group], self._waiting[self.max_group:]
+                await self._write(group)
+        except BaseException:  # cancelled as the process stops: nobody waits forever
+            stopped, self._waiting = [*group, *self._waiting], []
+            _settle(stopped, RuntimeError("the inbound writer stopped"))
+            raise
 
     async def _write(self, group: list[_Waiting]) -> None:
-        try:
-            if len(group) > 1:
-                try:
-                    async with in_transaction():
-                        await InboundItem.bulk_create([
-                            _new_row(w.activity, actor_uri=w.actor_uri, key_id=w.key_id, delivered_to=w.delivered_to)
-                            for w in group])
-                    _settle(group)
-                    return
-                except IntegrityError:
-                    pass  # one of them is stored already: each alone, below
-            for waiting in group:
-                try:
-                    await store_inbound(waiting.activity, actor_uri=waiting.actor_uri, key_id=waiting.key_id,
-                                        delivered_to=waiting.delivered_to)
-                    _settle([waiting])
-                except Exception as error:
-                    _settle([waiting], error)
-        except BaseException as error:  # the writer itself stopped: nobody waits forever
-            _settle(group, error if isinstance(error, Exception) else RuntimeError("the inbound writer stopped"))
-            raise
+        """Store ``group``, settling each POST's wait with its own outcome."""
+        if len(group) > 1:
+            try:
+                async with in_transaction():
+                    await InboundItem.bulk_create([
+                        _new_row(w.activity, actor_uri=w.actor_uri, key_id=w.key_id, delivered_to=w.delivered_to)
+                        for w in group])
+                _settle(group)
+                return
+            except Exception:  # a copy of a stored activity, or another fault: each alone, below
+                pass
+        for waiting in group:
+            try:
+                await store_inbound(waiting.activity, actor_uri=waiting.actor_uri, key_id=waiting.key_id,
+                                    delivered_to=waiting.delivered_to)
+                _settle([waiting])
+            except Exception as error:
+                _settle([waiting], error)
 
 
 def _settle(group: list[_Waiting], error: Exception | None = None) -> None:
