@@ -38,20 +38,19 @@ blueprint = Blueprint("api_polls", __name__)
 @blueprint.get("/api/v1/polls/<poll_id>")
 async def show(poll_id: str):
     viewer = await optional_account(scope="read:statuses")
-    poll = await _visible_poll(poll_id, viewer)
-    if viewer is not None and (poll.expires_at is None or poll.expires_at > utcnow() - RECOUNTED_AFTER_END):
+    poll, post = await _visible_poll(poll_id, viewer)
+    if viewer is not None and not post.local and (
+            poll.expires_at is None or poll.expires_at > utcnow() - RECOUNTED_AFTER_END):
         # Someone is looking at it: a remote poll's counts are fetched again, at most once
         # a minute (the answer gives the counts known now; the app's next look, the new ones).
-        post = await Post.get(id=poll.post_id).only("id", "uri", "local")
-        if not post.local:
-            await enqueue_fetch(FetchKind.POLL, post.uri, refresh_after=REFRESH_EVERY)
-    return jsonify((await polls_json([poll], viewer))[poll.post_id])
+        await enqueue_fetch(FetchKind.POLL, post.uri, refresh_after=REFRESH_EVERY)
+    return jsonify((await polls_json([poll], viewer, {post.pk: post.account_id}))[post.pk])
 
 
 @blueprint.post("/api/v1/polls/<poll_id>/votes")
 async def votes(poll_id: str):
     account = await require_account(scope="write:statuses")
-    poll = await _visible_poll(poll_id, account)
+    poll, post = await _visible_poll(poll_id, account)
     params = await Params.read()
     choices = []
     for value in params.texts("choices"):
@@ -60,7 +59,7 @@ async def votes(poll_id: str):
         choices.append(int(value))
     await polls.vote(account, poll, choices, notes=services().notes)
     poll = await Poll.get(id=poll.pk)
-    return jsonify((await polls_json([poll], account))[poll.post_id])
+    return jsonify((await polls_json([poll], account, {post.pk: post.account_id}))[post.pk])
 
 
 def poll_spec(params: Params) -> polls.PollSpec | None:
@@ -113,8 +112,10 @@ async def polls_json(rows: list[Poll], viewer: Account | None,
     return documents
 
 
-async def _visible_poll(poll_id: str, viewer: Account | None) -> Poll:
+async def _visible_poll(poll_id: str, viewer: Account | None) -> tuple[Poll, Post]:
+    """The poll and its post, when ``viewer`` may see the post; 404 otherwise."""
     poll = await Poll.get_or_none(id=record_id(poll_id))
-    if poll is None or not await visible_posts(viewer).filter(id=poll.post_id).exists():
+    post = await visible_posts(viewer).get_or_none(id=poll.post_id) if poll is not None else None
+    if post is None:
         raise not_found("Poll")
-    return poll
+    return poll, post
