@@ -1,4 +1,4 @@
-"""Mastodon's JSON shapes (Account, Status, MediaAttachment, Relationship, Notification).
+"""Mastodon's JSON shapes (Account, Status, MediaAttachment, Relationship, Notification, Report).
 
 Every id is a string and every time ISO 8601 in UTC with milliseconds and ``Z``, as
 Mastodon writes them. Statuses are rendered in batches (``statuses_json``) so a page of
@@ -432,12 +432,23 @@ async def notifications_json(rows: list[Notification], viewer: Account, links: M
             "created_at": iso(n.created_at),
             "account": accounts.json(n.from_account),
             "status": rendered.get(n.post_id) if n.post_id else None,
-        } | ({"report": _report(reports[n.report_id], accounts)} if n.report_id in reports else {})
+        } | ({"report": report_json(reports[n.report_id], accounts.json(reports[n.report_id].target))}
+             if n.report_id in reports else {})
         for n in rows
     ]
 
 
-def _report(report: Report, accounts: _AccountCache) -> dict[str, Any]:
-    from fediserver.moderation.admin_json import report_json  # that module builds on this one
-
-    return report_json(report, accounts.json(report.target))
+def report_json(report: Report, target: dict[str, Any]) -> dict[str, Any]:
+    """The Report entity the reporter gets back."""
+    return {
+        "id": str(report.pk),
+        "action_taken": report.resolved_at is not None,
+        "action_taken_at": iso(report.resolved_at),
+        "category": report.category.value,
+        "comment": report.comment,
+        "forwarded": report.forwarded,
+        "created_at": iso(report.created_at),
+        "status_ids": [str(status["id"]) for status in report.statuses] or None,
+        "rule_ids": list(report.rule_ids) or None,
+        "target_account": target,
+    }

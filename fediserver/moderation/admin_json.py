@@ -1,5 +1,5 @@
-"""Mastodon's JSON shapes for moderation: Report (what the reporter gets back),
-Admin::Report, Admin::Account and the audit log's entries.
+"""Mastodon's JSON shapes for moderation: Admin::Report, Admin::Account and the audit
+log's entries (the Report a reporter gets back is ``fediserver.api.serializers.report_json``).
 
 The reported statuses of an Admin::Report are rendered from the report's snapshot (the
 posts as they were when reported), each with the Status fields clients read; their media
@@ -19,22 +19,6 @@ from media.links import MediaLinks
 
 ADMIN_ROLE = {"id": "3", "name": "Admin", "color": "", "permissions": "1", "highlighted": True}
 EVERYONE_ROLE = {"id": "-99", "name": "", "color": "", "permissions": "65536", "highlighted": False}
-
-
-def report_json(report: Report, target: dict[str, Any]) -> dict[str, Any]:
-    """The Report entity the reporter gets back."""
-    return {
-        "id": str(report.pk),
-        "action_taken": report.resolved_at is not None,
-        "action_taken_at": iso(report.resolved_at),
-        "category": report.category.value,
-        "comment": report.comment,
-        "forwarded": report.forwarded,
-        "created_at": iso(report.created_at),
-        "status_ids": [str(status["id"]) for status in report.statuses] or None,
-        "rule_ids": list(report.rule_ids) or None,
-        "target_account": target,
-    }
 
 
 async def admin_accounts_json(accounts: Iterable[Account]) -> dict[int, dict[str, Any]]:

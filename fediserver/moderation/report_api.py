@@ -11,10 +11,10 @@ from fediserver.api.auth import require_account, require_admin
 from fediserver.api.context import services
 from fediserver.api.pagination import Page, link_header
 from fediserver.api.params import TRUE, Params
-from fediserver.api.serializers import account_json
+from fediserver.api.serializers import account_json, report_json
 from fediserver.models import Account, Report
 from fediserver.moderation import reports
-from fediserver.moderation.admin_json import admin_reports_json, report_json
+from fediserver.moderation.admin_json import admin_reports_json
 from fediserver.moderation.audit import Admin
 from fediserver.refusals import ApiError, not_found, record_id, unprocessable
 
